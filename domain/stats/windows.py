@@ -81,3 +81,16 @@ def windows(start: date, end: date, period: Period | str) -> tuple[Window, ...]:
     if len(result) > MAX_WINDOWS:
         raise InvalidInput("error.stats.range_too_long", field="from", max_windows=MAX_WINDOWS)
     return tuple(result)
+
+
+def window_from_label(label: str) -> Window:
+    """The window a label such as `2026-03` or `2026-Q1` names."""
+    try:
+        year, _, rest = label.partition("-")
+        if rest.startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
+            return window_of(date(int(year), (int(rest[1:]) - 1) * 3 + 1, 1), Period.QUARTER)
+        if len(rest) == 2:
+            return window_of(date(int(year), int(rest), 1), Period.MONTH)
+    except ValueError:
+        pass
+    raise InvalidInput("error.stats.unknown_period", field="period", period=label)
