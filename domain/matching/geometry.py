@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), the same one geopy's great_circle uses
+EARTH_RADIUS_M = 6_371_009.0  # mean radius, as geopy.distance.EARTH_RADIUS, so distances agree
 BRUSSELS_LAT = 50.8466
 BRUSSELS_LON = 4.3517
 

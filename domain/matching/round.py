@@ -31,6 +31,8 @@ class _Plan:
 
 def _best_offer_per_pair(tables: RoundTables, candidates: CandidateSet, scores: FloatArray) -> IntArray:
     """One candidate per (request, helper): the helper's best-scoring offer for that request."""
+    if len(candidates) == 0:
+        return np.zeros(0, dtype=np.int64)
     key = candidates.request_row * len(tables.members.ids) + candidates.helper_row
     order = np.lexsort((-scores, key))
     first = np.r_[True, key[order][1:] != key[order][:-1]]
