@@ -7,7 +7,7 @@ placeholders filled with str.format. A key missing in a language falls back to E
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ DEFAULT_LANGUAGE = "en"
 _LOCALES = Path(__file__).parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalogue(lang: str) -> dict[str, str]:
     messages: dict[str, str] = {}
     for po_file in sorted((_LOCALES / lang).glob("*.po")):

@@ -39,3 +39,29 @@ AVAILABILITY_SLOTS: tuple[str, ...] = tuple(f"{d}-{p}" for d in WEEKDAYS for p i
 
 def is_language_code(code: str) -> bool:
     return len(code) == 2 and code.isalpha() and code.islower()
+
+
+def validate_background(
+    *,
+    languages: list[str] | None,
+    origin: str | None,
+    age_band: str | None,
+    circle: str | None,
+    allowed_circles: set[str],
+) -> list[str] | None:
+    """Check a declaration against the fixed lists; returns the languages normalised (sorted, unique)."""
+    from domain.errors import InvalidInput
+
+    cleaned: list[str] | None = None
+    if languages is not None:
+        cleaned = sorted({code.strip().lower() for code in languages})
+        bad = [code for code in cleaned if not is_language_code(code)]
+        if bad:
+            raise InvalidInput("error.background.language", field="background.languages", value=bad[0])
+    if origin is not None and origin not in ORIGINS:
+        raise InvalidInput("error.background.origin", field="background.origin", choices=", ".join(ORIGINS))
+    if age_band is not None and age_band not in AGE_BANDS:
+        raise InvalidInput("error.background.age_band", field="background.age_band", choices=", ".join(AGE_BANDS))
+    if circle is not None and circle not in allowed_circles:
+        raise InvalidInput("error.background.circle", field="background.circle")
+    return cleaned

@@ -23,7 +23,9 @@ CATEGORIES: tuple[Category, ...] = (
     Category("small_repairs", "Kleine herstellingen", "Petites réparations", "Small repairs"),
     Category("gardening", "Tuinieren", "Jardinage", "Gardening"),
     Category("cooking", "Koken", "Cuisine", "Cooking"),
-    Category("accompanying", "Begeleiding naar afspraken", "Accompagnement aux rendez-vous", "Accompanying to appointments"),
+    Category(
+        "accompanying", "Begeleiding naar afspraken", "Accompagnement aux rendez-vous", "Accompanying to appointments"
+    ),
     Category("translation", "Vertalen", "Traduction", "Translation"),
 )
 

@@ -1,0 +1,153 @@
+"""Typed dependencies: the session (one unit of work per request), who is calling, and what they may touch.
+
+Authorisation lives here, once: routes ask for CurrentActor, ModeratedAntenna, AdminUser or AnalystUser
+and never repeat the checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from buurtbank.i18n import negotiate
+from buurtbank.settings import Settings
+from domain import geo
+from domain.errors import NotAllowed, NotFound, Unauthenticated
+from services.actors import Actor
+from services.tokens import member_id_from_token
+from store import audit
+from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
+from store.members import Member, get_member
+from store.memberships import member_antenna_ids
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def get_geocoder(request: Request) -> geo.Geocoder:
+    return request.app.state.geocoder  # type: ignore[no-any-return]
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back if anything raised."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# scope="function": commit before the response is sent, so a failing commit becomes an error answer.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+GeocoderDep = Annotated[geo.Geocoder, Depends(get_geocoder)]
+
+
+def language(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
+LanguageDep = Annotated[str, Depends(language)]
+
+
+def signed_in(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]) -> Member:
+    if not token:
+        raise Unauthenticated()
+    member = get_member(session, member_id_from_token(token, secret=settings.resolved_secret_key()))
+    if member is None:
+        raise Unauthenticated("error.token_invalid")
+    return member
+
+
+SignedIn = Annotated[Member, Depends(signed_in)]
+
+
+def current_actor(
+    request: Request,
+    session: SessionDep,
+    person: SignedIn,
+    on_behalf_of: Annotated[
+        int | None,
+        Header(
+            alias="On-Behalf-Of",
+            description="a moderator acting for a member of an antenna they moderate (audited)",
+            ge=1,
+            le=2**62,
+        ),
+    ] = None,
+) -> Actor:
+    if on_behalf_of is None or on_behalf_of == person.id:
+        return Actor(member=person, acting=person)
+    assert person.id is not None
+    shared = member_antenna_ids(session, on_behalf_of) & moderated_antenna_ids(session, person.id)
+    target = get_member(session, on_behalf_of) if shared else None
+    if target is None:
+        raise NotAllowed("error.on_behalf.not_allowed")
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    for antenna_id in sorted(shared):
+        audit.record(
+            session,
+            actor_id=person.id,
+            action=action,
+            antenna_id=antenna_id,
+            subject_member_id=on_behalf_of,
+            on_behalf=True,
+            detail={"path": request.url.path, "params": dict(request.path_params)},
+        )
+    return Actor(member=target, acting=person, on_behalf_antenna_ids=frozenset(shared))
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def antenna_by_slug(session: SessionDep, slug: Annotated[str, Path(max_length=60)]) -> Antenna:
+    antenna = get_antenna_by_slug(session, slug)
+    if antenna is None:
+        raise NotFound()
+    return antenna
+
+
+AntennaDep = Annotated[Antenna, Depends(antenna_by_slug)]
+
+
+def moderated_antenna(session: SessionDep, person: SignedIn, antenna: AntennaDep) -> Antenna:
+    assert person.id is not None and antenna.id is not None
+    if not is_moderator(session, member_id=person.id, antenna_id=antenna.id):
+        raise NotAllowed("error.moderator_only")
+    return antenna
+
+
+ModeratedAntenna = Annotated[Antenna, Depends(moderated_antenna)]
+
+
+def admin_user(person: SignedIn) -> Member:
+    if not person.is_admin:
+        raise NotAllowed("error.admin_only")
+    return person
+
+
+AdminUser = Annotated[Member, Depends(admin_user)]
+
+
+def analyst_user(person: SignedIn) -> Member:
+    if not person.is_analyst:
+        raise NotAllowed("error.analyst_only")
+    return person
+
+
+AnalystUser = Annotated[Member, Depends(analyst_user)]

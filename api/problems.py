@@ -1,0 +1,47 @@
+"""The one error shape of the API: RFC 9457 problem details, and how routes document it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="where the problem is, e.g. body.email or query.limit")
+    message: str
+    type: str = Field(description="a stable code for the kind of problem")
+
+
+class Problem(BaseModel):
+    type: str = Field(description="a URI naming the kind of problem")
+    title: str = Field(description="short, in the language asked for by Accept-Language")
+    status: int
+    detail: str
+    instance: str | None = Field(default=None, description="the path of the request")
+    errors: list[FieldError] | None = Field(default=None, description="the offending fields, for 422")
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Not signed in, or the token is not valid",
+    403: "Signed in, but not allowed",
+    404: "Unknown, or not visible to you",
+    409: "Conflicts with the current state (lifecycle step, credit limit, duplicate)",
+    422: "Invalid input; `errors` lists the fields",
+    429: "Too many attempts",
+    500: "Unexpected error",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the given error statuses, each a problem+json document."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,126 @@
+"""Offers and requests share their routes' shape; this builds one router per kind."""
+# No "from __future__ import annotations" here: FastAPI must see the real body types of the closures.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.deps import CurrentActor, SessionDep
+from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.problems import problem_responses
+from api.routes.antennas import member_ref
+from domain import geo
+from domain.errors import NotFound
+from services import listings as service
+from services.actors import Actor
+from store.antennas import Antenna, get_antenna_by_slug
+from store.listings import HelpRequest, Listing, Offer
+
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _antenna(session: Session, slug: str) -> Antenna:
+    antenna = get_antenna_by_slug(session, slug)
+    if antenna is None:
+        raise NotFound("error.antenna.unknown")
+    return antenna
+
+
+def listing_router(
+    *,
+    model: type[Offer] | type[HelpRequest],
+    prefix: str,
+    tag: str,
+    create_body: type[BaseModel],
+    patch_body: type[BaseModel],
+    out: type[BaseModel],
+) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=[tag])
+
+    def shape(session: Session, actor: Actor, listing: Listing, distance: float | None) -> Any:
+        antenna = session.get(Antenna, listing.antenna_id)
+        assert antenna is not None and listing.id is not None
+        fields: dict[str, Any] = {
+            "id": listing.id,
+            "antenna": antenna.slug,
+            "category": listing.category,
+            "title": listing.title,
+            "description": listing.description,
+            "availability": listing.availability,
+            "status": listing.status.value,
+            "member": member_ref(session, listing.member_id),
+            "mine": listing.member_id == actor.member_id,
+            "distance_km": round(distance * 2) / 2 if distance is not None else None,
+            "distance_band": geo.distance_band(distance) if distance is not None else None,
+            "created_at": listing.created_at,
+            "updated_at": listing.updated_at,
+        }
+        if isinstance(listing, HelpRequest):
+            fields |= {"needed_by": listing.needed_by, "minutes": listing.minutes}
+        return out(**fields)
+
+    def distance_to(actor: Actor, listing: Listing) -> float | None:
+        member = actor.member
+        if None in (member.location_lat, member.location_lon, listing.lat, listing.lon):
+            return None
+        return geo.distance_km((member.location_lat, member.location_lon), (listing.lat, listing.lon))  # type: ignore[arg-type]
+
+    @router.post(
+        "", status_code=status.HTTP_201_CREATED, response_model=out, responses=problem_responses(401, 403, 404, 422)
+    )
+    def create(body: create_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        data = body.model_dump()  # type: ignore[attr-defined]
+        data["antenna"] = _antenna(session, data["antenna"])
+        listing = service.create_listing(session, actor, model, service.ListingInput(**data))
+        return shape(session, actor, listing, distance_to(actor, listing))
+
+    @router.get("", response_model=Page[out], responses=problem_responses(401, 403, 404, 422))  # type: ignore[valid-type]
+    def find(
+        actor: CurrentActor,
+        session: SessionDep,
+        antenna: Annotated[str | None, Query(max_length=60)] = None,
+        category: Annotated[str | None, Query(max_length=40)] = None,
+        near_km: Annotated[float | None, Query(gt=0, le=50, allow_inf_nan=False)] = None,
+        mine: bool = False,
+        limit: LimitQuery = 50,
+        cursor: CursorQuery = None,
+    ) -> Any:
+        before = decode_cursor(cursor, size=1)
+        query = service.ListingQuery(
+            antenna=_antenna(session, antenna) if antenna is not None else None,
+            category=category,
+            near_km=near_km,
+            mine=mine,
+            before_id=before[0] if before else None,
+            limit=limit,
+        )
+        page = service.find_listings(session, actor, model, query)
+        return Page[out](  # type: ignore[valid-type]
+            items=[shape(session, actor, listing, d) for listing, d in page.items],
+            next_cursor=encode_cursor(page.next_before_id) if page.next_before_id is not None else None,
+        )
+
+    @router.get("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
+    def read(listing_id: IdPath, actor: CurrentActor, session: SessionDep) -> Any:
+        listing = service.get_listing(session, actor, model, listing_id)
+        return shape(session, actor, listing, distance_to(actor, listing))
+
+    @router.patch("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
+    def update(listing_id: IdPath, body: patch_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        changes = {name: getattr(body, name) for name in body.model_fields_set}  # type: ignore[attr-defined]
+        listing = service.update_listing(session, actor, model, listing_id, changes=changes)
+        return shape(session, actor, listing, distance_to(actor, listing))
+
+    @router.delete(
+        "/{listing_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        responses=problem_responses(401, 403, 404, 422),
+    )
+    def withdraw(listing_id: IdPath, actor: CurrentActor, session: SessionDep) -> Response:
+        service.withdraw_listing(session, actor, model, listing_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from sqlmodel import Session, select
+
+from api.deps import CurrentActor, GeocoderDep, SessionDep
+from api.problems import problem_responses
+from api.schemas.members import (
+    BackgroundOut,
+    LocationOut,
+    MembershipSummary,
+    MeOut,
+    MePatch,
+    RolesOut,
+)
+from services import gdpr, profile
+from store.antennas import Antenna, Moderator
+from store.background import get_background
+from store.members import Member
+from store.memberships import Membership
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+
+def me_out(session: Session, member: Member) -> MeOut:
+    assert member.id is not None and member.email is not None
+    background = get_background(session, member.id)
+    memberships = session.exec(
+        select(Membership, Antenna.slug).join(Antenna).where(Membership.member_id == member.id).order_by(Membership.id)  # type: ignore[arg-type]
+    )
+    moderator_of = session.exec(
+        select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)  # type: ignore[arg-type]
+    )
+    location = None
+    if member.location_lat is not None:
+        location = LocationOut(postcode=member.location_postcode, lat=member.location_lat, lon=member.location_lon)
+    return MeOut(
+        id=member.id,
+        email=member.email,
+        display_name=member.display_name,
+        language=member.language,
+        location=location,
+        background_consent=background is not None,
+        background=BackgroundOut(
+            languages=background.languages,
+            origin=background.origin,
+            age_band=background.age_band,
+            circle=background.circle,
+        )
+        if background is not None
+        else None,
+        paused=member.paused,
+        roles=RolesOut(admin=member.is_admin, analyst=member.is_analyst, moderator_of=list(moderator_of)),
+        memberships=[MembershipSummary(id=m.id or 0, antenna=slug, status=m.status.value) for m, slug in memberships],
+        created_at=member.created_at,
+    )
+
+
+_AUTH_ERRORS = (401, 403, 422)
+
+
+@router.get("", response_model=MeOut, responses=problem_responses(*_AUTH_ERRORS))
+def read_me(actor: CurrentActor, session: SessionDep) -> MeOut:
+    return me_out(session, actor.member)
+
+
+@router.patch("", response_model=MeOut, responses=problem_responses(*_AUTH_ERRORS))
+def patch_me(body: MePatch, actor: CurrentActor, session: SessionDep, geocoder: GeocoderDep) -> MeOut:
+    changes: dict[str, Any] = {}
+    for name in body.model_fields_set:
+        value = getattr(body, name)
+        if name == "location" and value is not None:
+            value = profile.LocationInput(**value.model_dump())
+        elif name == "background" and value is not None:
+            value = profile.BackgroundInput(**value.model_dump())
+        changes[name] = value
+    if "paused" in changes:
+        actor.member.paused = bool(changes.pop("paused"))
+    member = profile.update_profile(session, actor, changes=changes, geocoder=geocoder)
+    return me_out(session, member)
+
+
+@router.get(
+    "/export",
+    responses={200: {"description": "everything the service holds about you"}, **problem_responses(*_AUTH_ERRORS)},
+)
+def export_me(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+    return gdpr.export_member(session, actor)
+
+
+@router.delete(
+    "", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, responses=problem_responses(*_AUTH_ERRORS)
+)
+def erase_me(actor: CurrentActor, session: SessionDep) -> Response:
+    gdpr.erase_member(session, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

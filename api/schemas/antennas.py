@@ -1,0 +1,87 @@
+"""Bodies for antennas, memberships, moderators, analysts, categories and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from api.schemas.common import Email, MemberRef, Reason
+
+
+class PartnerOut(BaseModel):
+    kind: str
+    name: str
+
+
+class AreaOut(BaseModel):
+    postcodes: list[str]
+    centre_lat: float
+    centre_lon: float
+    radius_km: float
+
+
+class CircleOut(BaseModel):
+    key: str
+    nl: str
+    fr: str
+    en: str | None
+
+
+class AntennaOut(BaseModel):
+    slug: str
+    name_nl: str
+    name_fr: str
+    partner: PartnerOut
+    area: AreaOut
+    languages: list[str]
+    time_step_minutes: int
+    lowest_balance_minutes: int
+    highest_balance_minutes: int
+    circles: list[CircleOut]
+
+
+class CategoryOut(BaseModel):
+    key: str
+    nl: str
+    fr: str
+    en: str
+
+
+class MembershipOut(BaseModel):
+    id: int
+    antenna: str
+    member: MemberRef
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+    reason: str | None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason | None = None
+
+
+class EmailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+
+
+class PersonOut(BaseModel):
+    id: int
+    display_name: str
+    email: str | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor: MemberRef
+    subject: MemberRef | None
+    action: str
+    on_behalf: bool
+    detail: dict[str, Any]

@@ -1,0 +1,120 @@
+"""Request and response bodies for accounts and the member's own profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from api.schemas.common import DisplayName, Email, LanguageCode
+from domain.background import AGE_BANDS, ORIGINS
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: Password
+    display_name: DisplayName
+    language: LanguageCode = "nl"
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class LocationIn(BaseModel):
+    """A Brussels postcode, a device position, or (when the server has a geocoder) a free-text address.
+
+    Whatever is given is stored coarsened (postcode centroid or a ~250 m grid); an address is not kept.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    postcode: Annotated[str, StringConstraints(pattern=r"^1\d{3}$")] | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LocationIn:
+        kinds = [self.postcode is not None, self.lat is not None or self.lon is not None, self.address is not None]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of: postcode, lat and lon, address")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together")
+        return self
+
+
+class BackgroundIn(BaseModel):
+    """Optional, self-declared, only with background_consent; never shown to other members."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z]{2}$")]] | None = Field(
+        default=None, max_length=10, description="ISO 639-1 codes"
+    )
+    origin: str | None = Field(default=None, description=f"one of: {', '.join(ORIGINS)}", max_length=40)
+    age_band: str | None = Field(default=None, description=f"one of: {', '.join(AGE_BANDS)}", max_length=8)
+    circle: str | None = Field(default=None, description="a circle key of one of your antennas", max_length=60)
+
+
+class MePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: DisplayName | None = None
+    language: LanguageCode | None = None
+    location: LocationIn | None = None
+    background: BackgroundIn | None = None
+    background_consent: bool | None = None
+    paused: bool | None = Field(default=None, description="true: the scheduler proposes nothing to you")
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> MePatch:
+        for name in ("display_name", "language", "background_consent", "paused"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+
+class LocationOut(BaseModel):
+    postcode: str | None
+    lat: float | None
+    lon: float | None
+
+
+class BackgroundOut(BaseModel):
+    languages: list[str] | None
+    origin: str | None
+    age_band: str | None
+    circle: str | None
+
+
+class MembershipSummary(BaseModel):
+    id: int
+    antenna: str
+    status: str
+
+
+class RolesOut(BaseModel):
+    admin: bool
+    analyst: bool
+    moderator_of: list[str]
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    language: str
+    location: LocationOut | None = Field(description="your own stored (coarsened) location; nobody else sees it")
+    background_consent: bool
+    background: BackgroundOut | None
+    paused: bool
+    roles: RolesOut
+    memberships: list[MembershipSummary]
+    created_at: datetime

@@ -1,0 +1,203 @@
+"""Offers and requests: posting, finding (by antenna, category, distance) and changing them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from domain import geo
+from domain.background import AVAILABILITY_SLOTS
+from domain.categories import CATEGORY_KEYS
+from domain.errors import InvalidInput, NotAllowed, NotFound
+from services.actors import Actor
+from store.antennas import Antenna, moderated_antenna_ids
+from store.base import utcnow
+from store.listings import HelpRequest, Listing, ListingStatus, Offer, list_listings
+from store.memberships import approved_antenna_ids
+
+ListingModel = type[Offer] | type[HelpRequest]
+_VISIBLE_STATUSES = (ListingStatus.OPEN, ListingStatus.MATCHED)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingInput:
+    antenna: Antenna
+    category: str
+    title: str
+    description: str = ""
+    availability: list[str] | None = None
+    needed_by: date | None = None
+    minutes: int | None = None
+
+
+def visible_antenna_ids(session: Session, actor: Actor) -> set[int]:
+    """Listings are seen by approved members of their antenna and by its moderators."""
+    ids = approved_antenna_ids(session, actor.member_id)
+    if not actor.on_behalf:
+        ids |= moderated_antenna_ids(session, actor.acting_id)
+    return ids
+
+
+def _check_fields(*, category: str | None, availability: list[str] | None, minutes: int | None, step: int) -> None:
+    if category is not None and category not in CATEGORY_KEYS:
+        raise InvalidInput("error.listing.category", field="category")
+    if availability:
+        unknown = [slot for slot in availability if slot not in AVAILABILITY_SLOTS]
+        if unknown:
+            raise InvalidInput("error.listing.availability", field="availability", value=unknown[0])
+    if minutes is not None and (minutes <= 0 or minutes % step):
+        raise InvalidInput("error.minutes.step", field="minutes", step=step)
+
+
+def create_listing(session: Session, actor: Actor, model: ListingModel, data: ListingInput) -> Listing:
+    antenna = data.antenna
+    assert antenna.id is not None
+    if antenna.id not in approved_antenna_ids(session, actor.member_id):
+        raise NotAllowed("error.listing.not_a_member")
+    member = actor.member
+    if member.location_lat is None or member.location_lon is None:
+        raise InvalidInput("error.location.required", field="location")
+    step = antenna.declaration().time_step_minutes
+    _check_fields(category=data.category, availability=data.availability, minutes=data.minutes, step=step)
+    fields = {
+        "antenna_id": antenna.id,
+        "member_id": actor.member_id,
+        "category": data.category,
+        "title": data.title.strip(),
+        "description": data.description.strip(),
+        "availability": sorted(set(data.availability)) if data.availability else None,
+        "lat": member.location_lat,
+        "lon": member.location_lon,
+    }
+    if model is HelpRequest:
+        fields |= {"needed_by": data.needed_by, "minutes": data.minutes}
+    listing = model(**fields)
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def get_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> Listing:
+    listing = session.get(model, listing_id)
+    if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
+        raise NotFound()
+    if listing.status == ListingStatus.WITHDRAWN and listing.member_id != actor.member_id:
+        raise NotFound()
+    return listing
+
+
+def _own_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> Listing:
+    listing = session.get(model, listing_id, with_for_update=True)
+    if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
+        raise NotFound()
+    if listing.member_id != actor.member_id:
+        raise NotAllowed("error.listing.not_yours")
+    if listing.status == ListingStatus.WITHDRAWN:
+        raise NotFound()
+    return listing
+
+
+def update_listing(
+    session: Session, actor: Actor, model: ListingModel, listing_id: int, *, changes: dict[str, object]
+) -> Listing:
+    listing = _own_listing(session, actor, model, listing_id)
+    antenna = session.get(Antenna, listing.antenna_id)
+    assert antenna is not None
+    _check_fields(
+        category=changes.get("category"),  # type: ignore[arg-type]
+        availability=changes.get("availability"),  # type: ignore[arg-type]
+        minutes=changes.get("minutes"),  # type: ignore[arg-type]
+        step=antenna.declaration().time_step_minutes,
+    )
+    for name, value in changes.items():
+        if name == "availability" and value:
+            value = sorted(set(value))  # type: ignore[arg-type]
+        if name in ("title", "description") and isinstance(value, str):
+            value = value.strip()
+        setattr(listing, name, value)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def withdraw_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> None:
+    listing = _own_listing(session, actor, model, listing_id)
+    listing.status, listing.updated_at = ListingStatus.WITHDRAWN, utcnow()
+    session.add(listing)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ListingQuery:
+    antenna: Antenna | None = None
+    category: str | None = None
+    near_km: float | None = None
+    mine: bool = False
+    before_id: int | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    items: list[tuple[Listing, float | None]]  # each with its distance from the caller in km, if known
+    next_before_id: int | None
+
+
+def find_listings(session: Session, actor: Actor, model: ListingModel, query: ListingQuery) -> ListingPage:
+    visible = visible_antenna_ids(session, actor)
+    if query.antenna is not None:
+        visible &= {query.antenna.id} if query.antenna.id is not None else set()
+    if query.category is not None and query.category not in CATEGORY_KEYS:
+        raise InvalidInput("error.listing.category", field="category")
+    origin = None
+    if actor.member.location_lat is not None and actor.member.location_lon is not None:
+        origin = (actor.member.location_lat, actor.member.location_lon)
+    bbox = None
+    if query.near_km is not None:
+        if origin is None:
+            raise InvalidInput("error.location.required", field="near_km")
+        bbox = _bounding_box(origin, query.near_km)
+    statuses = (*_VISIBLE_STATUSES, ListingStatus.CLOSED) if query.mine else (ListingStatus.OPEN,)
+    items: list[tuple[Listing, float | None]] = []
+    before_id = query.before_id
+    # The bounding box is square, the filter round: fetch in batches until the page is full.
+    while len(items) < query.limit:
+        batch = list_listings(
+            session,
+            model,
+            antenna_ids=visible,
+            category=query.category,
+            member_id=actor.member_id if query.mine else None,
+            statuses=statuses,
+            bbox=bbox,
+            before_id=before_id,
+            limit=query.limit,
+        )
+        for listing in batch:
+            before_id = listing.id
+            distance = _distance(origin, listing)
+            if query.near_km is not None and (distance is None or distance > query.near_km):
+                continue
+            items.append((listing, distance))
+            if len(items) == query.limit:
+                break
+        if len(batch) < query.limit:
+            return ListingPage(items=items, next_before_id=None)
+    return ListingPage(items=items, next_before_id=before_id)
+
+
+def _distance(origin: tuple[float, float] | None, listing: Listing) -> float | None:
+    if origin is None or listing.lat is None or listing.lon is None:
+        return None
+    return geo.distance_km(origin, (listing.lat, listing.lon))
+
+
+def _bounding_box(origin: tuple[float, float], km: float) -> tuple[float, float, float, float]:
+    lat, lon = origin
+    dlat = km / 111.0 + 0.001
+    dlon = km / (111.0 * math.cos(math.radians(lat))) + 0.001
+    return lat - dlat, lon - dlon, lat + dlat, lon + dlon

@@ -1,0 +1,51 @@
+"""Antennas as loaded from their declarations, and who moderates them; and their queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, Session, SQLModel, select
+
+from domain.antenna_config import AntennaConfig
+from store.base import utc_field
+
+
+class Antenna(SQLModel, table=True):
+    __tablename__ = "antennas"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True, index=True)
+    name_nl: str = Field(max_length=120)
+    name_fr: str = Field(max_length=120)
+    # The whole validated declaration, so rules read it back as an AntennaConfig.
+    config: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    loaded_at: datetime = utc_field()
+
+    def declaration(self) -> AntennaConfig:
+        return AntennaConfig.model_validate(self.config)
+
+
+class Moderator(SQLModel, table=True):
+    __tablename__ = "moderators"
+
+    member_id: int = Field(foreign_key="members.id", primary_key=True)
+    antenna_id: int = Field(foreign_key="antennas.id", primary_key=True, index=True)
+    assigned_at: datetime = utc_field()
+
+
+def list_antennas(session: Session) -> list[Antenna]:
+    return list(session.exec(select(Antenna).order_by(Antenna.slug)))
+
+
+def get_antenna_by_slug(session: Session, slug: str) -> Antenna | None:
+    return session.exec(select(Antenna).where(Antenna.slug == slug)).first()
+
+
+def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
+    return set(session.exec(select(Moderator.antenna_id).where(Moderator.member_id == member_id)))
+
+
+def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
+    return session.get(Moderator, (member_id, antenna_id)) is not None

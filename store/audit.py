@@ -1,0 +1,62 @@
+"""The audit trail: every moderator decision and every action taken on behalf of a member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.base import utc_field
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    antenna_id: int | None = Field(default=None, foreign_key="antennas.id", index=True)
+    actor_id: int = Field(foreign_key="members.id", index=True)
+    # The member the action was for (on-behalf calls) or about (decisions); None for antenna-wide acts.
+    subject_member_id: int | None = Field(default=None, foreign_key="members.id", index=True)
+    action: str = Field(max_length=80)
+    on_behalf: bool = False
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = utc_field(index=True)
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: int,
+    action: str,
+    antenna_id: int | None = None,
+    subject_member_id: int | None = None,
+    on_behalf: bool = False,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        antenna_id=antenna_id,
+        actor_id=actor_id,
+        subject_member_id=subject_member_id,
+        action=action,
+        on_behalf=on_behalf,
+        detail=detail or {},
+    )
+    session.add(entry)
+    return entry
+
+
+def list_audit(session: Session, *, antenna_ids: set[int], before_id: int | None, limit: int) -> list[AuditEntry]:
+    query = select(AuditEntry).where(AuditEntry.antenna_id.in_(antenna_ids))  # type: ignore[union-attr]
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(AuditEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def audit_about_member(session: Session, member_id: int) -> list[AuditEntry]:
+    return list(
+        session.exec(
+            select(AuditEntry).where(AuditEntry.subject_member_id == member_id).order_by(AuditEntry.id)  # type: ignore[arg-type]
+        )
+    )

@@ -1,0 +1,87 @@
+"""Offers (what a member can give) and requests (what a member needs), and their queries.
+
+Both carry a copy of the poster's coarse location at posting time, so distance filters and matching
+never need the member row; that copy is already snapped and is never returned to anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.base import enum_column, utc_field
+
+
+class ListingStatus(StrEnum):
+    OPEN = "open"
+    MATCHED = "matched"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class _ListingColumns(SQLModel):
+    id: int | None = Field(default=None, primary_key=True)
+    antenna_id: int = Field(foreign_key="antennas.id", index=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    category: str = Field(max_length=40, index=True)
+    title: str = Field(max_length=120)
+    description: str = Field(default="", max_length=2000)
+    availability: list[str] | None = Field(default=None, sa_type=JSON)
+    status: ListingStatus = enum_column(ListingStatus, default=ListingStatus.OPEN, index=True)
+    lat: float | None = Field(default=None, index=True)
+    lon: float | None = None
+    created_at: datetime = utc_field(index=True)
+    updated_at: datetime = utc_field()
+
+
+class Offer(_ListingColumns, table=True):
+    __tablename__ = "offers"
+
+
+class HelpRequest(_ListingColumns, table=True):
+    __tablename__ = "help_requests"
+
+    needed_by: date | None = None
+    minutes: int | None = None
+
+
+Listing = Offer | HelpRequest
+
+
+def list_listings(
+    session: Session,
+    model: type[Offer] | type[HelpRequest],
+    *,
+    antenna_ids: set[int],
+    category: str | None,
+    member_id: int | None,
+    statuses: tuple[ListingStatus, ...],
+    bbox: tuple[float, float, float, float] | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Offer] | list[HelpRequest]:
+    """Newest first, keyset-paginated on id; `bbox` (south, west, north, east) narrows to an area."""
+    if not antenna_ids:
+        return []
+    query = select(model).where(model.antenna_id.in_(antenna_ids), model.status.in_(statuses))  # type: ignore[attr-defined]
+    if category is not None:
+        query = query.where(model.category == category)
+    if member_id is not None:
+        query = query.where(model.member_id == member_id)
+    if bbox is not None:
+        south, west, north, east = bbox
+        query = query.where(model.lat.between(south, north), model.lon.between(west, east))  # type: ignore[union-attr]
+    if before_id is not None:
+        query = query.where(model.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(model.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def listings_of_member(session: Session, member_id: int) -> tuple[list[Offer], list[HelpRequest]]:
+    offers = list(session.exec(select(Offer).where(Offer.member_id == member_id).order_by(Offer.id)))
+    requests = list(
+        session.exec(select(HelpRequest).where(HelpRequest.member_id == member_id).order_by(HelpRequest.id))
+    )
+    return offers, requests

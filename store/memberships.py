@@ -1,0 +1,67 @@
+"""A member's request to belong to an antenna, and the moderator's decision; and their queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint, case
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.base import enum_column, utc_field
+
+
+class MembershipStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("member_id", "antenna_id", name="uq_memberships_member_antenna"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    antenna_id: int = Field(foreign_key="antennas.id", index=True)
+    status: MembershipStatus = enum_column(MembershipStatus, default=MembershipStatus.PENDING, index=True)
+    requested_at: datetime = utc_field()
+    decided_at: datetime | None = utc_field(nullable=True, default_now=False)
+    decided_by: int | None = Field(default=None, foreign_key="members.id")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+def get_membership(session: Session, *, member_id: int, antenna_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership).where(Membership.member_id == member_id, Membership.antenna_id == antenna_id)
+    ).first()
+
+
+def approved_antenna_ids(session: Session, member_id: int) -> set[int]:
+    return set(
+        session.exec(
+            select(Membership.antenna_id).where(
+                Membership.member_id == member_id, Membership.status == MembershipStatus.APPROVED
+            )
+        )
+    )
+
+
+def member_antenna_ids(session: Session, member_id: int) -> set[int]:
+    """Antennas a member asked to join, whatever the decision (for moderators acting on their behalf)."""
+    return set(session.exec(select(Membership.antenna_id).where(Membership.member_id == member_id)))
+
+
+def list_memberships(
+    session: Session, *, antenna_id: int, status: MembershipStatus | None, after: tuple[int, int] | None, limit: int
+) -> list[tuple[int, Membership]]:
+    """Pending first, then by id; keyset-paginated on (rank, id). Returns (rank, membership) pairs."""
+    rank = case((Membership.status == MembershipStatus.PENDING, 0), else_=1)
+    query = select(rank, Membership).where(Membership.antenna_id == antenna_id)
+    if status is not None:
+        query = query.where(Membership.status == status)
+    if after is not None:
+        after_rank, after_id = after
+        query = query.where((rank > after_rank) | ((rank == after_rank) & (Membership.id > after_id)))
+    rows = session.exec(query.order_by(rank, Membership.id).limit(limit))
+    return [(int(r), m) for r, m in rows]
