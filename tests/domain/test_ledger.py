@@ -1,7 +1,11 @@
+import re
+import string
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 
+from buurtbank.i18n import LANGUAGES, has_message, translate
 from domain.antenna_config import Credit
 from domain.errors import Conflict, CreditLimitExceeded, InvalidInput
 from domain.ledger import (
@@ -190,9 +194,7 @@ def test_the_limits_are_those_of_the_antenna_of_the_transfer() -> None:
 
 
 def _settled(ledger: Ledger, minutes: int = 60):
-    return ledger.transfer(
-        kind=TransferKind.SETTLEMENT, debit=ANN, credit=BEN, minutes=minutes, limits=LIMITS
-    )
+    return ledger.transfer(kind=TransferKind.SETTLEMENT, debit=ANN, credit=BEN, minutes=minutes, limits=LIMITS)
 
 
 def test_reversal_negates_exactly_and_references_the_original() -> None:
@@ -213,17 +215,13 @@ def test_reversal_negates_exactly_and_references_the_original() -> None:
 def test_reversal_requires_a_reason() -> None:
     original = _plan()
     with pytest.raises(InvalidInput):
-        plan_reversal(
-            original.entries, balances={ANN: -60, BEN: 60}, limits=LIMITS, reason=" ", already_reversed=False
-        )
+        plan_reversal(original.entries, balances={ANN: -60, BEN: 60}, limits=LIMITS, reason=" ", already_reversed=False)
 
 
 def test_reversing_twice_is_a_conflict() -> None:
     original = _plan()
     with pytest.raises(Conflict) as caught:
-        plan_reversal(
-            original.entries, balances={ANN: -60, BEN: 60}, limits=LIMITS, reason="x", already_reversed=True
-        )
+        plan_reversal(original.entries, balances={ANN: -60, BEN: 60}, limits=LIMITS, reason="x", already_reversed=True)
     assert caught.value.message_key == "error.ledger.already_reversed.detail"
     assert caught.value.params == {"transfer_id": str(original.transfer_id)}
 
@@ -343,3 +341,28 @@ def test_ledger_apply_rejects_a_forged_reversal() -> None:
     with pytest.raises(ValueError):
         ledger.apply(forged)
     assert ledger.balances() == {ANN: -60, BEN: 60}
+
+
+def _message_keys() -> set[str]:
+    root = Path(__file__).resolve().parents[2] / "domain"
+    sources = [(root / name).read_text() for name in ("ledger.py", "exchanges.py", "time_units.py")]
+    keys = {key for text in sources for key in re.findall(r'"(error\.[a-z_.]+)"', text)}
+    # Keys built with an f-string from the Limit enum.
+    return keys | {"error.credit_limit.lowest.detail", "error.credit_limit.pool_empty.detail"}
+
+
+def _placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def test_every_message_key_is_translated_with_the_same_placeholders() -> None:
+    keys = _message_keys()
+    assert "error.invalid_transition.detail" in keys
+    assert len(keys) >= 18
+    for key in sorted(keys):
+        assert all(has_message(key, lang) for lang in LANGUAGES), key
+        # Without params, translate() hands back the raw template.
+        english = translate(key, "en")
+        for lang in ("nl", "fr"):
+            assert translate(key, lang) != english, (lang, key)
+            assert _placeholders(translate(key, lang)) == _placeholders(english), (lang, key)
