@@ -118,9 +118,7 @@ EXCHANGE_ACTIONS: dict[ExchangeState, frozenset[ExchangeAction]] = {
 }
 
 
-def _refuse(
-    state: StrEnum, action: StrEnum, key: str = "error.invalid_transition.detail"
-) -> InvalidTransition:
+def _refuse(state: StrEnum, action: StrEnum, key: str = "error.invalid_transition.detail") -> InvalidTransition:
     return InvalidTransition(key, state=state.value, action=action.value)
 
 
@@ -165,9 +163,7 @@ def new_proposal(*, origin: Origin, initiator: Party | None, lifecycle: Lifecycl
         raise ValueError("a member proposal names the party who made it")
     needs_review = lifecycle.member_proposals_need_review
     state = ProposalState.PENDING_REVIEW if needs_review else ProposalState.APPROVED
-    return Proposal(
-        origin, initiator, state, created_at=now, state_since=now, accepted_by=frozenset({initiator})
-    )
+    return Proposal(origin, initiator, state, created_at=now, state_since=now, accepted_by=frozenset({initiator}))
 
 
 def _check_proposal(proposal: Proposal, action: ProposalAction) -> None:
@@ -201,14 +197,10 @@ def accept_proposal(proposal: Proposal, *, party: Party, now: datetime) -> Propo
     return ProposalOutcome(replace(proposal, accepted_by=accepted_by))
 
 
-def decline_proposal(
-    proposal: Proposal, *, party: Party, now: datetime, note: str | None = None
-) -> ProposalOutcome:
+def decline_proposal(proposal: Proposal, *, party: Party, now: datetime, note: str | None = None) -> ProposalOutcome:
     """Either party may say no until both have said yes, even after accepting: people change their mind."""
     _check_proposal(proposal, ProposalAction.DECLINE)
-    declined = _move_proposal(
-        proposal, ProposalState.DECLINED, now=now, declined_by=party, reason=_note(note)
-    )
+    declined = _move_proposal(proposal, ProposalState.DECLINED, now=now, declined_by=party, reason=_note(note))
     return ProposalOutcome(declined)
 
 
@@ -265,9 +257,7 @@ class ExchangeOutcome:
 
 def new_exchange(proposal: Proposal, *, now: datetime) -> Exchange:
     if proposal.state is not ProposalState.ACCEPTED:
-        raise InvalidTransition(
-            "error.invalid_transition.detail", state=proposal.state.value, action="start_exchange"
-        )
+        raise InvalidTransition("error.invalid_transition.detail", state=proposal.state.value, action="start_exchange")
     return Exchange(ExchangeState.PLANNED, planned_at=now, state_since=now)
 
 
@@ -282,9 +272,7 @@ def _with_confirmation(exchange: Exchange, party: Party, minutes: int) -> Exchan
     return replace(exchange, receiver_minutes=minutes)
 
 
-def confirm_exchange(
-    exchange: Exchange, *, party: Party, minutes: object, step: int, now: datetime
-) -> ExchangeOutcome:
+def confirm_exchange(exchange: Exchange, *, party: Party, minutes: object, step: int, now: datetime) -> ExchangeOutcome:
     _check_exchange(exchange, ExchangeAction.CONFIRM)
     counted = validate_minutes(minutes, step=step)
     if exchange.confirmation_of(party) == counted:
@@ -300,27 +288,17 @@ def confirm_exchange(
     return ExchangeOutcome(replace(confirmed, state=ExchangeState.DISPUTED, state_since=now))
 
 
-def dispute_exchange(
-    exchange: Exchange, *, party: Party, now: datetime, note: str | None = None
-) -> ExchangeOutcome:
+def dispute_exchange(exchange: Exchange, *, party: Party, now: datetime, note: str | None = None) -> ExchangeOutcome:
     _check_exchange(exchange, ExchangeAction.DISPUTE)
-    disputed = replace(
-        exchange, state=ExchangeState.DISPUTED, state_since=now, disputed_by=party, note=_note(note)
-    )
+    disputed = replace(exchange, state=ExchangeState.DISPUTED, state_since=now, disputed_by=party, note=_note(note))
     return ExchangeOutcome(disputed)
 
 
-def cancel_exchange(
-    exchange: Exchange, *, party: Party, now: datetime, note: str | None = None
-) -> ExchangeOutcome:
+def cancel_exchange(exchange: Exchange, *, party: Party, now: datetime, note: str | None = None) -> ExchangeOutcome:
     _check_exchange(exchange, ExchangeAction.CANCEL)
     if exchange.confirmation_of(party.other) is not None:
-        raise _refuse(
-            exchange.state, ExchangeAction.CANCEL, "error.exchange.cancel_after_confirmation.detail"
-        )
-    cancelled = replace(
-        exchange, state=ExchangeState.CANCELLED, state_since=now, cancelled_by=party, note=_note(note)
-    )
+        raise _refuse(exchange.state, ExchangeAction.CANCEL, "error.exchange.cancel_after_confirmation.detail")
+    cancelled = replace(exchange, state=ExchangeState.CANCELLED, state_since=now, cancelled_by=party, note=_note(note))
     return ExchangeOutcome(cancelled)
 
 

@@ -54,9 +54,7 @@ HELPER, RECEIVER = Party.HELPER, Party.RECEIVER
 
 def _proposal(state: ProposalState, **changes: object) -> Proposal:
     """A member (helper) proposal in `state`; the helper accepted by proposing."""
-    base = Proposal(
-        Origin.MEMBER, HELPER, state, created_at=T0, state_since=T0, accepted_by=frozenset({HELPER})
-    )
+    base = Proposal(Origin.MEMBER, HELPER, state, created_at=T0, state_since=T0, accepted_by=frozenset({HELPER}))
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -193,9 +191,7 @@ def test_only_the_initiator_withdraws() -> None:
     with pytest.raises(NotAllowed) as caught:
         withdraw_proposal(_proposal(ProposalState.APPROVED), party=RECEIVER, now=LATER)
     assert caught.value.message_key == "error.proposal.not_initiator.detail"
-    scheduled = _proposal(
-        ProposalState.APPROVED, origin=Origin.SCHEDULER, initiator=None, accepted_by=frozenset()
-    )
+    scheduled = _proposal(ProposalState.APPROVED, origin=Origin.SCHEDULER, initiator=None, accepted_by=frozenset())
     for party in Party:
         with pytest.raises(NotAllowed):
             withdraw_proposal(scheduled, party=party, now=LATER)
@@ -327,9 +323,7 @@ def test_different_confirmations_go_to_the_moderator_with_both_figures() -> None
 
 
 def test_resolving_with_zero_means_nothing_happened() -> None:
-    outcome = resolve_exchange(
-        _exchange(ExchangeState.DISPUTED), minutes=0, reason="no show", step=STEP, now=LATER
-    )
+    outcome = resolve_exchange(_exchange(ExchangeState.DISPUTED), minutes=0, reason="no show", step=STEP, now=LATER)
     assert outcome.exchange.state is ExchangeState.RESOLVED
     assert outcome.exchange.settled_minutes == 0
     assert outcome.settle_minutes is None
@@ -340,9 +334,7 @@ def test_resolving_with_zero_means_nothing_happened() -> None:
 )
 def test_resolution_needs_a_reason_and_valid_minutes(minutes: int, reason: str, field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        resolve_exchange(
-            _exchange(ExchangeState.DISPUTED), minutes=minutes, reason=reason, step=STEP, now=LATER
-        )
+        resolve_exchange(_exchange(ExchangeState.DISPUTED), minutes=minutes, reason=reason, step=STEP, now=LATER)
     assert caught.value.field == field
 
 
@@ -356,10 +348,7 @@ def test_confirmation_minutes_follow_the_antennas_step(minutes: object) -> None:
 
 
 def test_minutes_in_another_antennas_step() -> None:
-    assert (
-        confirm_exchange(_exchange(), party=HELPER, minutes=20, step=10, now=LATER).exchange.helper_minutes
-        == 20
-    )
+    assert confirm_exchange(_exchange(), party=HELPER, minutes=20, step=10, now=LATER).exchange.helper_minutes == 20
 
 
 def test_dispute_records_who_and_why() -> None:

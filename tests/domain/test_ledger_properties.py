@@ -33,9 +33,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.transfers: list[UUID] = []
         self.limits = Credit(lowest_balance_minutes=-600, highest_balance_minutes=1200)
 
-    @initialize(
-        lowest=st.integers(min_value=-1200, max_value=0), highest=st.integers(min_value=1, max_value=2400)
-    )
+    @initialize(lowest=st.integers(min_value=-1200, max_value=0), highest=st.integers(min_value=1, max_value=2400))
     def choose_limits(self, lowest: int, highest: int) -> None:
         self.limits = Credit(lowest_balance_minutes=lowest, highest_balance_minutes=highest)
 
