@@ -86,9 +86,7 @@ MEASURES: dict[str, MeasureSpec] = {
     "compared_exchanges": MeasureSpec(_C, breakdown=True, additive_over_time=True),
     "external_exchanges": MeasureSpec(_C, breakdown=True, additive_over_time=True),
     "internal_exchanges": MeasureSpec(_C, breakdown=True, additive_over_time=True),
-    "external_share": MeasureSpec(
-        _F, breakdown=True, depends_on=("external_exchanges", "internal_exchanges")
-    ),
+    "external_share": MeasureSpec(_F, breakdown=True, depends_on=("external_exchanges", "internal_exchanges")),
     "ei_index": MeasureSpec(_F, breakdown=True, depends_on=("external_exchanges", "internal_exchanges")),
     "blau": MeasureSpec(_F, breakdown=True),
     "baseline_ratio": MeasureSpec(_F, breakdown=True, depends_on=("external_share", "blau")),

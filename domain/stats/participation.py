@@ -105,8 +105,6 @@ def compute_participation(data: ParticipationInput) -> ParticipationMeasures:
         request_match_share=Rate(data.requests_matched, data.requests_posted),
         days_to_proposal=median_days(data.days_to_proposal),
         days_to_settlement=median_days(data.days_to_settlement),
-        moderator_approval_rate=Rate(
-            data.moderator_approved, data.moderator_approved + data.moderator_rejected
-        ),
+        moderator_approval_rate=Rate(data.moderator_approved, data.moderator_approved + data.moderator_rejected),
         member_acceptance_rate=Rate(data.member_accepted, data.member_accepted + data.member_declined),
     )
