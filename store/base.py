@@ -51,10 +51,11 @@ def utc_field(*, nullable: bool = False, index: bool = False, default_now: bool 
     return Field(**kwargs)
 
 
-def enum_column(enum_cls: type[StrEnum], *, default: StrEnum, index: bool = False) -> Any:
+def enum_column(enum_cls: type[StrEnum], *, default: StrEnum | None, index: bool = False) -> Any:
     """A status column stored as its lowercase value in a VARCHAR (no native enum: easy to migrate)."""
     return Field(
         default=default,
         index=index,
+        nullable=default is None,
         sa_type=Enum(enum_cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]),
     )

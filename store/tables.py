@@ -2,6 +2,18 @@
 
 from sqlmodel import SQLModel
 
-from store import antennas, audit, background, listings, login_failures, members, memberships  # noqa: F401
+from store import (  # noqa: F401
+    antennas,
+    audit,
+    background,
+    exchanges,
+    idempotency,
+    ledger,
+    listings,
+    login_failures,
+    members,
+    memberships,
+    proposals,
+)
 
 metadata = SQLModel.metadata

@@ -1,0 +1,76 @@
+"""Exchanges: help agreed by both members, confirmed by both, settled once on the ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from domain.exchanges import ExchangeState, Party
+from store.base import enum_column, utc_field
+
+
+class Exchange(SQLModel, table=True):
+    __tablename__ = "exchanges"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposals.id", unique=True)
+    antenna_id: int = Field(foreign_key="antennas.id", index=True)
+    helper_id: int = Field(foreign_key="members.id", index=True)
+    receiver_id: int = Field(foreign_key="members.id", index=True)
+    category: str = Field(max_length=40, index=True)
+    request_id: int | None = Field(default=None, foreign_key="help_requests.id")
+    offer_id: int | None = Field(default=None, foreign_key="offers.id")
+    state: ExchangeState = enum_column(ExchangeState, default=ExchangeState.PLANNED, index=True)
+    helper_minutes: int | None = None
+    receiver_minutes: int | None = None
+    settled_minutes: int | None = None
+    disputed_by: Party | None = enum_column(Party, default=None)
+    cancelled_by: Party | None = enum_column(Party, default=None)
+    note: str | None = Field(default=None, max_length=500)
+    resolved_by: int | None = Field(default=None, foreign_key="members.id")
+    paid_by_pool: bool = False
+    planned_at: datetime = utc_field(index=True)
+    state_since: datetime = utc_field()
+    settled_at: datetime | None = utc_field(nullable=True, default_now=False, index=True)
+    reminded_at: datetime | None = utc_field(nullable=True, default_now=False)
+
+
+def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | None:
+    return session.exec(
+        select(Exchange).where(Exchange.id == exchange_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+
+
+def list_member_exchanges(
+    session: Session, *, member_id: int, state: ExchangeState | None, before_id: int | None, limit: int
+) -> list[Exchange]:
+    query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
+    if state is not None:
+        query = query.where(Exchange.state == state)
+    if before_id is not None:
+        query = query.where(Exchange.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(Exchange.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def list_antenna_exchanges(
+    session: Session, *, antenna_id: int, state: ExchangeState | None, before_id: int | None, limit: int
+) -> list[Exchange]:
+    query = select(Exchange).where(Exchange.antenna_id == antenna_id)
+    if state is not None:
+        query = query.where(Exchange.state == state)
+    if before_id is not None:
+        query = query.where(Exchange.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(Exchange.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def planned_exchanges_since(session: Session, *, antenna_id: int, planned_before: datetime) -> list[Exchange]:
+    return list(
+        session.exec(
+            select(Exchange).where(
+                Exchange.antenna_id == antenna_id,
+                Exchange.state == ExchangeState.PLANNED,
+                Exchange.planned_at <= planned_before,
+            )
+        )
+    )

@@ -1,0 +1,179 @@
+"""The ledger's tables: accounts, transfers and their entries; and the queries that touch them.
+
+Append-only: rows of ledger_transfers and ledger_entries are inserted, never updated or deleted (the
+migration adds database triggers that refuse it). The only mutable ledger column is the cached balance on
+ledger_accounts, changed in the same transaction as the entries and checked by `buurtbank ledger check`.
+Unique columns make double effects impossible even under concurrency: one settlement per exchange, one
+reversal per transfer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, select
+
+from domain.ledger import AccountKind, TransferKind
+from store.base import enum_column, utc_field
+
+
+class LedgerAccount(SQLModel, table=True):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'member' AND member_id IS NOT NULL AND pool_antenna_id IS NULL) OR "
+            "(kind = 'pool' AND pool_antenna_id IS NOT NULL AND member_id IS NULL)",
+            name="one_owner",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: AccountKind = enum_column(AccountKind, default=AccountKind.MEMBER)
+    member_id: int | None = Field(default=None, foreign_key="members.id", unique=True)
+    pool_antenna_id: int | None = Field(default=None, foreign_key="antennas.id", unique=True)
+    # Cache of sum(entries.minutes), updated with every transfer under the account's row lock.
+    balance: int = 0
+    created_at: datetime = utc_field()
+
+
+class LedgerTransfer(SQLModel, table=True):
+    __tablename__ = "ledger_transfers"
+
+    id: str = Field(primary_key=True, max_length=36, description="a UUID, shared by the two entries")
+    kind: TransferKind = enum_column(TransferKind, default=TransferKind.SETTLEMENT, index=True)
+    antenna_id: int = Field(foreign_key="antennas.id", index=True, description="where it happened")
+    exchange_id: int | None = Field(default=None, foreign_key="exchanges.id", index=True)
+    # Set only on the transfer that settles an exchange: the unique index lets it happen once.
+    settles_exchange_id: int | None = Field(default=None, foreign_key="exchanges.id", unique=True)
+    # Set only on a reversal: a transfer can be reversed once.
+    reverses_transfer_id: str | None = Field(default=None, max_length=36, unique=True)
+    # An adjustment's reference: the transfer it corrects, if any.
+    corrects_transfer_id: str | None = Field(default=None, max_length=36, index=True)
+    reason: str | None = Field(default=None, max_length=500)
+    created_by: int = Field(foreign_key="members.id", description="who wrote it (a moderator, or the member)")
+    on_behalf_of: int | None = Field(default=None, foreign_key="members.id")
+    created_at: datetime = utc_field(index=True)
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("transfer_id", "account_id", name="uq_ledger_entries_transfer_account"),
+        CheckConstraint("minutes <> 0", name="not_zero"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    transfer_id: str = Field(foreign_key="ledger_transfers.id", max_length=36, index=True)
+    account_id: int = Field(foreign_key="ledger_accounts.id", index=True)
+    minutes: int = Field(description="signed integer minutes: negative on the debit side")
+    created_at: datetime = utc_field(index=True)
+
+
+class StatementKind(StrEnum):
+    MEMBER = "member"
+    POOL = "pool"
+
+
+def member_account(session: Session, member_id: int) -> LedgerAccount | None:
+    return session.exec(select(LedgerAccount).where(LedgerAccount.member_id == member_id)).first()
+
+
+def pool_account(session: Session, antenna_id: int) -> LedgerAccount | None:
+    return session.exec(select(LedgerAccount).where(LedgerAccount.pool_antenna_id == antenna_id)).first()
+
+
+def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerAccount]:
+    """Row-lock the accounts in ascending id order (one global order: no deadlocks) and return them fresh."""
+    locked: dict[int, LedgerAccount] = {}
+    for account_id in sorted(set(account_ids)):
+        account = session.exec(
+            select(LedgerAccount)
+            .where(LedgerAccount.id == account_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        locked[account_id] = account
+    return locked
+
+
+def sum_of_entries(session: Session, account_id: int) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(LedgerEntry.account_id == account_id)
+    )
+    return int(total.one())
+
+
+def total_of_all_entries(session: Session) -> int:
+    return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
+
+
+def transfer_by_id(session: Session, transfer_id: str) -> LedgerTransfer | None:
+    return session.get(LedgerTransfer, transfer_id)
+
+
+def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
+    return session.exec(select(LedgerTransfer).where(LedgerTransfer.reverses_transfer_id == transfer_id)).first()
+
+
+def entries_of_transfer(session: Session, transfer_id: str) -> list[LedgerEntry]:
+    return list(
+        session.exec(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id).order_by(LedgerEntry.id))
+    )
+
+
+def statement(
+    session: Session, *, account_id: int, before_id: int | None, limit: int
+) -> list[tuple[LedgerEntry, LedgerTransfer]]:
+    query = (
+        select(LedgerEntry, LedgerTransfer)
+        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)  # type: ignore[arg-type]
+        .where(LedgerEntry.account_id == account_id)
+    )
+    if before_id is not None:
+        query = query.where(LedgerEntry.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(LedgerEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def antenna_entries(
+    session: Session, *, antenna_id: int, before_id: int | None, limit: int
+) -> list[tuple[LedgerEntry, LedgerTransfer]]:
+    query = (
+        select(LedgerEntry, LedgerTransfer)
+        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)  # type: ignore[arg-type]
+        .where(LedgerTransfer.antenna_id == antenna_id)
+    )
+    if before_id is not None:
+        query = query.where(LedgerEntry.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(LedgerEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:
+    return session.exec(
+        select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id, LedgerEntry.account_id != account_id)
+    ).first()
+
+
+def accounts_with_drift(session: Session) -> list[tuple[int, int, int]]:
+    """(account id, cached balance, sum of entries) for every account whose cache disagrees."""
+    sums = (
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.minutes).label("total"))
+        .group_by(LedgerEntry.account_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(LedgerAccount.id, LedgerAccount.balance, func.coalesce(sums.c.total, 0)).outerjoin(
+            sums, sums.c.account_id == LedgerAccount.id
+        )
+    )
+    return [(int(a), int(b), int(t)) for a, b, t in rows if int(b) != int(t)]
+
+
+def unbalanced_transfers(session: Session) -> list[str]:
+    rows = session.exec(
+        select(LedgerEntry.transfer_id)
+        .group_by(LedgerEntry.transfer_id)
+        .having((func.sum(LedgerEntry.minutes) != 0) | (func.count() != 2))
+    )
+    return list(rows)

@@ -1,0 +1,97 @@
+"""Proposals: a request paired with a helper, or an offer with a receiver; and their queries.
+
+`live_key` is set while a proposal is open (pending review or approved) and cleared when it ends, so the
+unique index refuses a second open proposal for the same listing and the same pair, even under concurrency.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, Session, SQLModel, select
+
+from domain.exchanges import Origin, Party, ProposalState
+from store.base import enum_column, utc_field
+
+OPEN_PROPOSAL_STATES = (ProposalState.PENDING_REVIEW, ProposalState.APPROVED)
+
+
+class Proposal(SQLModel, table=True):
+    __tablename__ = "proposals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    antenna_id: int = Field(foreign_key="antennas.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="help_requests.id", index=True)
+    offer_id: int | None = Field(default=None, foreign_key="offers.id", index=True)
+    helper_id: int = Field(foreign_key="members.id", index=True)
+    receiver_id: int = Field(foreign_key="members.id", index=True)
+    category: str = Field(max_length=40)
+    minutes: int | None = Field(default=None, description="the request's estimate, if any")
+    origin: Origin = enum_column(Origin, default=Origin.MEMBER)
+    initiator: Party | None = enum_column(Party, default=None)
+    state: ProposalState = enum_column(ProposalState, default=ProposalState.PENDING_REVIEW, index=True)
+    helper_accepted: bool = False
+    receiver_accepted: bool = False
+    declined_by: Party | None = enum_column(Party, default=None)
+    reason: str | None = Field(default=None, max_length=500)
+    message: str | None = Field(default=None, max_length=1000, description="the proposer's note to the other")
+    decided_by: int | None = Field(default=None, foreign_key="members.id")
+    decided_at: datetime | None = utc_field(nullable=True, default_now=False)
+    live_key: str | None = Field(default=None, max_length=80, unique=True)
+    # Written by the nearby-match scheduler; a member's own proposal has no score.
+    match_run_id: int | None = Field(default=None, index=True)
+    score: float | None = None
+    distance_m: int | None = None
+    bridging: bool | None = None
+    bridging_dimensions: list[str] | None = Field(default=None, sa_type=JSON)
+    explanation: dict[str, Any] | None = Field(default=None, sa_type=JSON, description="text per language")
+    created_at: datetime = utc_field(index=True)
+    state_since: datetime = utc_field()
+
+
+def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, receiver_id: int) -> str:
+    return f"r{request_id or 0}:o{offer_id or 0}:h{helper_id}:v{receiver_id}"
+
+
+def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | None:
+    return session.exec(
+        select(Proposal).where(Proposal.id == proposal_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+
+
+def list_antenna_proposals(
+    session: Session, *, antenna_id: int, state: ProposalState | None, before_id: int | None, limit: int
+) -> list[Proposal]:
+    query = select(Proposal).where(Proposal.antenna_id == antenna_id)
+    if state is not None:
+        query = query.where(Proposal.state == state)
+    if before_id is not None:
+        query = query.where(Proposal.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(Proposal.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def list_member_proposals(
+    session: Session, *, member_id: int, state: ProposalState | None, before_id: int | None, limit: int
+) -> list[Proposal]:
+    query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
+    # Members see proposals once a moderator let them through (or when they made them themselves).
+    query = query.where((Proposal.state != ProposalState.PENDING_REVIEW) | (Proposal.origin == Origin.MEMBER))
+    if state is not None:
+        query = query.where(Proposal.state == state)
+    if before_id is not None:
+        query = query.where(Proposal.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(Proposal.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def stale_open_proposals(session: Session, *, antenna_id: int, older_than: datetime) -> list[Proposal]:
+    return list(
+        session.exec(
+            select(Proposal).where(
+                Proposal.antenna_id == antenna_id,
+                Proposal.state.in_(OPEN_PROPOSAL_STATES),  # type: ignore[attr-defined]
+                Proposal.state_since <= older_than,
+            )
+        )
+    )
