@@ -48,7 +48,9 @@ def solve(
 ) -> Assignment:
     """Pick pairs maximising the total score, each request at most once, helper h at most capacity[h] times.
 
-    request_index and helper_index are dense local indices (0..R-1, 0..H-1); scores are positive integers.
+    request_index and helper_index are indices from 0 (requests above the largest index are left out; a
+    helper index may have no pair); scores are positive integers; the same (request, helper) may appear
+    twice (two offers of one helper): a request still takes at most one.
     """
     n_pairs = len(request_index)
     if n_pairs == 0:
@@ -79,7 +81,7 @@ def solve(
         )
     )
     capacities = np.concatenate(
-        (np.ones(n_pairs), np.ones(n_requests), np.ones(n_requests), helper_capacity)
+        (np.ones(n_pairs), np.ones(n_requests), np.ones(n_requests), np.maximum(helper_capacity, 0))
     ).astype(np.int64)
     costs = np.concatenate((-scores, np.zeros(2 * n_requests + n_helpers, dtype=np.int64))).astype(np.int64)
 
@@ -96,19 +98,33 @@ def solve(
     return Assignment(chosen=chosen.astype(np.int64), objective=int(scores[chosen].sum()))
 
 
-def _top_k_within(group: IntArray, scores: IntArray, k: int) -> IntArray:
-    """Indices of the k highest scores within each group (ties broken by position, for determinism)."""
-    if len(group) == 0:
-        return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((-scores, group))
-    sorted_group = group[order]
-    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    return order[rank < k]
+def _stable_argsort(keys: IntArray) -> IntArray:
+    """Stable argsort of non-negative integers."""
+    if len(keys) and int(keys.max()) < 2**16:
+        # numpy sorts 16-bit integers with a radix sort: several times faster on a million pairs.
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    return np.argsort(keys, kind="stable")
+
+
+def _top_k_within(group: IntArray, best_first: IntArray, k: int) -> IntArray:
+    """Indices of the first k pairs of each group in the `best_first` order (a permutation of the pairs)."""
+    group_sorted = group[best_first]
+    by_group = _stable_argsort(group_sorted)
+    group_sorted = group_sorted[by_group]
+    counts = np.bincount(group_sorted)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(len(group_sorted)) - starts[group_sorted]
+    return best_first[by_group][rank < k]
 
 
 def prune_top_k(*, request_index: IntArray, helper_index: IntArray, scores: IntArray, k: int) -> IntArray:
-    """Sorted indices of the pairs kept: each request's k best helpers plus each helper's k best requests."""
-    by_request = _top_k_within(request_index, scores, k)
-    by_helper = _top_k_within(helper_index, scores, k)
+    """Sorted indices of the pairs kept: each request's k best helpers plus each helper's k best requests.
+
+    Ties keep the earlier pair, so the same inputs always keep the same pairs.
+    """
+    if len(scores) == 0:
+        return np.zeros(0, dtype=np.int64)
+    best_first = _stable_argsort(int(scores.max()) - scores)
+    by_request = _top_k_within(request_index, best_first, k)
+    by_helper = _top_k_within(helper_index, best_first, k)
     return np.union1d(by_request, by_helper)

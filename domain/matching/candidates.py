@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from domain.matching.geometry import haversine_m, search_radius_m
+from domain.matching.geometry import haversine_radians_m, search_radius_m
 from domain.matching.relatedness import fit_matrix
 from domain.matching.tables import FloatArray, IntArray, RoundTables
 
@@ -69,9 +69,7 @@ def _nearby_pairs(tables: RoundTables, offer_rows: IntArray, *, radius_m: float)
     offers = tables.offers
     r = search_radius_m(radius_m)
     req_by_cat = {int(c): np.flatnonzero(requests.category == c) for c in np.unique(requests.category)}
-    off_by_cat = {
-        int(c): offer_rows[offers.category[offer_rows] == c] for c in np.unique(offers.category[offer_rows])
-    }
+    off_by_cat = {int(c): offer_rows[offers.category[offer_rows] == c] for c in np.unique(offers.category[offer_rows])}
     req_trees = {c: cKDTree(requests.xy[rows]) for c, rows in req_by_cat.items()}
     off_trees = {c: cKDTree(offers.xy[rows]) for c, rows in off_by_cat.items()}
     req_parts: list[IntArray] = []
@@ -90,48 +88,59 @@ def _nearby_pairs(tables: RoundTables, offer_rows: IntArray, *, radius_m: float)
     return np.concatenate(req_parts), np.concatenate(off_parts)
 
 
-def _popcount(values: IntArray) -> IntArray:
-    return np.bitwise_count(values.astype(np.uint64)).astype(np.int64)
-
-
 def availability_overlap(request_mask: IntArray, offer_mask: IntArray) -> FloatArray:
     """1.0 when either side is flexible; otherwise shared slots over the smaller schedule (0 = no overlap)."""
-    shared = _popcount(request_mask & offer_mask)
-    smaller = np.minimum(_popcount(request_mask), _popcount(offer_mask))
+    request_mask = np.asarray(request_mask, dtype=np.uint32)
+    offer_mask = np.asarray(offer_mask, dtype=np.uint32)
+    shared = np.bitwise_count(request_mask & offer_mask).astype(np.float64)
+    smaller = np.minimum(np.bitwise_count(request_mask), np.bitwise_count(offer_mask))
     flexible = (request_mask == 0) | (offer_mask == 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(smaller > 0, shared / np.maximum(smaller, 1), 0.0)
-    return np.where(flexible, 1.0, ratio)
+    return np.where(flexible, 1.0, shared / np.maximum(smaller, 1))
 
 
 def find_candidates(tables: RoundTables, *, radius_m: float, max_load_per_helper: int) -> CandidateSet:
+    requests, offers = tables.requests, tables.offers
     offer_rows = eligible_offer_rows(tables, max_load_per_helper=max_load_per_helper)
     req, off = _nearby_pairs(tables, offer_rows, radius_m=radius_m)
-    requester = tables.requests.member_row[req]
-    helper = tables.offers.member_row[off]
 
-    keep = requester != helper
-    overlap = availability_overlap(tables.requests.availability[req], tables.offers.availability[off])
-    keep &= overlap > 0.0
+    # The cheap integer tests first, on the raw pairs; the float work only on what survives them.
+    requester = requests.member_row[req]
+    helper = offers.member_row[off]
+    req_mask = requests.availability[req]
+    off_mask = offers.availability[off]
+    keep = (requester != helper) & (((req_mask & off_mask) != 0) | (req_mask == 0) | (off_mask == 0))
     if len(tables.exclusion_keys):
-        keys = tables.pair_keys(requester, helper)
-        pos = np.searchsorted(tables.exclusion_keys, keys)
-        pos = np.minimum(pos, len(tables.exclusion_keys) - 1)
-        keep &= tables.exclusion_keys[pos] != keys
+        # Few requesters have excluded pairs: look keys up only for their candidates.
+        n = len(tables.members.ids)
+        flagged = np.zeros(n, dtype=np.bool_)
+        flagged[tables.exclusion_keys // n] = True
+        check = np.flatnonzero(keep & flagged[requester])
+        keys = tables.pair_keys(requester[check], helper[check])
+        pos = np.minimum(np.searchsorted(tables.exclusion_keys, keys), len(tables.exclusion_keys) - 1)
+        keep[check[tables.exclusion_keys[pos] == keys]] = False
     idx = np.flatnonzero(keep)
-    req, off, requester, helper, overlap = req[idx], off[idx], requester[idx], helper[idx], overlap[idx]
+    req, off = req[idx], off[idx]
 
-    distance = haversine_m(
-        tables.requests.lat[req], tables.requests.lon[req], tables.offers.lat[off], tables.offers.lon[off]
+    distance = haversine_radians_m(
+        requests.lat_rad[req],
+        requests.lon_rad[req],
+        requests.cos_lat[req],
+        offers.lat_rad[off],
+        offers.lon_rad[off],
+        offers.cos_lat[off],
     )
     inside = np.flatnonzero(distance <= radius_m)
+    idx = idx[inside]
     req, off = req[inside], off[inside]
+    shared = np.bitwise_count(req_mask[idx] & off_mask[idx]).astype(np.float64)
+    smaller = np.maximum(np.minimum(requests.slot_count[req], offers.slot_count[off]), 1)
+    flexible = (req_mask[idx] == 0) | (off_mask[idx] == 0)
     return CandidateSet(
         request_row=req,
         offer_row=off,
-        requester_row=requester[inside],
-        helper_row=helper[inside],
+        requester_row=requester[idx],
+        helper_row=helper[idx],
         distance_m=distance[inside],
-        fit=FIT_MATRIX[tables.requests.category[req], tables.offers.category[off]],
-        overlap=overlap[inside],
+        fit=FIT_MATRIX[requests.category[req], offers.category[off]],
+        overlap=np.where(flexible, 1.0, shared / smaller),
     )

@@ -44,9 +44,7 @@ def distance_band_text(band: DistanceBand, lang: str) -> str:
 
 def member_distance_text(distance_m: float, lang: str) -> str:
     """What a member may be told about a proposed match: only how far, as a band."""
-    return translate(
-        "matching.member.distance", lang, band=distance_band_text(distance_band(distance_m), lang)
-    )
+    return translate("matching.member.distance", lang, band=distance_band_text(distance_band(distance_m), lang))
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +84,7 @@ def _hours(minutes: int) -> str:
 
 def moderator_explanation(facts: ExplanationFacts, lang: str) -> str:
     parts = [
-        translate(
-            "matching.explain.distance", lang, band=distance_band_text(distance_band(facts.distance_m), lang)
-        )
+        translate("matching.explain.distance", lang, band=distance_band_text(distance_band(facts.distance_m), lang))
     ]
 
     requested = _category_label(facts.requested_category, lang)
@@ -96,9 +92,7 @@ def moderator_explanation(facts: ExplanationFacts, lang: str) -> str:
         parts.append(translate("matching.explain.category_exact", lang, category=requested))
     else:
         offered = _category_label(facts.offered_category, lang)
-        parts.append(
-            translate("matching.explain.category_related", lang, requested=requested, offered=offered)
-        )
+        parts.append(translate("matching.explain.category_related", lang, requested=requested, offered=offered))
 
     if facts.request_flexible and facts.offer_flexible:
         parts.append(translate("matching.explain.availability_both_flexible", lang))
@@ -120,9 +114,7 @@ def moderator_explanation(facts: ExplanationFacts, lang: str) -> str:
         parts.append(translate(key, lang, dimensions=_dimensions_text(facts.bridging_dimensions, lang)))
     elif facts.newcomer and facts.bonding_dimensions:
         parts.append(
-            translate(
-                "matching.explain.bonding", lang, dimensions=_dimensions_text(facts.bonding_dimensions, lang)
-            )
+            translate("matching.explain.bonding", lang, dimensions=_dimensions_text(facts.bonding_dimensions, lang))
         )
     else:
         parts.append(translate("matching.explain.not_bridging", lang))

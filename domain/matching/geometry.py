@@ -26,11 +26,16 @@ def project(lat: FloatArray, lon: FloatArray) -> FloatArray:
 
 
 def haversine_m(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
-    """Great-circle distance in metres, element-wise."""
+    """Great-circle distance in metres, element-wise, from degrees."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2.0) ** 2
+    return haversine_radians_m(p1, np.radians(lon1), np.cos(p1), p2, np.radians(lon2), np.cos(p2))
+
+
+def haversine_radians_m(
+    lat1: FloatArray, lon1: FloatArray, cos_lat1: FloatArray, lat2: FloatArray, lon2: FloatArray, cos_lat2: FloatArray
+) -> FloatArray:
+    """The same from radians and precomputed cosines: per point, not per pair, on a million pairs."""
+    a = np.sin((lat2 - lat1) * 0.5) ** 2 + cos_lat1 * cos_lat2 * np.sin((lon2 - lon1) * 0.5) ** 2
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 

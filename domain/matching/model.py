@@ -155,7 +155,7 @@ class Proposal:
 class RoundSummary:
     requests_seen: int
     candidates: int
-    """Feasible (request, helper) pairs before any pruning."""
+    """Feasible (request, offer) pairs before any pruning."""
     proposals: int
     unmatched: int
     mean_distance_m: float

@@ -23,50 +23,35 @@ from domain.matching.tables import FloatArray, IntArray, RoundTables, build_tabl
 @dataclass(frozen=True, slots=True)
 class _Plan:
     candidates: CandidateSet
-    """Best offer per feasible (request, helper) pair."""
+    """Every feasible (request, offer) pair."""
     scores: FloatArray
     chosen: IntArray
     """Indices into candidates."""
 
 
-def _best_offer_per_pair(tables: RoundTables, candidates: CandidateSet, scores: FloatArray) -> IntArray:
-    """One candidate per (request, helper): the helper's best-scoring offer for that request."""
-    if len(candidates) == 0:
-        return np.zeros(0, dtype=np.int64)
-    key = candidates.request_row * len(tables.members.ids) + candidates.helper_row
-    order = np.lexsort((-scores, key))
-    first = np.r_[True, key[order][1:] != key[order][:-1]]
-    return np.sort(order[first])
-
-
 def _plan(tables: RoundTables, settings: MatchingSettings, *, radius_m: float, top_k: int | None) -> _Plan:
-    found = find_candidates(tables, radius_m=radius_m, max_load_per_helper=settings.max_load_per_helper)
-    all_scores = score_candidates(tables, found, settings, radius_m=radius_m)
-    keep = _best_offer_per_pair(tables, found, all_scores)
-    candidates, scores = found.take(keep), all_scores[keep]
-
-    requests, request_index = np.unique(candidates.request_row, return_inverse=True)
-    helpers, helper_index = np.unique(candidates.helper_row, return_inverse=True)
-    capacity = settings.max_load_per_helper - tables.members.load[helpers]
+    candidates = find_candidates(tables, radius_m=radius_m, max_load_per_helper=settings.max_load_per_helper)
+    scores = score_candidates(tables, candidates, settings, radius_m=radius_m)
     int_scores = integer_scores(scores)
+    # Rows are already small dense indices: requests by row, helpers by member row (members with no
+    # candidate pair just get an unused node), so no re-indexing pass over the million pairs is needed.
+    capacity = settings.max_load_per_helper - tables.members.load
 
     subset = np.arange(len(candidates))
     if top_k is not None:
         subset = prune_top_k(
-            request_index=request_index, helper_index=helper_index, scores=int_scores, k=top_k
+            request_index=candidates.request_row, helper_index=candidates.helper_row, scores=int_scores, k=top_k
         )
     assignment = solve(
-        request_index=request_index[subset],
-        helper_index=helper_index[subset],
+        request_index=candidates.request_row[subset],
+        helper_index=candidates.helper_row[subset],
         scores=int_scores[subset],
         helper_capacity=capacity,
     )
     return _Plan(candidates=candidates, scores=scores, chosen=subset[assignment.chosen])
 
 
-def _proposal(
-    tables: RoundTables, plan: _Plan, index: int, *, settings: MatchingSettings, lang: str
-) -> Proposal:
+def _proposal(tables: RoundTables, plan: _Plan, index: int, *, settings: MatchingSettings, lang: str) -> Proposal:
     c = plan.candidates
     request_row, offer_row = int(c.request_row[index]), int(c.offer_row[index])
     requester = tables.members.profiles[int(c.requester_row[index])]
@@ -87,8 +72,7 @@ def _proposal(
         helper_minutes_received=helper.minutes_received,
         bridging_dimensions=bridging,
         bonding_dimensions=bonding_dimensions(requester.background, helper.background),
-        newcomer=min(requester.completed_exchanges, helper.completed_exchanges)
-        < settings.bonding_base_exchanges,
+        newcomer=min(requester.completed_exchanges, helper.completed_exchanges) < settings.bonding_base_exchanges,
     )
     return Proposal(
         request_id=int(tables.requests.ids[request_row]),
@@ -119,9 +103,7 @@ def run_round(
     """
     tables = build_tables(inputs)
     plan = _plan(tables, settings, radius_m=radius_km * 1000.0, top_k=top_k)
-    chosen = plan.chosen[
-        np.argsort(tables.requests.ids[plan.candidates.request_row[plan.chosen]], kind="stable")
-    ]
+    chosen = plan.chosen[np.argsort(tables.requests.ids[plan.candidates.request_row[plan.chosen]], kind="stable")]
     proposals = tuple(_proposal(tables, plan, int(i), settings=settings, lang=lang) for i in chosen)
     matched = {p.request_id for p in proposals}
     unmatched = tuple(sorted(int(r.id) for r in inputs.requests if r.id not in matched))
@@ -142,9 +124,7 @@ def run_round(
     )
 
 
-def solve_exact_without_pruning(
-    inputs: RoundInputs, settings: MatchingSettings, *, radius_km: float
-) -> float:
+def solve_exact_without_pruning(inputs: RoundInputs, settings: MatchingSettings, *, radius_km: float) -> float:
     """The optimal total score over all feasible pairs within the radius (no top-k), for benchmarks."""
     tables = build_tables(inputs)
     plan = _plan(tables, settings, radius_m=radius_km * 1000.0, top_k=None)

@@ -113,9 +113,7 @@ def _reciprocity(given: IntArray, received: IntArray) -> FloatArray:
     return (1.0 + balance) / 2.0
 
 
-def _background_term(
-    ramp: FloatArray, differing: IntArray, shared: IntArray, settings: MatchingSettings
-) -> FloatArray:
+def _background_term(ramp: FloatArray, differing: IntArray, shared: IntArray, settings: MatchingSettings) -> FloatArray:
     bridging = ramp * differing / BRIDGING_DIMENSIONS
     bonding = BONDING_SHARE * (1.0 - ramp) * shared / BONDING_DIMENSIONS
     return settings.bridging_weight * (bridging + bonding)
@@ -151,9 +149,7 @@ def score_candidates(
     m = tables.members
     req, helper = candidates.requester_row, candidates.helper_row
     closeness = np.clip(1.0 - candidates.distance_m / radius_m, 0.0, 1.0)
-    ramp = np.minimum(
-        1.0, np.minimum(m.completed[req], m.completed[helper]) / settings.bonding_base_exchanges
-    )
+    ramp = np.minimum(1.0, np.minimum(m.completed[req], m.completed[helper]) / settings.bonding_base_exchanges)
     differing, shared = background_counts(m, req, helper)
     return (
         settings.distance_weight * closeness

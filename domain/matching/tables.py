@@ -74,7 +74,12 @@ class PostTable:
     lat: FloatArray
     lon: FloatArray
     xy: FloatArray
-    availability: IntArray
+    lat_rad: FloatArray
+    lon_rad: FloatArray
+    cos_lat: FloatArray
+    availability: npt.NDArray[np.uint32]
+    """21-bit slot masks, 0 = flexible."""
+    slot_count: IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,7 @@ def _post_table(
 ) -> PostTable:
     lat = np.array(lats, dtype=np.float64)
     lon = np.array(lons, dtype=np.float64)
+    availability = np.array(masks, dtype=np.uint32)
     return PostTable(
         ids=np.array(ids, dtype=np.int64),
         member_row=members.rows_of(np.array(member_ids, dtype=np.int64)),
@@ -144,7 +150,11 @@ def _post_table(
         lat=lat,
         lon=lon,
         xy=project(lat, lon) if len(lat) else np.zeros((0, 2)),
-        availability=np.array(masks, dtype=np.int64),
+        lat_rad=np.radians(lat),
+        lon_rad=np.radians(lon),
+        cos_lat=np.cos(np.radians(lat)),
+        availability=availability,
+        slot_count=np.bitwise_count(availability).astype(np.int64),
     )
 
 
@@ -179,6 +189,4 @@ def build_tables(inputs: RoundInputs) -> RoundTables:
         exclusion_keys = np.unique(keys)
     else:
         exclusion_keys = np.zeros(0, dtype=np.int64)
-    return RoundTables(
-        members=members, requests=requests_table, offers=offers_table, exclusion_keys=exclusion_keys
-    )
+    return RoundTables(members=members, requests=requests_table, offers=offers_table, exclusion_keys=exclusion_keys)
