@@ -166,3 +166,8 @@ def test_empty_round() -> None:
     )
     assert result.proposals == () and result.unmatched_request_ids == ()
     assert result.summary.mean_distance_m == 0.0 and result.summary.bridging_share == 0.0
+
+
+def test_a_round_is_deterministic() -> None:
+    inputs, first = small_round("nl")
+    assert run_round(inputs, SETTINGS, radius_km=2.0, lang="nl") == first
