@@ -1,0 +1,81 @@
+"""Idempotency-Key for credit-moving calls: the same key and body give the first answer, never a second effect.
+
+The key is claimed (inserted) before the work starts, in the request's transaction. A concurrent retry
+with the same key waits on the unique index until the first commits, then replays its answer; if the first
+fails, its claim rolls back with it and the retry runs normally. Only successful answers are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from domain.errors import InvalidInput
+from store import idempotency
+from store.idempotency import IdempotentResponse
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="any unique string; a retry with the same key and body returns the first answer",
+    ),
+]
+
+
+async def request_fingerprint(request: Request) -> str:
+    body = await request.body()
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), body):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+Fingerprint = Annotated[str, Depends(request_fingerprint)]
+
+
+def _replay(found: IdempotentResponse, fingerprint: str) -> JSONResponse:
+    if found.request_fingerprint != fingerprint:
+        raise InvalidInput("error.idempotency.key_reused", field="Idempotency-Key")
+    return JSONResponse(found.body, status_code=found.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def run_idempotent(
+    session: Session,
+    *,
+    member_id: int,
+    key: str | None,
+    fingerprint: str,
+    status_code: int,
+    action: Callable[[], BaseModel],
+) -> Any:
+    if key is None:
+        return action()
+    found = idempotency.find(session, member_id=member_id, key=key)
+    if found is not None:
+        return _replay(found, fingerprint)
+    claim = IdempotentResponse(member_id=member_id, key=key, request_fingerprint=fingerprint, status_code=0)
+    try:
+        with session.begin_nested():
+            session.add(claim)
+            session.flush()
+    except IntegrityError:
+        found = idempotency.find(session, member_id=member_id, key=key)
+        assert found is not None
+        return _replay(found, fingerprint)
+    result = action()
+    claim.status_code, claim.body = status_code, jsonable_encoder(result)
+    session.add(claim)
+    session.flush()
+    return result

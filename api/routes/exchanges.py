@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query
+from sqlmodel import Session
+
+from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
+from api.idempotency import Fingerprint, IdempotencyKey, run_idempotent
+from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.problems import problem_responses
+from api.routes.antennas import member_ref
+from api.schemas.exchanges import ConfirmIn, ExchangeOut, NoteIn, ResolveIn
+from domain.exchanges import ExchangeState
+from services import exchanges as service
+from store.antennas import Antenna
+from store.exchanges import Exchange, list_antenna_exchanges, list_member_exchanges
+
+router = APIRouter(tags=["exchanges"])
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+def exchange_out(session: Session, row: Exchange, viewer_id: int | None) -> ExchangeOut:
+    antenna = session.get(Antenna, row.antenna_id)
+    role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
+    return ExchangeOut(
+        id=row.id or 0,
+        antenna=antenna.slug if antenna else "",
+        state=row.state.value,
+        category=row.category,
+        helper=member_ref(session, row.helper_id),
+        receiver=member_ref(session, row.receiver_id),
+        my_role=role,  # type: ignore[arg-type]
+        helper_minutes=row.helper_minutes,
+        receiver_minutes=row.receiver_minutes,
+        settled_minutes=row.settled_minutes,
+        paid_by_pool=row.paid_by_pool,
+        note=row.note,
+        request_id=row.request_id,
+        offer_id=row.offer_id,
+        planned_at=row.planned_at,
+        settled_at=row.settled_at,
+    )
+
+
+@router.get("/me/exchanges", response_model=Page[ExchangeOut], responses=problem_responses(401, 403, 422))
+def my_exchanges(
+    actor: CurrentActor,
+    session: SessionDep,
+    state: Annotated[ExchangeState | None, Query(alias="status")] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ExchangeOut]:
+    before = decode_cursor(cursor, size=1)
+    rows = list_member_exchanges(
+        session, member_id=actor.member_id, state=state, before_id=before[0] if before else None, limit=limit + 1
+    )
+    page = rows[:limit]
+    return Page[ExchangeOut](
+        items=[exchange_out(session, row, actor.member_id) for row in page],
+        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
+    )
+
+
+@router.get(
+    "/antennas/{slug}/exchanges",
+    response_model=Page[ExchangeOut],
+    responses=problem_responses(401, 403, 404, 422),
+    summary="the antenna's exchanges, e.g. status=disputed for the moderator's to-do list",
+)
+def antenna_exchanges(
+    antenna: ModeratedAntenna,
+    session: SessionDep,
+    state: Annotated[ExchangeState | None, Query(alias="status")] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ExchangeOut]:
+    before = decode_cursor(cursor, size=1)
+    rows = list_antenna_exchanges(
+        session,
+        antenna_id=antenna.id,
+        state=state,
+        before_id=before[0] if before else None,
+        limit=limit + 1,  # type: ignore[arg-type]
+    )
+    page = rows[:limit]
+    return Page[ExchangeOut](
+        items=[exchange_out(session, row, None) for row in page],
+        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
+    )
+
+
+@router.get("/exchanges/{exchange_id}", response_model=ExchangeOut, responses=problem_responses(401, 403, 404, 422))
+def read_exchange(exchange_id: IdPath, actor: CurrentActor, session: SessionDep) -> ExchangeOut:
+    return exchange_out(session, service.visible_exchange(session, actor, exchange_id), actor.member_id)
+
+
+@router.post("/exchanges/{exchange_id}/confirm", response_model=ExchangeOut, responses=_ERRORS)
+def confirm(
+    exchange_id: IdPath,
+    body: ConfirmIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> ExchangeOut:
+    return run_idempotent(  # type: ignore[no-any-return]
+        session,
+        member_id=actor.member_id,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        status_code=200,
+        action=lambda: exchange_out(
+            session, service.confirm(session, actor, exchange_id=exchange_id, minutes=body.minutes), actor.member_id
+        ),
+    )
+
+
+@router.post("/exchanges/{exchange_id}/dispute", response_model=ExchangeOut, responses=_ERRORS)
+def dispute(
+    exchange_id: IdPath, actor: CurrentActor, session: SessionDep, body: Annotated[NoteIn | None, Body()] = None
+) -> ExchangeOut:
+    row = service.dispute(session, actor, exchange_id=exchange_id, note=body.note if body else None)
+    return exchange_out(session, row, actor.member_id)
+
+
+@router.post("/exchanges/{exchange_id}/cancel", response_model=ExchangeOut, responses=_ERRORS)
+def cancel(
+    exchange_id: IdPath, actor: CurrentActor, session: SessionDep, body: Annotated[NoteIn | None, Body()] = None
+) -> ExchangeOut:
+    row = service.cancel(session, actor, exchange_id=exchange_id, note=body.note if body else None)
+    return exchange_out(session, row, actor.member_id)
+
+
+@router.post(
+    "/exchanges/{exchange_id}/resolve",
+    response_model=ExchangeOut,
+    responses=_ERRORS,
+    summary="a moderator settles a disputed exchange with the minutes they decide and a reason",
+)
+def resolve(
+    exchange_id: IdPath,
+    body: ResolveIn,
+    person: SignedIn,
+    session: SessionDep,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> ExchangeOut:
+    def act() -> ExchangeOut:
+        row = service.resolve(
+            session,
+            moderator=person,
+            exchange_id=exchange_id,
+            minutes=body.minutes,
+            reason=body.reason,
+            from_pool=body.from_pool,
+        )
+        return exchange_out(session, row, person.id)
+
+    return run_idempotent(  # type: ignore[no-any-return]
+        session,
+        member_id=person.id,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        status_code=200,
+        action=act,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,201 @@
+"""Exchanges: confirming, disputing, cancelling, a moderator's resolution, and expiry.
+
+The exchange row is locked first, then (if minutes move) the two accounts: concurrent confirmations of one
+exchange queue on its row, and the unique settles_exchange_id makes a second settlement impossible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from domain import exchanges as rules
+from domain.errors import NotAllowed, NotFound
+from domain.exchanges import ExchangeState
+from domain.ledger import TransferKind
+from services.actors import Actor
+from services.ledger import TransferRequest, ensure_member_account, execute_transfer, pay_from_pool
+from services.proposals import party_of
+from store import audit
+from store.antennas import Antenna, is_moderator
+from store.base import utcnow
+from store.exchanges import Exchange, get_exchange_for_update, planned_exchanges_since
+from store.listings import HelpRequest, ListingStatus
+from store.members import Member
+
+
+def to_rule(row: Exchange) -> rules.Exchange:
+    return rules.Exchange(
+        state=row.state,
+        planned_at=row.planned_at,
+        state_since=row.state_since,
+        helper_minutes=row.helper_minutes,
+        receiver_minutes=row.receiver_minutes,
+        settled_minutes=row.settled_minutes,
+        disputed_by=row.disputed_by,
+        cancelled_by=row.cancelled_by,
+        note=row.note,
+    )
+
+
+def _store(row: Exchange, value: rules.Exchange) -> None:
+    row.state, row.state_since = value.state, value.state_since
+    row.helper_minutes, row.receiver_minutes = value.helper_minutes, value.receiver_minutes
+    row.settled_minutes, row.note = value.settled_minutes, value.note
+    row.disputed_by, row.cancelled_by = value.disputed_by, value.cancelled_by
+    if value.state in (ExchangeState.SETTLED, ExchangeState.RESOLVED):
+        row.settled_at = value.state_since
+
+
+def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: bool = False) -> Exchange:
+    row = get_exchange_for_update(session, exchange_id) if lock else session.get(Exchange, exchange_id)
+    if row is None:
+        raise NotFound()
+    if actor.member_id in (row.helper_id, row.receiver_id):
+        return row
+    if not actor.on_behalf and is_moderator(session, member_id=actor.acting_id, antenna_id=row.antenna_id):
+        return row
+    raise NotFound()
+
+
+def _antenna(session: Session, row: Exchange) -> Antenna:
+    antenna = session.get(Antenna, row.antenna_id)
+    assert antenna is not None
+    return antenna
+
+
+def _settle(
+    session: Session, row: Exchange, *, minutes: int, antenna: Antenna, by: int, on_behalf_of: int | None
+) -> None:
+    execute_transfer(
+        session,
+        TransferRequest(
+            kind=TransferKind.SETTLEMENT,
+            debit=ensure_member_account(session, row.receiver_id),
+            credit=ensure_member_account(session, row.helper_id),
+            minutes=minutes,
+            antenna=antenna,
+            created_by=by,
+            on_behalf_of=on_behalf_of,
+            exchange_id=row.id,
+            settles_exchange=True,
+        ),
+    )
+    _set_request_status(session, row, ListingStatus.CLOSED)
+
+
+def _set_request_status(session: Session, row: Exchange, status: ListingStatus) -> None:
+    if row.request_id is None:
+        return
+    request = session.get(HelpRequest, row.request_id)
+    if request is not None and request.status in (ListingStatus.OPEN, ListingStatus.MATCHED):
+        request.status = status
+        session.add(request)
+
+
+def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object) -> Exchange:
+    row = visible_exchange(session, actor, exchange_id, lock=True)
+    party = party_of(row, actor.member_id)
+    antenna = _antenna(session, row)
+    outcome = rules.confirm_exchange(
+        to_rule(row), party=party, minutes=minutes, step=antenna.declaration().time_step_minutes, now=utcnow()
+    )
+    if not outcome.changed:
+        return row
+    _store(row, outcome.exchange)
+    session.add(row)
+    if outcome.settle_minutes:
+        _settle(
+            session,
+            row,
+            minutes=outcome.settle_minutes,
+            antenna=antenna,
+            by=actor.acting_id,
+            on_behalf_of=actor.member_id if actor.on_behalf else None,
+        )
+    session.flush()
+    return row
+
+
+def dispute(session: Session, actor: Actor, *, exchange_id: int, note: str | None) -> Exchange:
+    row = visible_exchange(session, actor, exchange_id, lock=True)
+    outcome = rules.dispute_exchange(to_rule(row), party=party_of(row, actor.member_id), now=utcnow(), note=note)
+    _store(row, outcome.exchange)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cancel(session: Session, actor: Actor, *, exchange_id: int, note: str | None) -> Exchange:
+    row = visible_exchange(session, actor, exchange_id, lock=True)
+    outcome = rules.cancel_exchange(to_rule(row), party=party_of(row, actor.member_id), now=utcnow(), note=note)
+    _store(row, outcome.exchange)
+    session.add(row)
+    _set_request_status(session, row, ListingStatus.OPEN)  # the need is still there
+    session.flush()
+    return row
+
+
+def resolve(
+    session: Session, *, moderator: Member, exchange_id: int, minutes: object, reason: str | None, from_pool: bool
+) -> Exchange:
+    """A moderator settles a disputed (or stuck) exchange with the minutes they decide and a reason.
+
+    `from_pool`: the antenna's solidarity pool pays the helper instead of the receiver, for a member who
+    cannot give back.
+    """
+    row = get_exchange_for_update(session, exchange_id)
+    if row is None:
+        raise NotFound()
+    assert moderator.id is not None
+    if not is_moderator(session, member_id=moderator.id, antenna_id=row.antenna_id):
+        raise NotAllowed("error.moderator_only")
+    antenna = _antenna(session, row)
+    outcome = rules.resolve_exchange(
+        to_rule(row), minutes=minutes, reason=reason, step=antenna.declaration().time_step_minutes, now=utcnow()
+    )
+    _store(row, outcome.exchange)
+    row.resolved_by = moderator.id
+    session.add(row)
+    if outcome.settle_minutes:
+        if from_pool:
+            pay_from_pool(
+                session,
+                moderator=moderator,
+                antenna=antenna,
+                member_id=row.helper_id,
+                minutes=outcome.settle_minutes,
+                reason=reason,
+                exchange_id=row.id,
+                settles_exchange=True,
+            )
+            row.paid_by_pool = True
+            _set_request_status(session, row, ListingStatus.CLOSED)
+        else:
+            _settle(session, row, minutes=outcome.settle_minutes, antenna=antenna, by=moderator.id, on_behalf_of=None)
+    audit.record(
+        session,
+        actor_id=moderator.id,
+        action="exchange.resolve",
+        antenna_id=row.antenna_id,
+        detail={"exchange_id": row.id, "minutes": row.settled_minutes, "reason": row.note, "from_pool": from_pool},
+    )
+    session.flush()
+    return row
+
+
+def expire_stale_exchanges(session: Session, *, antenna: Antenna, now: datetime) -> int:
+    lifecycle = antenna.declaration().lifecycle
+    horizon = now - timedelta(days=lifecycle.exchange_confirm_days)
+    expired = 0
+    for candidate in planned_exchanges_since(session, antenna_id=antenna.id, planned_before=horizon):  # type: ignore[arg-type]
+        row = get_exchange_for_update(session, candidate.id)  # type: ignore[arg-type]
+        if row is None or not rules.is_exchange_expired(to_rule(row), now=now, lifecycle=lifecycle):
+            continue
+        _store(row, rules.expire_exchange(to_rule(row), now=now, lifecycle=lifecycle).exchange)
+        session.add(row)
+        _set_request_status(session, row, ListingStatus.OPEN)
+        expired += 1
+    session.flush()
+    return expired

@@ -1,0 +1,293 @@
+"""Moving minutes: settlements, donations, pool payments and corrections, each one locked transfer.
+
+Every transfer locks the accounts it touches (ascending id: one global order, so no deadlocks), re-reads
+their balances under the lock, asks domain.ledger to plan it (limits, reasons), then appends the transfer
+and its two entries and updates the cached balances, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from domain import ledger as rules
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ledger import AccountKind, TransferKind
+from domain.time_units import validate_minutes
+from store import audit
+from store.antennas import Antenna
+from store.ledger import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransfer,
+    entries_of_transfer,
+    lock_accounts,
+    member_account,
+    pool_account,
+    reversal_of,
+)
+from store.members import Member
+from store.memberships import approved_antenna_ids
+
+
+def _domain_account(account: LedgerAccount) -> rules.Account:
+    return rules.Account(account.kind, account.id)
+
+
+def ensure_member_account(session: Session, member_id: int) -> LedgerAccount:
+    return member_account(session, member_id) or _create_account(
+        session, LedgerAccount(kind=AccountKind.MEMBER, member_id=member_id)
+    )
+
+
+def ensure_pool_account(session: Session, antenna_id: int) -> LedgerAccount:
+    return pool_account(session, antenna_id) or _create_account(
+        session, LedgerAccount(kind=AccountKind.POOL, pool_antenna_id=antenna_id)
+    )
+
+
+def _create_account(session: Session, account: LedgerAccount) -> LedgerAccount:
+    try:
+        with session.begin_nested():
+            session.add(account)
+            session.flush()
+        return account
+    except IntegrityError:
+        # Another transaction opened it first (unique owner columns): use theirs.
+        found = (
+            member_account(session, account.member_id)
+            if account.member_id is not None
+            else pool_account(session, account.pool_antenna_id)  # type: ignore[arg-type]
+        )
+        assert found is not None
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    kind: TransferKind
+    debit: LedgerAccount
+    credit: LedgerAccount
+    minutes: int
+    antenna: Antenna
+    created_by: int
+    on_behalf_of: int | None = None
+    reason: str | None = None
+    exchange_id: int | None = None
+    settles_exchange: bool = False
+    corrects_transfer_id: str | None = None
+
+
+def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransfer:
+    assert request.debit.id is not None and request.credit.id is not None
+    locked = lock_accounts(session, [request.debit.id, request.credit.id])
+    debit, credit = locked[request.debit.id], locked[request.credit.id]
+    planned = rules.plan_transfer(
+        kind=request.kind,
+        debit=_domain_account(debit),
+        credit=_domain_account(credit),
+        minutes=request.minutes,
+        debit_balance=debit.balance,
+        credit_balance=credit.balance,
+        limits=request.antenna.declaration().credit,
+        reason=request.reason,
+        reference=request.corrects_transfer_id or (str(request.exchange_id) if request.exchange_id else None),
+    )
+    return _append(
+        session,
+        planned,
+        accounts=locked,
+        transfer=LedgerTransfer(
+            id=str(planned.transfer_id),
+            kind=planned.kind,
+            antenna_id=request.antenna.id,  # type: ignore[arg-type]
+            exchange_id=request.exchange_id,
+            settles_exchange_id=request.exchange_id if request.settles_exchange else None,
+            corrects_transfer_id=request.corrects_transfer_id,
+            reason=planned.reason,
+            created_by=request.created_by,
+            on_behalf_of=request.on_behalf_of,
+        ),
+    )
+
+
+def _append(
+    session: Session, planned: rules.PlannedTransfer, *, accounts: dict[int, LedgerAccount], transfer: LedgerTransfer
+) -> LedgerTransfer:
+    try:
+        with session.begin_nested():
+            session.add(transfer)
+            session.flush()
+    except IntegrityError as exc:
+        # settles_exchange_id / reverses_transfer_id are unique: the effect already happened once.
+        raise Conflict("error.ledger.already_done") from exc
+    for entry in planned.entries:
+        account = accounts[int(entry.account.key)]  # type: ignore[call-overload]
+        session.add(LedgerEntry(transfer_id=transfer.id, account_id=account.id, minutes=entry.minutes))  # type: ignore[arg-type]
+        account.balance += entry.minutes
+        session.add(account)
+    session.flush()
+    return transfer
+
+
+def donate(session: Session, *, member: Member, antenna: Antenna, minutes: object, acting: Member) -> LedgerTransfer:
+    """A member gives saved minutes to their antenna's solidarity pool: only minutes they have."""
+    assert member.id is not None and antenna.id is not None and acting.id is not None
+    if antenna.id not in approved_antenna_ids(session, member.id):
+        raise NotFound("error.antenna.not_member")
+    counted = validate_minutes(minutes, step=antenna.declaration().time_step_minutes, maximum=10**6)
+    account = ensure_member_account(session, member.id)
+    pool = ensure_pool_account(session, antenna.id)
+    balance = lock_accounts(session, [account.id])[account.id].balance  # type: ignore[list-item]
+    if counted > balance:
+        raise Conflict("error.donation.exceeds_balance", balance=balance)
+    return execute_transfer(
+        session,
+        TransferRequest(
+            kind=TransferKind.DONATION,
+            debit=account,
+            credit=pool,
+            minutes=counted,
+            antenna=antenna,
+            created_by=acting.id,
+            on_behalf_of=member.id if acting.id != member.id else None,
+        ),
+    )
+
+
+def pay_from_pool(
+    session: Session,
+    *,
+    moderator: Member,
+    antenna: Antenna,
+    member_id: int,
+    minutes: object,
+    reason: str | None,
+    exchange_id: int | None = None,
+    settles_exchange: bool = False,
+) -> LedgerTransfer:
+    """The pool pays a member's helper (or the member) for help someone could not pay back; audited."""
+    assert moderator.id is not None and antenna.id is not None
+    counted = validate_minutes(minutes, step=antenna.declaration().time_step_minutes, maximum=10**6)
+    transfer = execute_transfer(
+        session,
+        TransferRequest(
+            kind=TransferKind.POOL_PAYMENT,
+            debit=ensure_pool_account(session, antenna.id),
+            credit=ensure_member_account(session, member_id),
+            minutes=counted,
+            antenna=antenna,
+            created_by=moderator.id,
+            reason=reason,
+            exchange_id=exchange_id,
+            settles_exchange=settles_exchange,
+        ),
+    )
+    audit.record(
+        session,
+        actor_id=moderator.id,
+        action="ledger.pool_payment",
+        antenna_id=antenna.id,
+        subject_member_id=member_id,
+        detail={"transfer_id": transfer.id, "minutes": counted, "reason": transfer.reason},
+    )
+    return transfer
+
+
+def reverse_transfer(
+    session: Session, *, moderator: Member, antenna: Antenna, transfer_id: str, reason: str | None
+) -> LedgerTransfer:
+    assert moderator.id is not None and antenna.id is not None
+    original = session.get(LedgerTransfer, transfer_id)
+    if original is None or original.antenna_id != antenna.id:
+        raise NotFound("error.ledger.unknown_transfer")
+    rows = entries_of_transfer(session, transfer_id)
+    locked = lock_accounts(session, [row.account_id for row in rows])
+    entries = [
+        rules.Entry(uuid.UUID(original.id), original.kind, _domain_account(locked[row.account_id]), row.minutes)
+        for row in rows
+    ]
+    planned = rules.plan_reversal(
+        entries,
+        balances={_domain_account(a): a.balance for a in locked.values()},
+        limits=antenna.declaration().credit,
+        reason=reason,
+        already_reversed=reversal_of(session, transfer_id) is not None,
+    )
+    transfer = _append(
+        session,
+        planned,
+        accounts=locked,
+        transfer=LedgerTransfer(
+            id=str(planned.transfer_id),
+            kind=TransferKind.REVERSAL,
+            antenna_id=antenna.id,
+            exchange_id=original.exchange_id,
+            reverses_transfer_id=original.id,
+            reason=planned.reason,
+            created_by=moderator.id,
+        ),
+    )
+    _audit_correction(session, moderator=moderator, antenna=antenna, transfer=transfer, corrects=original.id)
+    return transfer
+
+
+def adjust(
+    session: Session,
+    *,
+    moderator: Member,
+    antenna: Antenna,
+    from_member_id: int | None,
+    to_member_id: int | None,
+    minutes: object,
+    reason: str | None,
+    corrects_transfer_id: str | None,
+) -> LedgerTransfer:
+    """A moderator's correction between two accounts of the antenna (None: the antenna's pool)."""
+    assert moderator.id is not None and antenna.id is not None
+    if from_member_id is None and to_member_id is None:
+        raise InvalidInput("error.ledger.adjustment_pool_to_pool", field="from_member_id")
+    for member_id in (from_member_id, to_member_id):
+        if member_id is not None and antenna.id not in approved_antenna_ids(session, member_id):
+            raise NotFound("error.ledger.unknown_member")
+    if corrects_transfer_id is not None:
+        corrected = session.get(LedgerTransfer, corrects_transfer_id)
+        if corrected is None or corrected.antenna_id != antenna.id:
+            raise NotFound("error.ledger.unknown_transfer")
+    counted = validate_minutes(minutes, step=1, maximum=10**6)
+
+    def account(member_id: int | None) -> LedgerAccount:
+        if member_id is None:
+            return ensure_pool_account(session, antenna.id)  # type: ignore[arg-type]
+        return ensure_member_account(session, member_id)
+
+    transfer = execute_transfer(
+        session,
+        TransferRequest(
+            kind=TransferKind.ADJUSTMENT,
+            debit=account(from_member_id),
+            credit=account(to_member_id),
+            minutes=counted,
+            antenna=antenna,
+            created_by=moderator.id,
+            reason=reason,
+            corrects_transfer_id=corrects_transfer_id or f"adjustment:{uuid.uuid4()}",
+        ),
+    )
+    _audit_correction(session, moderator=moderator, antenna=antenna, transfer=transfer, corrects=corrects_transfer_id)
+    return transfer
+
+
+def _audit_correction(
+    session: Session, *, moderator: Member, antenna: Antenna, transfer: LedgerTransfer, corrects: str | None
+) -> None:
+    audit.record(
+        session,
+        actor_id=moderator.id,  # type: ignore[arg-type]
+        action=f"ledger.{transfer.kind.value}",
+        antenna_id=antenna.id,
+        detail={"transfer_id": transfer.id, "corrects": corrects, "reason": transfer.reason},
+    )

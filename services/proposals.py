@@ -1,0 +1,252 @@
+"""Proposals: members offering themselves for a request (or asking for an offer), moderators deciding,
+both members answering. Every step goes through domain.exchanges; rows are locked while they change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from domain import exchanges as rules
+from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from domain.exchanges import Origin, Party, ProposalState
+from services.actors import Actor
+from store import audit
+from store.antennas import Antenna, is_moderator
+from store.base import utcnow
+from store.exchanges import Exchange
+from store.listings import HelpRequest, ListingStatus, Offer
+from store.members import Member
+from store.memberships import approved_antenna_ids
+from store.proposals import (
+    OPEN_PROPOSAL_STATES,
+    Proposal,
+    get_proposal_for_update,
+    live_key,
+    stale_open_proposals,
+)
+
+
+def to_rule(row: Proposal) -> rules.Proposal:
+    accepted = {p for p, yes in ((Party.HELPER, row.helper_accepted), (Party.RECEIVER, row.receiver_accepted)) if yes}
+    return rules.Proposal(
+        origin=row.origin,
+        initiator=row.initiator,
+        state=row.state,
+        created_at=row.created_at,
+        state_since=row.state_since,
+        accepted_by=frozenset(accepted),
+        declined_by=row.declined_by,
+        reason=row.reason,
+    )
+
+
+def _store(row: Proposal, value: rules.Proposal) -> None:
+    row.state, row.state_since = value.state, value.state_since
+    row.helper_accepted = Party.HELPER in value.accepted_by
+    row.receiver_accepted = Party.RECEIVER in value.accepted_by
+    row.declined_by, row.reason = value.declined_by, value.reason
+    if value.state not in OPEN_PROPOSAL_STATES:
+        row.live_key = None  # frees the pair for a later proposal
+
+
+def _antenna(session: Session, antenna_id: int) -> Antenna:
+    antenna = session.get(Antenna, antenna_id)
+    assert antenna is not None
+    return antenna
+
+
+def _insert(session: Session, proposal: Proposal) -> Proposal:
+    proposal.live_key = live_key(
+        request_id=proposal.request_id,
+        offer_id=proposal.offer_id,
+        helper_id=proposal.helper_id,
+        receiver_id=proposal.receiver_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(proposal)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("error.proposal.duplicate") from exc
+    return proposal
+
+
+def respond_to_request(session: Session, actor: Actor, *, request_id: int, message: str | None) -> Proposal:
+    """The caller offers to help with someone's request."""
+    request = session.get(HelpRequest, request_id, with_for_update=True)
+    if request is None or request.antenna_id not in approved_antenna_ids(session, actor.member_id):
+        raise NotFound()
+    if request.member_id == actor.member_id:
+        raise InvalidInput("error.proposal.own_listing", field="request_id")
+    if request.status != ListingStatus.OPEN:
+        raise Conflict("error.proposal.listing_closed")
+    antenna = _antenna(session, request.antenna_id)
+    value = rules.new_proposal(
+        origin=Origin.MEMBER, initiator=Party.HELPER, lifecycle=antenna.declaration().lifecycle, now=utcnow()
+    )
+    row = Proposal(
+        antenna_id=request.antenna_id,
+        request_id=request.id,
+        helper_id=actor.member_id,
+        receiver_id=request.member_id,
+        category=request.category,
+        minutes=request.minutes,
+        origin=Origin.MEMBER,
+        initiator=Party.HELPER,
+        message=message,
+    )
+    _store(row, value)
+    return _insert(session, row)
+
+
+def respond_to_offer(session: Session, actor: Actor, *, offer_id: int, message: str | None) -> Proposal:
+    """The caller asks for the help someone offers."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.antenna_id not in approved_antenna_ids(session, actor.member_id):
+        raise NotFound()
+    if offer.member_id == actor.member_id:
+        raise InvalidInput("error.proposal.own_listing", field="offer_id")
+    if offer.status != ListingStatus.OPEN:
+        raise Conflict("error.proposal.listing_closed")
+    antenna = _antenna(session, offer.antenna_id)
+    value = rules.new_proposal(
+        origin=Origin.MEMBER, initiator=Party.RECEIVER, lifecycle=antenna.declaration().lifecycle, now=utcnow()
+    )
+    row = Proposal(
+        antenna_id=offer.antenna_id,
+        offer_id=offer.id,
+        helper_id=offer.member_id,
+        receiver_id=actor.member_id,
+        category=offer.category,
+        origin=Origin.MEMBER,
+        initiator=Party.RECEIVER,
+        message=message,
+    )
+    _store(row, value)
+    return _insert(session, row)
+
+
+def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: bool = False) -> Proposal:
+    """A party sees it once it is past review (or if they made it); moderators of its antenna always."""
+    row = get_proposal_for_update(session, proposal_id) if lock else session.get(Proposal, proposal_id)
+    if row is None:
+        raise NotFound()
+    if actor.member_id in (row.helper_id, row.receiver_id):
+        if row.state is ProposalState.PENDING_REVIEW and row.origin is Origin.SCHEDULER:
+            raise NotFound()
+        return row
+    if not actor.on_behalf and is_moderator(session, member_id=actor.acting_id, antenna_id=row.antenna_id):
+        return row
+    raise NotFound()
+
+
+def party_of(row: Proposal | Exchange, member_id: int) -> Party:
+    if member_id == row.helper_id:
+        return Party.HELPER
+    if member_id == row.receiver_id:
+        return Party.RECEIVER
+    raise NotFound()
+
+
+def _moderated(session: Session, moderator: Member, proposal_id: int) -> Proposal:
+    row = get_proposal_for_update(session, proposal_id)
+    if row is None:
+        raise NotFound()
+    assert moderator.id is not None
+    if not is_moderator(session, member_id=moderator.id, antenna_id=row.antenna_id):
+        raise NotAllowed("error.moderator_only")
+    return row
+
+
+def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bool, reason: str | None) -> Proposal:
+    row = _moderated(session, moderator, proposal_id)
+    now = utcnow()
+    if approve:
+        outcome = rules.approve_proposal(to_rule(row), now=now)
+    else:
+        outcome = rules.reject_proposal(to_rule(row), reason=reason, now=now)
+    _store(row, outcome.proposal)
+    row.decided_by, row.decided_at = moderator.id, now
+    session.add(row)
+    audit.record(
+        session,
+        actor_id=moderator.id,  # type: ignore[arg-type]
+        action="proposal.approve" if approve else "proposal.reject",
+        antenna_id=row.antenna_id,
+        detail={
+            "proposal_id": row.id,
+            "reason": row.reason,
+            "helper_id": row.helper_id,
+            "receiver_id": row.receiver_id,
+        },
+    )
+    session.flush()
+    return row
+
+
+def answer(
+    session: Session, actor: Actor, *, proposal_id: int, accept: bool, note: str | None = None
+) -> tuple[Proposal, Exchange | None]:
+    """A member accepts or declines; the second acceptance creates the exchange (once: the row is locked)."""
+    row = visible_proposal(session, actor, proposal_id, lock=True)
+    party = party_of(row, actor.member_id)
+    now = utcnow()
+    if accept:
+        outcome = rules.accept_proposal(to_rule(row), party=party, now=now)
+    else:
+        outcome = rules.decline_proposal(to_rule(row), party=party, now=now, note=note)
+    _store(row, outcome.proposal)
+    session.add(row)
+    exchange = _start_exchange(session, row, now=now) if outcome.create_exchange else None
+    session.flush()
+    return row, exchange
+
+
+def withdraw(session: Session, actor: Actor, *, proposal_id: int) -> Proposal:
+    row = visible_proposal(session, actor, proposal_id, lock=True)
+    outcome = rules.withdraw_proposal(to_rule(row), party=party_of(row, actor.member_id), now=utcnow())
+    _store(row, outcome.proposal)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _start_exchange(session: Session, row: Proposal, *, now: datetime) -> Exchange:
+    value = rules.new_exchange(to_rule(row), now=now)
+    exchange = Exchange(
+        proposal_id=row.id,  # type: ignore[arg-type]
+        antenna_id=row.antenna_id,
+        helper_id=row.helper_id,
+        receiver_id=row.receiver_id,
+        category=row.category,
+        request_id=row.request_id,
+        offer_id=row.offer_id,
+        state=value.state,
+        planned_at=value.planned_at,
+        state_since=value.state_since,
+    )
+    session.add(exchange)
+    if row.request_id is not None:
+        request = session.get(HelpRequest, row.request_id)
+        if request is not None and request.status == ListingStatus.OPEN:
+            request.status = ListingStatus.MATCHED  # found a helper: no more proposals for it
+            session.add(request)
+    return exchange
+
+
+def expire_stale_proposals(session: Session, *, antenna: Antenna, now: datetime) -> int:
+    """Ends proposals nobody acted on within the antenna's proposal_expiry_days; returns how many."""
+    lifecycle = antenna.declaration().lifecycle
+    horizon = now - timedelta(days=lifecycle.proposal_expiry_days)
+    expired = 0
+    for candidate in stale_open_proposals(session, antenna_id=antenna.id, older_than=horizon):  # type: ignore[arg-type]
+        row = get_proposal_for_update(session, candidate.id)  # type: ignore[arg-type]
+        if row is None or not rules.is_proposal_expired(to_rule(row), now=now, lifecycle=lifecycle):
+            continue
+        _store(row, rules.expire_proposal(to_rule(row), now=now, lifecycle=lifecycle).proposal)
+        session.add(row)
+        expired += 1
+    session.flush()
+    return expired
