@@ -11,7 +11,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
 from api.problems import Problem
-from api.routes import admin, antennas, auth, categories, health, me, offers, requests
+from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from domain import geo
@@ -25,6 +25,9 @@ ROUTERS: list[APIRouter] = [
     categories.router,
     offers.router,
     requests.router,
+    proposals.router,
+    exchanges.router,
+    ledger.router,
 ]
 
 
