@@ -8,11 +8,14 @@ from store import (  # noqa: F401
     background,
     exchanges,
     idempotency,
+    job_runs,
     ledger,
     listings,
     login_failures,
+    match_runs,
     members,
     memberships,
+    notifications,
     proposals,
 )
 

@@ -1,0 +1,160 @@
+"""The queries behind a matching round: a fixed handful per antenna, whatever its size (no query per member).
+
+Every query is restricted to the antenna's open listings through subqueries, so nothing is loaded in bulk
+into Python just to filter it, and no IN list grows with the antenna.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, union
+from sqlalchemy.sql import Select
+from sqlmodel import Session, select
+
+from domain.exchanges import ExchangeState, ProposalState
+from store.background import MemberBackground
+from store.exchanges import Exchange
+from store.listings import HelpRequest, ListingStatus, Offer
+from store.members import Member
+from store.memberships import Membership, MembershipStatus
+from store.proposals import OPEN_PROPOSAL_STATES, Proposal
+
+COMPLETED_EXCHANGE_STATES = (ExchangeState.SETTLED, ExchangeState.RESOLVED)
+
+
+def _approved_members(antenna_id: int) -> Select:  # type: ignore[type-arg]
+    return select(Membership.member_id).where(
+        Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.APPROVED
+    )
+
+
+def _active_members() -> Select:  # type: ignore[type-arg]
+    return select(Member.id).where(Member.erased_at.is_(None), Member.paused.is_(False))  # type: ignore[union-attr,attr-defined]
+
+
+def open_requests(session: Session, *, antenna_id: int) -> list[HelpRequest]:
+    """Open, located requests of active approved members with no open proposal and no planned exchange."""
+    has_open_proposal = (
+        select(Proposal.id)
+        .where(Proposal.request_id == HelpRequest.id, Proposal.state.in_(OPEN_PROPOSAL_STATES))  # type: ignore[attr-defined]
+        .exists()
+    )
+    has_planned_exchange = (
+        select(Exchange.id)
+        .where(Exchange.request_id == HelpRequest.id, Exchange.state == ExchangeState.PLANNED)
+        .exists()
+    )
+    query = select(HelpRequest).where(
+        HelpRequest.antenna_id == antenna_id,
+        HelpRequest.status == ListingStatus.OPEN,
+        HelpRequest.lat.is_not(None),  # type: ignore[union-attr]
+        HelpRequest.lon.is_not(None),  # type: ignore[union-attr]
+        HelpRequest.member_id.in_(_approved_members(antenna_id)),  # type: ignore[attr-defined]
+        HelpRequest.member_id.in_(_active_members()),  # type: ignore[attr-defined]
+        ~has_open_proposal,
+        ~has_planned_exchange,
+    )
+    return list(session.exec(query.order_by(HelpRequest.id)))  # type: ignore[arg-type]
+
+
+def open_offers(session: Session, *, antenna_id: int) -> list[Offer]:
+    """Open, located offers of approved members who are not erased (paused helpers are the round's business)."""
+    query = select(Offer).where(
+        Offer.antenna_id == antenna_id,
+        Offer.status == ListingStatus.OPEN,
+        Offer.lat.is_not(None),  # type: ignore[union-attr]
+        Offer.lon.is_not(None),  # type: ignore[union-attr]
+        Offer.member_id.in_(_approved_members(antenna_id)),  # type: ignore[attr-defined]
+        Offer.member_id.in_(select(Member.id).where(Member.erased_at.is_(None))),  # type: ignore[attr-defined,union-attr]
+    )
+    return list(session.exec(query.order_by(Offer.id)))  # type: ignore[arg-type]
+
+
+def _round_members(antenna_id: int):  # type: ignore[no-untyped-def]
+    """Everyone with an open listing in the antenna: the only members a round can name."""
+    return union(
+        select(Offer.member_id).where(Offer.antenna_id == antenna_id, Offer.status == ListingStatus.OPEN),
+        select(HelpRequest.member_id).where(
+            HelpRequest.antenna_id == antenna_id, HelpRequest.status == ListingStatus.OPEN
+        ),
+    ).scalar_subquery()
+
+
+def members_and_backgrounds(session: Session, *, antenna_id: int) -> list[tuple[Member, MemberBackground | None]]:
+    """The round's members with their consented background (no row: no consent, nothing is used)."""
+    query = (
+        select(Member, MemberBackground)
+        .join(MemberBackground, MemberBackground.member_id == Member.id, isouter=True)  # type: ignore[arg-type]
+        .where(Member.id.in_(_round_members(antenna_id)))  # type: ignore[union-attr]
+    )
+    return list(session.exec(query))  # type: ignore[arg-type]
+
+
+def completed_exchange_counts(session: Session, *, antenna_id: int) -> dict[int, int]:
+    """Completed (settled or resolved) exchanges per round member, as helper or receiver, in any antenna."""
+    members = _round_members(antenna_id)
+    counts: dict[int, int] = {}
+    for column in (Exchange.helper_id, Exchange.receiver_id):
+        rows = session.exec(
+            select(column, func.count())
+            .where(Exchange.state.in_(COMPLETED_EXCHANGE_STATES), column.in_(members))  # type: ignore[attr-defined]
+            .group_by(column)
+        )
+        for member_id, count in rows:
+            counts[member_id] = counts.get(member_id, 0) + int(count)
+    return counts
+
+
+def minutes_exchanged(session: Session, *, antenna_id: int) -> tuple[dict[int, int], dict[int, int]]:
+    """(minutes given, minutes received) per round member, from completed exchanges' settled minutes."""
+    members = _round_members(antenna_id)
+    result: list[dict[int, int]] = []
+    for column in (Exchange.helper_id, Exchange.receiver_id):
+        rows = session.exec(
+            select(column, func.coalesce(func.sum(Exchange.settled_minutes), 0))
+            .where(
+                Exchange.state.in_(COMPLETED_EXCHANGE_STATES),  # type: ignore[attr-defined]
+                Exchange.settled_minutes.is_not(None),  # type: ignore[union-attr]
+                column.in_(members),  # type: ignore[attr-defined]
+            )
+            .group_by(column)
+        )
+        result.append({int(m): int(total) for m, total in rows})
+    return result[0], result[1]
+
+
+def open_helper_load(session: Session, *, antenna_id: int) -> dict[int, int]:
+    """Open proposals plus planned exchanges per round member as the helper, in any antenna."""
+    members = _round_members(antenna_id)
+    load: dict[int, int] = {}
+    proposals = session.exec(
+        select(Proposal.helper_id, func.count())
+        .where(Proposal.state.in_(OPEN_PROPOSAL_STATES), Proposal.helper_id.in_(members))  # type: ignore[attr-defined]
+        .group_by(Proposal.helper_id)
+    )
+    exchanges = session.exec(
+        select(Exchange.helper_id, func.count())
+        .where(Exchange.state == ExchangeState.PLANNED, Exchange.helper_id.in_(members))  # type: ignore[attr-defined]
+        .group_by(Exchange.helper_id)
+    )
+    for rows in (proposals, exchanges):
+        for member_id, count in rows:
+            load[int(member_id)] = load.get(int(member_id), 0) + int(count)
+    return load
+
+
+def excluded_pairs(session: Session, *, antenna_id: int, declined_since: datetime) -> set[tuple[int, int]]:
+    """(receiver, helper) pairs never to propose: a moderator rejected them (ever), or one declined lately."""
+    rows = session.exec(
+        select(Proposal.receiver_id, Proposal.helper_id)
+        .where(
+            Proposal.receiver_id.in_(_round_members(antenna_id)),  # type: ignore[attr-defined]
+            or_(
+                Proposal.state == ProposalState.REJECTED,
+                (Proposal.state == ProposalState.DECLINED) & (Proposal.state_since >= declined_since),
+            ),
+        )
+        .distinct()
+    )
+    return {(int(r), int(h)) for r, h in rows}

@@ -1,0 +1,58 @@
+"""Notifications: short messages the service leaves for a member (reminders), read in the app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.base import enum_column, utc_field
+
+
+class NotificationKind(StrEnum):
+    CONFIRM_REMINDER = "confirm_reminder"
+    PROPOSAL_WAITING = "proposal_waiting"
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    kind: NotificationKind = enum_column(NotificationKind, default=NotificationKind.CONFIRM_REMINDER)
+    # What the notification is about (an exchange or proposal id, by kind): lets a job see it already wrote one.
+    subject_id: int | None = Field(default=None, index=True)
+    # Ids and counts only, never free text or anyone's personal data: the message is rendered per language.
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = utc_field(index=True)
+    read_at: datetime | None = utc_field(nullable=True, default_now=False)
+
+
+def list_member_notifications(
+    session: Session, *, member_id: int, unread_only: bool, before_id: int | None, limit: int
+) -> list[Notification]:
+    query = select(Notification).where(Notification.member_id == member_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(Notification.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def recently_notified(
+    session: Session, *, kind: NotificationKind, subject_ids: list[int], since: datetime
+) -> set[tuple[int, int]]:
+    """(member id, subject id) pairs that already got a `kind` notification since `since`."""
+    if not subject_ids:
+        return set()
+    rows = session.exec(
+        select(Notification.member_id, Notification.subject_id).where(
+            Notification.kind == kind,
+            Notification.subject_id.in_(subject_ids),  # type: ignore[union-attr]
+            Notification.created_at >= since,
+        )
+    )
+    return {(int(m), int(s)) for m, s in rows if s is not None}
