@@ -1,0 +1,351 @@
+"""Analysts' statistics: database aggregates -> domain measures -> disclosure control -> the cells asked for.
+
+Privacy by construction: the requested range is widened to whole calendar windows (domain.stats.windows),
+and the table is always computed and protected for the complete family privacy.publish() needs (every
+antenna plus `all`, every month of every quarter the range touches, both months and quarters), and only
+then filtered to what was asked. So the same cell reads the same whatever was asked, and secondary
+suppression sees every sum a hidden cell could be recovered from. Before anything leaves, the answer is
+checked again with privacy.assert_publishable().
+
+Months and quarters are calendar windows in Brussels time. Durations are measured to a tenth of a day
+(the database returns histograms of tenths, not one row per request). For all antennas together, members
+are counted once (registered, approved, active, first giving/receiving); the bridging cohort of `all` is the
+sum of the antennas' cohorts (a member joining two antennas is in both).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from domain.errors import InvalidInput, NotFound
+from domain.stats.bridging import (
+    BackgroundProfile,
+    BridgingCohort,
+    BridgingInput,
+    ProfileCount,
+    ProfilePairExchanges,
+    compute_bridging,
+)
+from domain.stats.cells import ALL_ANTENNAS, MEASURES, Cell, WindowMeasures
+from domain.stats.network import PairFlow
+from domain.stats.participation import ParticipationInput, compute_participation
+from domain.stats.privacy import assert_publishable, publish
+from domain.stats.reciprocity import MemberTotals, PoolFlow, ReciprocityInput, compute_reciprocity
+from domain.stats.windows import Period, Window, window_of, windows
+from store import stats_queries as q
+from store.antennas import list_antennas
+
+log = logging.getLogger("buurtbank.stats")
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+BRIDGING_MEASURES: tuple[str, ...] = (
+    "compared_exchanges", "external_exchanges", "internal_exchanges", "external_share", "ei_index", "blau",
+    "baseline_ratio", "cohort_members", "cohort_bridged", "cohort_bridged_share", "median_days_to_first_bridge",
+)  # fmt: skip
+RECIPROCITY_MEASURES: tuple[str, ...] = tuple(m for m in MEASURES if m not in BRIDGING_MEASURES)
+# One request covers at most ten years: enough for any report, and it bounds the work of one call.
+MAX_MONTHS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class StatsTable:
+    """What an analyst asked for and the protected cells that answer it."""
+
+    start: date
+    end: date
+    period: Period
+    periods: tuple[str, ...]  # labels of the requested windows, in order
+    antennas: tuple[str, ...]  # slugs shown, then `all`
+    cells: tuple[Cell, ...]
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """The last twelve calendar months up to today."""
+    first = window_of(today, Period.MONTH).start
+    year, month = divmod(first.year * 12 + first.month - 1 - 11, 12)
+    return date(year, month + 1, 1), today
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, time(), BRUSSELS).astimezone(UTC)
+
+
+def _expand(histogram: dict[int, int] | None) -> tuple[float, ...]:
+    if not histogram:
+        return ()
+    return tuple(tenths / 10 for tenths, count in sorted(histogram.items()) for _ in range(count))
+
+
+def _merge(target: dict[int, int], source: dict[int, int] | None) -> None:
+    for key, count in (source or {}).items():
+        target[key] = target.get(key, 0) + count
+
+
+def _profile(key: q.ProfileKey) -> BackgroundProfile:
+    languages, origin, age_band, circle = key
+    return BackgroundProfile(languages=q.parse_languages(languages), origin=origin, age_band=age_band, circle=circle)
+
+
+@dataclass
+class _Month:
+    """Additive aggregates of one antenna and one month (they add up to quarters and to all antennas)."""
+
+    flows: list[q.PairRow] = field(default_factory=list)
+    posts: q.PostCounts = field(default_factory=q.PostCounts)
+    decisions: q.DecisionCounts = field(default_factory=q.DecisionCounts)
+    to_proposal: dict[int, int] = field(default_factory=dict)
+    to_settlement: dict[int, int] = field(default_factory=dict)
+    pool: dict[str, tuple[int, int]] = field(default_factory=dict)
+    profile_pairs: Counter[tuple[q.ProfileKey, q.ProfileKey]] = field(default_factory=Counter)
+    cohort: list[q.CohortRow] = field(default_factory=list)
+
+
+@dataclass
+class _Data:
+    months: tuple[Window, ...]
+    quarters: tuple[Window, ...]
+    per_month: dict[tuple[int, int], _Month]
+    members: dict[q.AntennaKey, tuple[list[int], list[int]]]
+    first_giving: dict[tuple[q.AntennaKey, int], dict[int, int]]
+    first_receiving: dict[tuple[q.AntennaKey, int], dict[int, int]]
+    profiles_by_month: dict[tuple[q.AntennaKey, int], dict[q.ProfileKey, int]]
+    profiles_by_quarter: dict[tuple[q.AntennaKey, int], dict[q.ProfileKey, int]]
+
+
+def _load(session: Session, months: tuple[Window, ...], quarters: tuple[Window, ...], *, bridging: bool) -> _Data:
+    bounds = q.Buckets((*(_instant(m.start) for m in months), _instant(months[-1].end)))
+    per_month: dict[tuple[int, int], _Month] = defaultdict(_Month)
+    for row in q.pair_flows(session, bounds):
+        per_month[(row.antenna_id, row.window)].flows.append(row)
+    for key, posts in q.post_counts(session, bounds).items():
+        per_month[key].posts = posts
+    for key, decisions in q.proposal_decisions(session, bounds).items():
+        per_month[key].decisions = decisions
+    for key, histogram in q.request_durations(session, bounds, to="proposal").items():
+        per_month[key].to_proposal = histogram  # type: ignore[index]
+    for key, histogram in q.request_durations(session, bounds, to="settlement").items():
+        per_month[key].to_settlement = histogram  # type: ignore[index]
+    for (antenna, window, kind), flow in q.pool_flows(session, bounds).items():
+        per_month[(antenna, window)].pool[kind] = flow
+    profiles_by_month: dict[tuple[q.AntennaKey, int], dict[q.ProfileKey, int]] = {}
+    profiles_by_quarter: dict[tuple[q.AntennaKey, int], dict[q.ProfileKey, int]] = {}
+    if bridging:
+        for antenna, window, first, second, count in q.profile_pair_exchanges(session, bounds):
+            per_month[(antenna, window)].profile_pairs[(first, second)] += count
+        quarter_bounds = q.Buckets((*(_instant(w.start) for w in quarters), _instant(quarters[-1].end)))
+        for per_antenna in (True, False):
+            profiles_by_month.update(q.active_profiles(session, bounds, per_antenna=per_antenna))
+            profiles_by_quarter.update(q.active_profiles(session, quarter_bounds, per_antenna=per_antenna))
+        shifted = q.Buckets(tuple(_instant(_months_before(m.start, 6)) for m in months) + (
+            _instant(_months_before(months[-1].end, 6)),
+        ))  # fmt: skip
+        for row in q.cohort_rows(session, bounds, shifted):
+            per_month[(row.antenna_id, row.window)].cohort.append(row)
+    return _Data(
+        months=months,
+        quarters=quarters,
+        per_month=per_month,
+        members=q.membership_counts(session, bounds),
+        first_giving=q.first_participation(session, bounds, role="helper"),
+        first_receiving=q.first_participation(session, bounds, role="receiver"),
+        profiles_by_month=profiles_by_month,
+        profiles_by_quarter=profiles_by_quarter,
+    )
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, day.day)
+
+
+def _measures(
+    data: _Data,
+    *,
+    antenna: q.AntennaKey,
+    label: str,
+    window: Window,
+    month_indexes: Sequence[int],
+    quarter: int | None,
+    antenna_ids: Iterable[int],
+    bridging: bool,
+) -> WindowMeasures:
+    ids = [antenna] if antenna is not None else list(antenna_ids)
+    parts = [data.per_month[(a, i)] for a in ids for i in month_indexes if (a, i) in data.per_month]
+    given: Counter[int] = Counter()
+    received: Counter[int] = Counter()
+    flows: list[PairFlow] = []
+    exchanges = minutes = 0
+    for part in parts:
+        for row in part.flows:
+            given[row.giver] += row.minutes
+            received[row.receiver] += row.minutes
+            flows.append(PairFlow(row.giver, row.receiver, row.minutes))
+            exchanges += row.exchanges
+            minutes += row.minutes
+    members = [MemberTotals(given[m], received[m]) for m in given.keys() | received.keys()]
+    series = data.members.get(antenna)
+    registered, approved = (series[0][month_indexes[-1]], series[1][month_indexes[-1]]) if series else (0, 0)
+    active = len(members)
+    if active > approved or approved > registered:
+        # An exchange by someone not (yet) approved in that antenna: bad data, not a reason to refuse a report.
+        log.warning("stats: %s %s has %d active members but %d approved", antenna, label, active, approved)
+        approved = max(approved, active)
+        registered = max(registered, approved)
+    to_proposal: dict[int, int] = {}
+    to_settlement: dict[int, int] = {}
+    first_giving: dict[int, int] = {}
+    first_receiving: dict[int, int] = {}
+    for part in parts:
+        _merge(to_proposal, part.to_proposal)
+        _merge(to_settlement, part.to_settlement)
+    for i in month_indexes:
+        _merge(first_giving, data.first_giving.get((antenna, i)))
+        _merge(first_receiving, data.first_receiving.get((antenna, i)))
+    posts = [p.posts for p in parts]
+    decisions = [p.decisions for p in parts]
+    participation = compute_participation(
+        ParticipationInput(
+            registered_members=registered,
+            approved_members=approved,
+            active_members=active,
+            exchanges=exchanges,
+            minutes=minutes,
+            offers_posted=sum(p.offers for p in posts),
+            requests_posted=sum(p.requests for p in posts),
+            requests_matched=sum(p.matched for p in posts),
+            days_to_proposal=_expand(to_proposal),
+            days_to_settlement=_expand(to_settlement),
+            moderator_approved=sum(d.moderator_approved for d in decisions),
+            moderator_rejected=sum(d.moderator_rejected for d in decisions),
+            member_accepted=sum(d.member_accepted for d in decisions),
+            member_declined=sum(d.member_declined for d in decisions),
+        )
+    )
+
+    def pool(kind: str) -> PoolFlow:
+        flows = [p.pool[kind] for p in parts if kind in p.pool]
+        return PoolFlow(minutes=sum(f[0] for f in flows), transfers=sum(f[1] for f in flows))
+
+    reciprocity = compute_reciprocity(
+        ReciprocityInput(
+            members=tuple(members),
+            flows=tuple(flows),
+            days_to_first_giving=_expand(first_giving),
+            days_to_first_receiving=_expand(first_receiving),
+            pool_inflow=pool("donation"),
+            pool_outflow=pool("pool_payment"),
+        )
+    )
+    bridges = ()
+    if bridging:
+        pairs: Counter[tuple[q.ProfileKey, q.ProfileKey]] = Counter()
+        for part in parts:
+            pairs.update(part.profile_pairs)
+        profiles = (
+            data.profiles_by_quarter.get((antenna, quarter), {})
+            if quarter is not None
+            else data.profiles_by_month.get((antenna, month_indexes[0]), {})
+        )
+        bridges = compute_bridging(
+            BridgingInput(
+                pair_exchanges=tuple(ProfilePairExchanges(_profile(a), _profile(b), n) for (a, b), n in pairs.items()),
+                active_profiles=tuple(ProfileCount(_profile(p), n) for p, n in profiles.items()),
+                cohorts=_cohorts(row for part in parts for row in part.cohort),
+            )
+        )
+    return WindowMeasures(
+        antenna=ALL_ANTENNAS if antenna is None else label, window=window, participation=participation,
+        reciprocity=reciprocity, bridging=bridges,
+    )  # fmt: skip
+
+
+def _cohorts(rows: Iterable[q.CohortRow]) -> tuple[BridgingCohort, ...]:
+    members: Counter[str] = Counter()
+    bridged: Counter[str] = Counter()
+    days: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        for dimension in q.COHORT_DIMENSIONS:
+            if not row.declared[dimension]:
+                continue
+            members[dimension] += 1
+            waited = row.days_to_bridge[dimension]
+            if waited is not None:
+                bridged[dimension] += 1
+                days[dimension].append(round(max(0.0, waited), 1))
+    return tuple(
+        BridgingCohort(d, members=members[d], bridged_within_six_months=bridged[d], days_to_first_bridge=tuple(days[d]))
+        for d in q.COHORT_DIMENSIONS
+    )
+
+
+def compute_measures(session: Session, *, start: date, end: date, bridging: bool = True) -> list[WindowMeasures]:
+    """Unprotected measures of every antenna and `all`, every month and quarter the range touches (never
+    returned to analysts: only protected_table's cells are)."""
+    months_asked = windows(start, end, Period.MONTH)
+    if len(months_asked) > MAX_MONTHS:
+        raise InvalidInput("error.stats.range_too_long", field="from", max_windows=MAX_MONTHS)
+    quarters = windows(start, end, Period.QUARTER)
+    months = tuple(m for quarter in quarters for m in quarter.months())
+    data = _load(session, months, quarters, bridging=bridging)
+    slugs = {a.id: a.slug for a in list_antennas(session) if a.id is not None}
+    measures = []
+    for antenna in (*sorted(slugs, key=lambda a: slugs[a]), None):
+        label = slugs[antenna] if antenna is not None else ALL_ANTENNAS
+        common = {"antenna": antenna, "label": label, "antenna_ids": slugs, "bridging": bridging}
+        for i, month in enumerate(months):
+            measures.append(_measures(data, window=month, month_indexes=(i,), quarter=None, **common))  # type: ignore[arg-type]
+        for j, quarter in enumerate(quarters):
+            indexes = (3 * j, 3 * j + 1, 3 * j + 2)
+            measures.append(_measures(data, window=quarter, month_indexes=indexes, quarter=j, **common))  # type: ignore[arg-type]
+    return measures
+
+
+def protected_table(session: Session, *, start: date, end: date, bridging: bool = True) -> tuple[Cell, ...]:
+    """The whole protected family for the range: every antenna and `all`, every month and quarter touched."""
+    return publish(compute_measures(session, start=start, end=end, bridging=bridging))
+
+
+def statistics(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    period: Period,
+    antenna: str | None = None,
+    measures: Sequence[str] = RECIPROCITY_MEASURES,
+    dimension: str | None = None,
+) -> StatsTable:
+    """The cells of the requested windows, antenna (or all of them) and measures; checked before return."""
+    requested = windows(start, end, period)
+    slugs = sorted(a.slug for a in list_antennas(session))
+    if antenna is not None and antenna not in (*slugs, ALL_ANTENNAS):
+        raise NotFound()
+    shown = (antenna,) if antenna is not None else (*slugs, ALL_ANTENNAS)
+    bridging = any(m in BRIDGING_MEASURES for m in measures)
+    if bridging:
+        # Breakdowns are judged against the antenna's active members: the checker needs that cell.
+        measures = (*measures, "active_members")
+    table = protected_table(session, start=start, end=end, bridging=bridging)
+    labels = tuple(w.label for w in requested)
+    wanted_measures, wanted_labels, wanted_antennas = set(measures), set(labels), set(shown)
+    cells = tuple(
+        c
+        for c in table
+        if c.measure in wanted_measures
+        and c.period in wanted_labels
+        and c.antenna in wanted_antennas
+        and (dimension is None or c.dimension in (dimension, None))
+    )
+    assert_publishable(cells)
+    return StatsTable(start=start, end=end, period=period, periods=labels, antennas=shown, cells=cells)
+
+
+def last_day(window: Window) -> date:
+    return window.end - timedelta(days=1)
