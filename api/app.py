@@ -12,6 +12,9 @@ from swagger_ui_bundle import swagger_ui_path
 from api.errors import install_error_handlers
 from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
+from api.routes import matching as matching_routes
+from api.routes import notifications as notification_routes
+from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from domain import geo
@@ -28,6 +31,9 @@ ROUTERS: list[APIRouter] = [
     proposals.router,
     exchanges.router,
     ledger.router,
+    stats_routes.router,
+    matching_routes.router,
+    notification_routes.router,
 ]
 
 

@@ -1,0 +1,63 @@
+"""A member's notifications (reminders from the scheduler), newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import CurrentActor, LanguageDep, SessionDep
+from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.problems import problem_responses
+from api.schemas.matching import NotificationOut
+from services import notifications as service
+from store.notifications import Notification
+
+router = APIRouter(tags=["notifications"])
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def notification_out(row: Notification, lang: str) -> NotificationOut:
+    return NotificationOut(
+        id=row.id or 0,
+        kind=row.kind.value,  # type: ignore[arg-type]
+        message=service.render(row, lang),
+        payload=row.payload,
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
+
+
+@router.get(
+    "/me/notifications",
+    response_model=Page[NotificationOut],
+    responses=problem_responses(401, 403, 422),
+    summary="my notifications, newest first",
+)
+def my_notifications(
+    actor: CurrentActor,
+    session: SessionDep,
+    lang: LanguageDep,
+    unread: Annotated[bool, Query(description="only those not read yet")] = False,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[NotificationOut]:
+    before = decode_cursor(cursor, size=1)
+    rows = service.my_notifications(
+        session, actor, unread_only=unread, before_id=before[0] if before else None, limit=limit + 1
+    )
+    page = rows[:limit]
+    return Page[NotificationOut](
+        items=[notification_out(row, lang) for row in page],
+        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
+    )
+
+
+@router.post(
+    "/me/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="mark one of my notifications read",
+)
+def mark_read(notification_id: IdPath, actor: CurrentActor, session: SessionDep, lang: LanguageDep) -> NotificationOut:
+    return notification_out(service.mark_read(session, actor, notification_id=notification_id), lang)
