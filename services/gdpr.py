@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, delete, select
 
 from services.actors import Actor
+from services.gdpr_exchanges import end_open_commitments, exchanges_section, ledger_section, proposals_section
 from store.antennas import Antenna, Moderator
 from store.audit import audit_about_member
 from store.background import delete_background, get_background
@@ -86,7 +87,16 @@ def _audit(session: Session, member_id: int) -> tuple[str, Any]:
     ]
 
 
-EXPORT_SECTIONS: list[ExportSection] = [_profile, _background, _memberships, _listings, _audit]
+EXPORT_SECTIONS: list[ExportSection] = [
+    _profile,
+    _background,
+    _memberships,
+    _listings,
+    proposals_section,
+    exchanges_section,
+    ledger_section,
+    _audit,
+]
 
 
 def export_member(session: Session, actor: Actor) -> dict[str, Any]:
@@ -106,7 +116,7 @@ def _erase_listings(session: Session, member_id: int) -> None:
         session.add(listing)
 
 
-ERASURE_STEPS: list[ErasureStep] = [_erase_listings]
+ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments]
 
 
 def erase_member(session: Session, actor: Actor) -> None:
