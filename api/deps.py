@@ -14,6 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.schemas.common import MAX_ID
 from buurtbank.i18n import negotiate
 from buurtbank.settings import Settings
 from domain import geo
@@ -80,15 +81,15 @@ def current_actor(
     request: Request,
     session: SessionDep,
     person: SignedIn,
-    on_behalf_of: Annotated[
-        int | None,
-        Header(
-            alias="On-Behalf-Of",
-            description="a moderator acting for a member of an antenna they moderate (audited)",
-            ge=1,
-            le=2**62,
-        ),
-    ] = None,
+    # Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema
+    # must not advertise a nullable header, which clients would send as the text "null".
+    on_behalf_of: int = Header(  # noqa: B008
+        default=None,
+        alias="On-Behalf-Of",
+        description="a moderator acting for a member of an antenna they moderate (audited)",
+        ge=1,
+        le=MAX_ID,
+    ),
 ) -> Actor:
     if on_behalf_of is None or on_behalf_of == person.id:
         return Actor(member=person, acting=person)

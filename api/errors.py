@@ -106,6 +106,17 @@ def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
 def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     lang = _language(request)
+    if exc.status_code == 400:
+        # FastAPI answers 400 for a body it cannot even decode (not UTF-8, broken form): for our clients
+        # that is invalid input like any other, so 422 with the body named, as documented.
+        return _problem(
+            request,
+            status=422,
+            key="error.validation",
+            title=translate("error.validation", lang),
+            detail=translate("error.validation.detail", lang),
+            errors=[FieldError(field="body", message=str(exc.detail), type="body_unreadable")],
+        )
     keys = {
         404: "error.not_found",
         405: "error.method_not_allowed",

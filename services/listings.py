@@ -41,7 +41,12 @@ def visible_antenna_ids(session: Session, actor: Actor) -> set[int]:
     return ids
 
 
-def _check_fields(*, category: str | None, availability: list[str] | None, minutes: int | None, step: int) -> None:
+def _check_fields(
+    *, category: str | None, availability: list[str] | None, minutes: int | None, step: int, needed_by: date | None
+) -> None:
+    # A rule of the clock, so checked here (not in the request schema): "today" is the service's today in UTC.
+    if needed_by is not None and needed_by < utcnow().date():
+        raise InvalidInput("error.listing.needed_by_past", field="needed_by")
     if category is not None and category not in CATEGORY_KEYS:
         raise InvalidInput("error.listing.category", field="category")
     if availability:
@@ -61,7 +66,13 @@ def create_listing(session: Session, actor: Actor, model: ListingModel, data: Li
     if member.location_lat is None or member.location_lon is None:
         raise InvalidInput("error.location.required", field="location")
     step = antenna.declaration().time_step_minutes
-    _check_fields(category=data.category, availability=data.availability, minutes=data.minutes, step=step)
+    _check_fields(
+        category=data.category,
+        availability=data.availability,
+        minutes=data.minutes,
+        step=step,
+        needed_by=data.needed_by,
+    )
     fields = {
         "antenna_id": antenna.id,
         "member_id": actor.member_id,
@@ -111,6 +122,7 @@ def update_listing(
         availability=changes.get("availability"),  # type: ignore[arg-type]
         minutes=changes.get("minutes"),  # type: ignore[arg-type]
         step=antenna.declaration().time_step_minutes,
+        needed_by=changes.get("needed_by"),  # type: ignore[arg-type]
     )
     for name, value in changes.items():
         if name == "availability" and value:

@@ -49,6 +49,7 @@ def decide_membership(
     if membership is None or membership.antenna_id != antenna.id:
         raise NotFound()
     target = MembershipStatus.APPROVED if approve else MembershipStatus.REJECTED
+    reason = reason.strip() if reason else None
     if membership.status == target:
         raise Conflict("error.membership.already_decided", status=membership.status.value)
     membership.status, membership.decided_at = target, utcnow()

@@ -19,7 +19,7 @@ from api.schemas.antennas import (
     PartnerOut,
     PersonOut,
 )
-from api.schemas.common import MemberRef
+from api.schemas.common import MAX_ID, MemberRef
 from services import memberships as membership_service
 from services import roles
 from store.antennas import Antenna, list_antennas
@@ -29,7 +29,7 @@ from store.memberships import Membership, MembershipStatus, list_memberships
 
 router = APIRouter(prefix="/antennas", tags=["antennas"])
 
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def antenna_out(antenna: Antenna) -> AntennaOut:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Form, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import SessionDep, SettingsDep
@@ -27,10 +27,25 @@ def register(body: RegisterIn, session: SessionDep) -> MeOut:
     return me_out(session, member)
 
 
+class PasswordForm(OAuth2PasswordRequestForm):
+    """OAuth2's password form, saying in the schema that both fields must be non-empty.
+
+    FastAPI treats an empty form field as missing, so `password=` would be schema-valid and still refused.
+    """
+
+    def __init__(
+        self,
+        *,
+        username: Annotated[str, Form(min_length=1, max_length=254)],
+        password: Annotated[str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str, Form(pattern="^password$")] = None,  # type: ignore[assignment]  # absent, not null
+        scope: Annotated[str, Form()] = "",
+    ) -> None:
+        super().__init__(grant_type=grant_type, username=username, password=password, scope=scope)
+
+
 @router.post("/token", response_model=TokenOut, responses=problem_responses(401, 422, 429))
-def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
-) -> TokenOut:
+def token(form: Annotated[PasswordForm, Depends()], session: SessionDep, settings: SettingsDep) -> TokenOut:
     outcome = accounts.authenticate(
         session,
         email=form.username,

@@ -11,6 +11,7 @@ from api.deps import CurrentActor, SessionDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
+from api.schemas.common import MAX_ID
 from domain import geo
 from domain.errors import NotFound
 from services import listings as service
@@ -18,7 +19,7 @@ from services.actors import Actor
 from store.antennas import Antenna, get_antenna_by_slug
 from store.listings import HelpRequest, Listing, Offer
 
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _antenna(session: Session, slug: str) -> Antenna:

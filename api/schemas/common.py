@@ -7,9 +7,26 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, StringConstraints
 
 LanguageCode = Literal["nl", "fr", "en"]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger id cannot exist, and sending one to the
+# database would fail in the driver (a 500) instead of answering 404.
+MAX_ID = 2**31 - 1
+# Blank: controls, spaces and Unicode white space, spelled out because `\s` differs between the regex
+# dialects that read these patterns (Python, Rust in pydantic, ECMA in clients and JSON Schema tools).
+# Strings are checked as sent (no strip_whitespace: it would make "   " pass the schema and fail here);
+# the services strip them before storing.
+BLANK = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"[^{BLANK}]"
+
+
+def visible_text(*, min_length: int, max_length: int) -> StringConstraints:
+    """Text with at least `min_length` characters between its first and last visible character."""
+    pattern = NOT_BLANK if min_length <= 1 else rf"{NOT_BLANK}[\s\S]{{{min_length - 2},}}{NOT_BLANK}"
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+
+
+Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^[^@{BLANK}]+@[^@{BLANK}]+\.[^@{BLANK}]+$")]
+DisplayName = Annotated[str, visible_text(min_length=1, max_length=80)]
+Reason = Annotated[str, visible_text(min_length=3, max_length=500)]
 
 
 class MemberRef(BaseModel):

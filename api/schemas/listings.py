@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from api.schemas.common import MemberRef
+from api.schemas.common import MemberRef, visible_text
 from domain.background import AVAILABILITY_SLOTS
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Title = Annotated[str, visible_text(min_length=3, max_length=120)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
 Slot = Annotated[str, StringConstraints(max_length=16)]
 _AVAILABILITY = Field(
     default=None,
@@ -20,12 +20,6 @@ _AVAILABILITY = Field(
 )
 _CATEGORY = Field(max_length=40, description="a key from GET /v1/categories")
 _MINUTES = Field(default=None, ge=1, le=24 * 60, description="estimated minutes, in steps of the antenna's time step")
-
-
-def _future(value: date | None) -> date | None:
-    if value is not None and value < datetime.now(UTC).date():
-        raise ValueError("needed_by lies in the past")
-    return value
 
 
 class OfferIn(BaseModel):
@@ -41,31 +35,22 @@ class OfferIn(BaseModel):
 class OfferPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: str | None = Field(default=None, max_length=40)
-    title: Title | None = None
-    description: Description | None = None
+    # May be left out, not set to null: typed without None (the default is not validated), so the schema
+    # does not advertise a null that would be refused.
+    category: str = Field(default=None, max_length=40)
+    title: Title = Field(default=None)
+    description: Description = Field(default=None)
     availability: list[Slot] | None = _AVAILABILITY
-
-    @field_validator("category", "title", "description")
-    @classmethod
-    def _not_null(cls, value: str | None) -> str:
-        if value is None:
-            raise ValueError("may not be null")
-        return value
 
 
 class RequestIn(OfferIn):
-    needed_by: date | None = None
+    needed_by: date | None = Field(default=None, description="not in the past (checked by the service: 422)")
     minutes: StrictInt | None = _MINUTES
-
-    _check_needed_by = field_validator("needed_by")(_future)
 
 
 class RequestPatch(OfferPatch):
-    needed_by: date | None = None
+    needed_by: date | None = Field(default=None, description="not in the past (checked by the service: 422)")
     minutes: StrictInt | None = _MINUTES
-
-    _check_needed_by = field_validator("needed_by")(_future)
 
 
 class OfferOut(BaseModel):

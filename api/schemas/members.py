@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from api.schemas.common import DisplayName, Email, LanguageCode
+from api.schemas.common import DisplayName, Email, LanguageCode, visible_text
 from domain.background import AGE_BANDS, ORIGINS
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
@@ -27,27 +27,34 @@ class TokenOut(BaseModel):
     token_type: Literal["bearer"] = "bearer"
 
 
-class LocationIn(BaseModel):
-    """A Brussels postcode, a device position, or (when the server has a geocoder) a free-text address.
-
-    Whatever is given is stored coarsened (postcode centroid or a ~250 m grid); an address is not kept.
-    """
+class PostcodeIn(BaseModel):
+    """A Brussels postcode; stored as the postcode's centroid."""
 
     model_config = ConfigDict(extra="forbid")
 
-    postcode: Annotated[str, StringConstraints(pattern=r"^1\d{3}$")] | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = None
+    postcode: Annotated[str, StringConstraints(pattern=r"^1\d{3}$")]
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> LocationIn:
-        kinds = [self.postcode is not None, self.lat is not None or self.lon is not None, self.address is not None]
-        if sum(kinds) != 1:
-            raise ValueError("give exactly one of: postcode, lat and lon, address")
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat and lon go together")
-        return self
+
+class PointIn(BaseModel):
+    """A device position; stored snapped to a ~250 m grid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class AddressIn(BaseModel):
+    """A free-text address (when the server has a geocoder); geocoded, coarsened, and not kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: Annotated[str, visible_text(min_length=3, max_length=200)]
+
+
+# Exactly one kind of location. As a union of closed models (rather than one model with a validator) the
+# OpenAPI document says so too, and a client cannot send a schema-valid location that is then refused.
+LocationIn = PostcodeIn | PointIn | AddressIn
 
 
 class BackgroundIn(BaseModel):
@@ -66,12 +73,14 @@ class BackgroundIn(BaseModel):
 class MePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: DisplayName | None = None
-    language: LanguageCode | None = None
+    # Fields that may be left out but not set to null are typed without None (the default is not
+    # validated), so the schema does not advertise null where null is refused.
+    display_name: DisplayName = Field(default=None)
+    language: LanguageCode = Field(default=None)
     location: LocationIn | None = None
     background: BackgroundIn | None = None
-    background_consent: bool | None = None
-    paused: bool | None = Field(default=None, description="true: the scheduler proposes nothing to you")
+    background_consent: bool = Field(default=None)
+    paused: bool = Field(default=None, description="true: the scheduler proposes nothing to you")
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> MePatch:
