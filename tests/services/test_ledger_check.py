@@ -77,17 +77,20 @@ def test_the_database_refuses_to_update_or_delete_ledger_rows(migrated_url: str)
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO antennas (slug, name_nl, name_fr, config, loaded_at) VALUES ('x', 'X', 'X', '{}', CURRENT_TIMESTAMP)"
+                "INSERT INTO antennas (slug, name_nl, name_fr, config, loaded_at) "
+                "VALUES ('x', 'X', 'X', '{}', CURRENT_TIMESTAMP)"
             )
         )
         conn.execute(
             text(
-                "INSERT INTO members (display_name, language, is_admin, is_analyst, paused, created_at) VALUES ('A', 'nl', false, false, false, CURRENT_TIMESTAMP)"
+                "INSERT INTO members (display_name, language, is_admin, is_analyst, paused, created_at) "
+                "VALUES ('A', 'nl', false, false, false, CURRENT_TIMESTAMP)"
             )
         )
         conn.execute(
             text(
-                "INSERT INTO ledger_accounts (kind, member_id, balance, created_at) VALUES ('member', 1, 0, CURRENT_TIMESTAMP)"
+                "INSERT INTO ledger_accounts (kind, member_id, balance, created_at) "
+                "VALUES ('member', 1, 0, CURRENT_TIMESTAMP)"
             )
         )
         conn.execute(
@@ -98,7 +101,8 @@ def test_the_database_refuses_to_update_or_delete_ledger_rows(migrated_url: str)
         )
         conn.execute(
             text(
-                "INSERT INTO ledger_entries (transfer_id, account_id, minutes, created_at) VALUES ('t1', 1, 15, CURRENT_TIMESTAMP)"
+                "INSERT INTO ledger_entries (transfer_id, account_id, minutes, created_at) "
+                "VALUES ('t1', 1, 15, CURRENT_TIMESTAMP)"
             )
         )
     for statement in (
