@@ -1,0 +1,246 @@
+"""Settlement throughput against the running service on PostgreSQL, and a consistency check afterwards.
+
+    python bench/ledger.py --exchanges 2000 --clients 16
+
+By default it creates a throw-away PostgreSQL database next to `test` on 127.0.0.1:5432, migrates it,
+starts `buurtbank serve --no-scheduler` on a free local port, prepares members and planned exchanges
+directly in the database (set-up is not what is measured), then has C concurrent HTTP clients confirm
+every exchange from both sides (2N confirmations, so N settlements) and prints settlements per second.
+Finally it proves the books: the sum of all entries is zero, every cached balance equals its entries,
+every exchange settled exactly once (no lost or duplicated transfer). Use --url and --database-url to
+point it at a service you started yourself. This is a benchmark, not a test: it prints numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from buurtbank.migrate import upgrade  # noqa: E402
+from domain.antenna_files import load_antenna_dir  # noqa: E402
+from domain.exchanges import ExchangeState, Origin, ProposalState  # noqa: E402
+from services.antenna_loader import load_antennas  # noqa: E402
+from services.passwords import hash_password  # noqa: E402
+from store.antennas import get_antenna_by_slug  # noqa: E402
+from store.base import utcnow  # noqa: E402
+from store.exchanges import Exchange  # noqa: E402
+from store.ledger import LedgerTransfer, accounts_with_drift, total_of_all_entries, unbalanced_transfers  # noqa: E402
+from store.members import Member  # noqa: E402
+from store.memberships import Membership, MembershipStatus  # noqa: E402
+from store.proposals import Proposal  # noqa: E402
+
+PASSWORD = "bench-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(database_url: str, *, members: int, exchanges: int, slug: str) -> list[tuple[int, str, str]]:
+    """Members in one antenna and planned exchanges between neighbours in a ring (balances stay small)."""
+    engine = create_engine(database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        load_antennas(session, load_antenna_dir(ROOT / "antennas"))
+        antenna = get_antenna_by_slug(session, slug)
+        assert antenna is not None and antenna.id is not None
+        password_hash = hash_password(PASSWORD)
+        people = [
+            Member(
+                email=f"bench{n}-{uuid.uuid4().hex[:6]}@example.org",
+                display_name=f"Bench {n}",
+                password_hash=password_hash,
+            )
+            for n in range(members)
+        ]
+        session.add_all(people)
+        session.flush()
+        session.add_all(
+            Membership(member_id=p.id, antenna_id=antenna.id, status=MembershipStatus.APPROVED)
+            for p in people  # type: ignore[arg-type]
+        )
+        work: list[tuple[int, str, str]] = []
+        now = utcnow()
+        for number in range(exchanges):
+            helper, receiver = people[number % members], people[(number + 1) % members]
+            proposal = Proposal(
+                antenna_id=antenna.id,
+                helper_id=helper.id,  # type: ignore[arg-type]
+                receiver_id=receiver.id,  # type: ignore[arg-type]
+                category="shopping",
+                origin=Origin.MEMBER,
+                state=ProposalState.ACCEPTED,
+                helper_accepted=True,
+                receiver_accepted=True,
+            )
+            session.add(proposal)
+            session.flush()
+            exchange = Exchange(
+                proposal_id=proposal.id,  # type: ignore[arg-type]
+                antenna_id=antenna.id,
+                helper_id=helper.id,  # type: ignore[arg-type]
+                receiver_id=receiver.id,  # type: ignore[arg-type]
+                category="shopping",
+                state=ExchangeState.PLANNED,
+                planned_at=now,
+                state_since=now,
+            )
+            session.add(exchange)
+            session.flush()
+            work.append((exchange.id, helper.email, receiver.email))  # type: ignore[arg-type]
+        session.commit()
+    engine.dispose()
+    return work
+
+
+def login_all(url: str, emails: set[str]) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for email in emails:
+            answer = client.post("/v1/auth/token", data={"username": email, "password": PASSWORD})
+            answer.raise_for_status()
+            tokens[email] = answer.json()["access_token"]
+    return tokens
+
+
+def run(
+    url: str, work: list[tuple[int, str, str]], tokens: dict[str, str], clients: int
+) -> tuple[float, dict[int, int]]:
+    statuses: dict[int, int] = {}
+    # Both confirmations of an exchange go to the same client in random order; clients race each other.
+    jobs = [(exchange_id, [helper, receiver]) for exchange_id, helper, receiver in work]
+    rng = random.Random(1)
+    for _, order in jobs:
+        rng.shuffle(order)
+
+    def worker(share: list[tuple[int, list[str]]]) -> dict[int, int]:
+        seen: dict[int, int] = {}
+        with httpx.Client(base_url=url, timeout=60) as client:
+            for exchange_id, order in share:
+                for email in order:
+                    answer = client.post(
+                        f"/v1/exchanges/{exchange_id}/confirm",
+                        json={"minutes": 30},
+                        headers={
+                            "Authorization": f"Bearer {tokens[email]}",
+                            "Idempotency-Key": f"{exchange_id}-{email}",
+                        },
+                    )
+                    seen[answer.status_code] = seen.get(answer.status_code, 0) + 1
+        return seen
+
+    shares = [jobs[i::clients] for i in range(clients)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for seen in pool.map(worker, shares):
+            for status, count in seen.items():
+                statuses[status] = statuses.get(status, 0) + count
+    return time.perf_counter() - started, statuses
+
+
+def check(database_url: str, exchange_ids: list[int]) -> bool:
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        total = total_of_all_entries(session)
+        drift = accounts_with_drift(session)
+        unbalanced = unbalanced_transfers(session)
+        settlements = session.exec(
+            select(LedgerTransfer.settles_exchange_id, func.count()).group_by(LedgerTransfer.settles_exchange_id)
+        ).all()
+        settled_once = {eid for eid, count in settlements if eid is not None and count == 1}
+        states = {s.value: n for s, n in session.exec(select(Exchange.state, func.count()).group_by(Exchange.state))}
+    engine.dispose()
+    lost = [e for e in exchange_ids if e not in settled_once]
+    print(
+        f"sum of all entries: {total}; drifted cached balances: {len(drift)}; unbalanced transfers: {len(unbalanced)}"
+    )
+    print(f"settled exactly once: {len(settled_once)} of {len(exchange_ids)}; lost: {len(lost)}; states: {states}")
+    return total == 0 and not drift and not unbalanced and not lost
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exchanges", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--antenna", default="molenbeek")
+    parser.add_argument("--url", help="a running service; default: start one")
+    parser.add_argument("--database-url", help="its database; default: a throw-away PostgreSQL database")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+
+    admin_engine = None
+    name = None
+    database_url = args.database_url
+    if database_url is None:
+        name = f"buurtbank_bench_{os.getpid()}"
+        admin_engine = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        database_url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        upgrade(database_url)
+    server = None
+    url = args.url
+    try:
+        work = prepare(database_url, members=args.members, exchanges=args.exchanges, slug=args.antenna)
+        if url is None:
+            port = free_port()
+            env = {
+                **os.environ,
+                "BUURTBANK_DATABASE_URL": database_url,
+                "BUURTBANK_SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
+                "BUURTBANK_ENVIRONMENT": "production",
+                "BUURTBANK_ANTENNAS_DIR": str(ROOT / "antennas"),
+            }
+            server = subprocess.Popen(
+                [sys.executable, "-m", "buurtbank.cli", "serve", "--no-scheduler", "--port", str(port)],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        tokens = login_all(url, {email for _, h, r in work for email in (h, r)})
+        elapsed, statuses = run(url, work, tokens, args.clients)
+        print(f"{len(work)} exchanges, {2 * len(work)} confirmations, {args.clients} concurrent clients")
+        rate = len(work) / elapsed
+        print(f"elapsed {elapsed:.2f} s: {rate:.0f} settlements/s, {2 * rate:.0f} requests/s")
+        print(f"answers by status: {dict(sorted(statuses.items()))}")
+        consistent = check(database_url, [w[0] for w in work])
+        print("consistency: OK" if consistent else "consistency: FAILED")
+        return 0 if consistent else 1
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
+        if admin_engine is not None:
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin_engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
