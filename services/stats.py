@@ -50,6 +50,7 @@ BRIDGING_MEASURES: tuple[str, ...] = (
     "baseline_ratio", "cohort_members", "cohort_bridged", "cohort_bridged_share", "median_days_to_first_bridge",
 )  # fmt: skip
 RECIPROCITY_MEASURES: tuple[str, ...] = tuple(m for m in MEASURES if m not in BRIDGING_MEASURES)
+ALL_MEASURES: tuple[str, ...] = tuple(MEASURES)
 # One request covers at most ten years: enough for any report, and it bounds the work of one call.
 MAX_MONTHS = 120
 
