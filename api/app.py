@@ -15,7 +15,6 @@ from api.routes import admin, antennas, auth, categories, exchanges, health, led
 from api.routes import matching as matching_routes
 from api.routes import notifications as notification_routes
 from api.routes import stats as stats_routes
-from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from domain import geo
@@ -32,7 +31,6 @@ ROUTERS: list[APIRouter] = [
     proposals.router,
     exchanges.router,
     ledger.router,
-    stats_routes.router,
     stats_routes.router,
     matching_routes.router,
     notification_routes.router,
