@@ -144,3 +144,23 @@ def test_all_antennas_count_a_member_once(march: Network) -> None:
     assert everywhere.participation.exchanges == 7
     # e's given and received add up across antennas: 60 given, 30 received -> balanced? 2/3*... giver.
     assert everywhere.reciprocity.balance_classes.givers == 2  # D and e ((60 - 30) / 90 = 1/3 is balanced)
+
+
+def test_cli_prints_the_same_cells(march: Network, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    from unittest import mock
+
+    from buurtbank.cli import main
+
+    environment = {"BUURTBANK_DATABASE_URL": database_url, "BUURTBANK_SECRET_KEY": "x" * 40}
+    with mock.patch.dict(os.environ, environment):
+        code = main(
+            ["stats", "--antenna", "molenbeek", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "csv"]
+        )
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "antenna,period,measure,dimension,value,lower,upper,suppressed,reason"
+    # Four active members: under 5, hidden, and said so.
+    assert "molenbeek,2026-03,active_members,,,,,true,small_count" in lines
+    with mock.patch.dict(os.environ, environment):
+        assert main(["stats", "--from", "2026-03-01", "--to", "2026-01-01"]) == 2
