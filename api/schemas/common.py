@@ -24,7 +24,11 @@ def visible_text(*, min_length: int, max_length: int) -> StringConstraints:
     return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
 
 
-Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^[^@{BLANK}]+@[^@{BLANK}]+\.[^@{BLANK}]+$")]
+# Spaces around an e-mail (a phone keyboard adds one) are allowed here and stripped by the service.
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=rf"^[ \t\r\n]*[^@{BLANK}]+@[^@{BLANK}]+\.[^@{BLANK}]+[ \t\r\n]*$"),
+]
 DisplayName = Annotated[str, visible_text(min_length=1, max_length=80)]
 Reason = Annotated[str, visible_text(min_length=3, max_length=500)]
 
