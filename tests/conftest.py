@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -23,6 +24,7 @@ from api.app import create_app
 from buurtbank.db import make_engine
 from buurtbank.settings import Environment, Settings
 from domain.antenna_files import load_antenna_dir
+from services import passwords
 from services.antenna_loader import load_antennas
 from store.tables import metadata
 from tests.fakes import FakeGeocoder
@@ -38,6 +40,13 @@ def _base_url() -> str | None:
 def on_postgres() -> bool:
     url = _base_url()
     return url is not None and make_url(url).get_backend_name() == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its production cost takes ~0.5 s a hash here, so every World took seconds; tests check
+    what is hashed and verified, not how expensive it is."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")
