@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     geocoder: str = Field(default="gazetteer", description="gazetteer (offline) or nominatim (needs a network)")
     geocoder_user_agent: str = "buurtbank"
     scheduler_enabled: bool = True
-    match_interval_minutes: int = 60 * 24
     expiry_interval_minutes: int = 60
     reminder_interval_minutes: int = 60 * 24
 

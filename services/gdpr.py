@@ -12,7 +12,14 @@ from typing import Any
 from sqlmodel import Session, delete, select
 
 from services.actors import Actor
-from services.gdpr_exchanges import end_open_commitments, exchanges_section, ledger_section, proposals_section
+from services.gdpr_exchanges import (
+    delete_notifications,
+    end_open_commitments,
+    exchanges_section,
+    ledger_section,
+    notifications_section,
+    proposals_section,
+)
 from store.antennas import Antenna, Moderator
 from store.audit import audit_about_member
 from store.background import delete_background, get_background
@@ -95,6 +102,7 @@ EXPORT_SECTIONS: list[ExportSection] = [
     proposals_section,
     exchanges_section,
     ledger_section,
+    notifications_section,
     _audit,
 ]
 
@@ -116,7 +124,7 @@ def _erase_listings(session: Session, member_id: int) -> None:
         session.add(listing)
 
 
-ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments]
+ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments, delete_notifications]
 
 
 def erase_member(session: Session, actor: Actor) -> None:

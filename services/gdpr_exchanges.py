@@ -1,4 +1,4 @@
-"""The ledger, proposals and exchanges in a member's export, and what erasure does to them.
+"""The ledger, proposals, exchanges and notifications in a member's export, and what erasure does to them.
 
 Erasure keeps every ledger entry (under the anonymous shell, so all other balances stay right), ends the
 member's open proposals and planned exchanges, and removes the free text they wrote.
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from domain.exchanges import ExchangeState, ProposalState
 from services.statements import member_statement
 from store.base import utcnow
 from store.exchanges import Exchange
+from store.notifications import Notification
 from store.proposals import OPEN_PROPOSAL_STATES, Proposal
 
 
@@ -85,3 +86,20 @@ def end_open_commitments(session: Session, member_id: int) -> None:
             exchange.state, exchange.state_since = ExchangeState.CANCELLED, now
         exchange.note = None
         session.add(exchange)
+
+
+def notifications_section(session: Session, member_id: int) -> tuple[str, Any]:
+    rows = session.exec(select(Notification).where(Notification.member_id == member_id).order_by(Notification.id))  # type: ignore[arg-type]
+    return "notifications", [
+        {
+            "kind": n.kind.value,
+            "payload": n.payload,
+            "created_at": n.created_at.isoformat(),
+            "read_at": n.read_at.isoformat() if n.read_at else None,
+        }
+        for n in rows
+    ]
+
+
+def delete_notifications(session: Session, member_id: int) -> None:
+    session.exec(delete(Notification).where(Notification.member_id == member_id))  # type: ignore[arg-type]

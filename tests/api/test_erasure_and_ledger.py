@@ -20,6 +20,7 @@ def test_export_contains_ledger_proposals_and_exchanges(client: TestClient, worl
     assert export["ledger"]["entries"][0]["counterparty"] == "Alice"
     assert export["exchanges"][0]["settled_minutes"] == 30
     assert export["proposals"][0]["role"] == "helper"
+    assert export["notifications"] == []
 
 
 def test_erasure_keeps_entries_and_every_other_balance(client: TestClient, world: World, db: Engine) -> None:
