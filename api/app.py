@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
+from api.guards import refuse_nul_characters
 from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
 from api.routes import matching as matching_routes
@@ -57,7 +58,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.geocoder = geocoder or make_geocoder(settings)
     install_error_handlers(app)
-    v1 = APIRouter(prefix="/v1")
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(refuse_nul_characters)])
     for router in ROUTERS:
         v1.include_router(router)
     app.include_router(v1)

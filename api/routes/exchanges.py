@@ -10,6 +10,7 @@ from api.idempotency import Fingerprint, IdempotencyKey, run_idempotent
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
+from api.schemas.common import MAX_ID
 from api.schemas.exchanges import ConfirmIn, ExchangeOut, NoteIn, ResolveIn
 from domain.exchanges import ExchangeState
 from services import exchanges as service
@@ -17,7 +18,7 @@ from store.antennas import Antenna
 from store.exchanges import Exchange, list_antenna_exchanges, list_member_exchanges
 
 router = APIRouter(tags=["exchanges"])
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Query
 from api.deps import CurrentActor, LanguageDep, SessionDep
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from api.problems import problem_responses
+from api.schemas.common import MAX_ID
 from api.schemas.matching import NotificationOut
 from services import notifications as service
 from store.notifications import Notification
 
 router = APIRouter(tags=["notifications"])
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def notification_out(row: Notification, lang: str) -> NotificationOut:

@@ -9,6 +9,7 @@ from api.deps import CurrentActor, LanguageDep, ModeratedAntenna, SessionDep, Si
 from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
+from api.schemas.common import MAX_ID
 from api.schemas.exchanges import DeclineIn, ProposalOut, ProposalReviewOut, RejectIn, RespondIn
 from domain import geo
 from domain.exchanges import Party, ProposalState
@@ -20,7 +21,7 @@ from store.members import Member
 from store.proposals import Proposal, list_antenna_proposals, list_member_proposals
 
 router = APIRouter(tags=["proposals"])
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 _MEMBER_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from api.schemas.common import MemberRef, Reason
+from api.schemas.common import MAX_ID, MemberRef, Reason
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 MinutesIn = Annotated[StrictInt, Field(ge=0, le=100_000, description="integer minutes, in the antenna's time step")]
@@ -179,14 +179,14 @@ class CorrectionIn(BaseModel):
     transfer_id: Annotated[str, StringConstraints(max_length=36)] | None = Field(
         default=None, description="the transfer to reverse, or the one an adjustment corrects"
     )
-    from_member_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
-    to_member_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    from_member_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    to_member_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     minutes: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
 
 
 class PoolPaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    member_id: int = Field(ge=1, le=2**62, description="who receives the minutes (usually a helper)")
+    member_id: int = Field(ge=1, le=MAX_ID, description="who receives the minutes (usually a helper)")
     minutes: StrictInt = Field(ge=1, le=100_000)
     reason: Reason

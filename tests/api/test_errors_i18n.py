@@ -116,3 +116,15 @@ def test_a_broken_form_on_login_is_422(client: TestClient) -> None:
     answer = client.post("/v1/auth/token", data={"username": "eva@example.org"})
     assert answer.status_code == 422
     assert "body.password" in {e["field"] for e in answer.json()["errors"]}
+
+
+def test_a_nul_character_is_refused_as_invalid_input(client: TestClient, world: World) -> None:
+    """PostgreSQL cannot store NUL: refused up front (422) on both databases, never a 500."""
+    body = {"antenna": "molenbeek", "category": "shopping", "title": "Boodschappen\u0000"}
+    answer = client.post("/v1/offers", json=body, headers=world.alice.headers)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "body"
+    assert client.get("/v1/offers?antenna=mol%00", headers=world.alice.headers).status_code == 422
+    assert client.post("/v1/antennas/mol%00/memberships", headers=world.alice.headers).status_code == 422
+    answer = client.post("/v1/auth/token", data={"username": "a\u0000@example.org", "password": "whatever1"})
+    assert answer.status_code == 422

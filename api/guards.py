@@ -1,0 +1,33 @@
+"""Checks every /v1 request gets before any route sees it."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from domain.errors import InvalidInput
+
+# A JSON body spells NUL as \u0000 (or sends it raw, which is not JSON but may reach us).
+_NUL_IN_BODY = (b"\\u0000", b"\x00")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL (the driver raises, a 500), and no name, title or slug needs one.
+
+    Refused as invalid input (422) wherever it comes, on SQLite too, so both databases answer alike.
+    """
+    for where, items in (("query", request.query_params.multi_items()), ("path", request.path_params.items())):
+        for name, value in items:
+            if "\x00" in str(value):
+                raise InvalidInput("error.nul_character", field=f"{where}.{name}")
+    # FastAPI has read the body already (a form through request.form(), anything else through
+    # request.body()); both are cached on the request, so asking again does not read the stream twice.
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        form = await request.form()
+        for name, value in form.multi_items():
+            if isinstance(value, str) and "\x00" in value:
+                raise InvalidInput("error.nul_character", field=f"body.{name}")
+        return
+    body = await request.body()
+    if any(marker in body for marker in _NUL_IN_BODY):
+        raise InvalidInput("error.nul_character", field="body")
