@@ -146,9 +146,66 @@ def blau_heterogeneity(category_counts: Iterable[int]) -> float | None:
     return 1 - sum((c / total) ** 2 for c in counts)
 
 
+def _projection(dimension: str, profile: BackgroundProfile) -> BackgroundProfile:
+    if dimension == Dimension.LANGUAGES:
+        return BackgroundProfile(languages=profile.languages)
+    return BackgroundProfile(**{dimension: getattr(profile, dimension)})
+
+
+def _any_mixing(counts: dict[BackgroundProfile, int]) -> float | None:
+    """random_mixing_external_share for `any`, without comparing every pair of distinct profiles.
+
+    Profiles are grouped by which dimensions they declared (at most 15 patterns). Two groups are comparable
+    on the dimensions S both declared; a pair does not differ when it agrees on all of S (same value, or for
+    languages a shared language). So within a pair of groups only the values on S matter: count the pairs
+    that agree by matching those values, and the rest of the comparable pairs differ.
+    """
+    groups: dict[frozenset[str], list[tuple[BackgroundProfile, int]]] = {}
+    for profile, members in counts.items():
+        pattern = frozenset(d.value for d in Dimension if profile.declared(d))
+        if pattern:
+            groups.setdefault(pattern, []).append((profile, members))
+    sizes = {pattern: sum(n for _, n in rows) for pattern, rows in groups.items()}
+    comparable = agreeing = 0
+    for first, first_rows in groups.items():
+        for second, second_rows in groups.items():
+            shared = first & second
+            if not shared:
+                continue
+            comparable += sizes[first] * sizes[second]
+            single = sorted(d for d in shared if d != Dimension.LANGUAGES)
+
+            def keyed(rows: list[tuple[BackgroundProfile, int]]) -> dict[tuple[object, ...], dict[frozenset[str], int]]:
+                table: dict[tuple[object, ...], dict[frozenset[str], int]] = {}
+                for profile, members in rows:
+                    key = tuple(getattr(profile, d) for d in single)
+                    languages = profile.languages if Dimension.LANGUAGES in shared else frozenset()
+                    by_languages = table.setdefault(key, {})
+                    by_languages[languages] = by_languages.get(languages, 0) + members
+                return table
+
+            left, right = keyed(first_rows), keyed(second_rows)
+            for key, left_languages in left.items():
+                for l_set, l_count in left_languages.items():
+                    for r_set, r_count in right.get(key, {}).items():
+                        if Dimension.LANGUAGES not in shared or not l_set.isdisjoint(r_set):
+                            agreeing += l_count * r_count
+    return ratio(comparable - agreeing, comparable)
+
+
 def random_mixing_external_share(dimension: str, profiles: Iterable[ProfileCount]) -> float | None:
     """Chance that two comparable members drawn with replacement differ (= Blau for one-valued dimensions)."""
-    rows = [p for p in profiles if p.members > 0]
+    # Only the dimension's own value decides `differs` for a single dimension: merge profiles that share it,
+    # so the quadratic loop runs over a handful of values, not over every distinct profile.
+    merged: dict[BackgroundProfile, int] = {}
+    for p in profiles:
+        if p.members <= 0:
+            continue
+        key = p.profile if dimension == ANY else _projection(dimension, p.profile)
+        merged[key] = merged.get(key, 0) + p.members
+    if dimension == ANY:
+        return _any_mixing(merged)
+    rows = [ProfileCount(profile, members) for profile, members in merged.items()]
     comparable = differing = 0
     # Distinct profiles are few (coarse categories), so the quadratic loop stays small.
     for a in rows:
