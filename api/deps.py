@@ -77,6 +77,21 @@ def signed_in(session: SessionDep, settings: SettingsDep, token: Annotated[str |
 SignedIn = Annotated[Member, Depends(signed_in)]
 
 
+def _route_template(request: Request) -> str:
+    """The matched route as a template (/v1/exchanges/{exchange_id}/confirm), so the trail groups by action.
+
+    The route in the scope knows only its own path, not the prefixes of the routers that include it: take
+    those from the front of the real path.
+    """
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if not template:
+        return request.url.path
+    real = [part for part in request.url.path.split("/") if part]
+    own = [part for part in template.split("/") if part]
+    return "/" + "/".join(real[: len(real) - len(own)] + own)
+
+
 def current_actor(
     request: Request,
     session: SessionDep,
@@ -98,8 +113,7 @@ def current_actor(
     target = get_member(session, on_behalf_of) if shared else None
     if target is None:
         raise NotAllowed("error.on_behalf.not_allowed")
-    route = request.scope.get("route")
-    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    action = f"{request.method} {_route_template(request)}"
     for antenna_id in sorted(shared):
         audit.record(
             session,
