@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -89,6 +90,7 @@ def _merge(target: dict[int, int], source: dict[int, int] | None) -> None:
         target[key] = target.get(key, 0) + count
 
 
+@lru_cache(maxsize=4096)
 def _profile(key: q.ProfileKey) -> BackgroundProfile:
     languages, origin, age_band, circle = key
     return BackgroundProfile(languages=q.parse_languages(languages), origin=origin, age_band=age_band, circle=circle)
