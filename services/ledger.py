@@ -79,6 +79,8 @@ class TransferRequest:
     exchange_id: int | None = None
     settles_exchange: bool = False
     corrects_transfer_id: str | None = None
+    # What the domain records the transfer refers to; defaults to the corrected transfer or the exchange.
+    reference: str | None = None
 
 
 def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransfer:
@@ -94,7 +96,9 @@ def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransf
         credit_balance=credit.balance,
         limits=request.antenna.declaration().credit,
         reason=request.reason,
-        reference=request.corrects_transfer_id or (str(request.exchange_id) if request.exchange_id else None),
+        reference=request.reference
+        or request.corrects_transfer_id
+        or (f"exchange:{request.exchange_id}" if request.exchange_id else None),
     )
     return _append(
         session,
@@ -274,7 +278,9 @@ def adjust(
             antenna=antenna,
             created_by=moderator.id,
             reason=reason,
-            corrects_transfer_id=corrects_transfer_id or f"adjustment:{uuid.uuid4()}",
+            corrects_transfer_id=corrects_transfer_id,
+            # An adjustment that corrects no particular transfer refers to the antenna's books.
+            reference=corrects_transfer_id or f"antenna:{antenna.slug}",
         ),
     )
     _audit_correction(session, moderator=moderator, antenna=antenna, transfer=transfer, corrects=corrects_transfer_id)
