@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -36,3 +37,26 @@ def decode_cursor(cursor: str | None, *, size: int) -> tuple[int, ...] | None:
     if not (isinstance(raw, list) and len(raw) == size and all(type(v) is int for v in raw)):
         raise InvalidInput("error.cursor", field="query.cursor")
     return tuple(raw)
+
+
+U = TypeVar("U")
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+R = TypeVar("R", bound=_HasId)
+
+
+def before_id(cursor: str | None) -> int | None:
+    """Where a newest-first page continues: below the id in the cursor (None: from the newest)."""
+    decoded = decode_cursor(cursor, size=1)
+    return decoded[0] if decoded else None
+
+
+def newest_first_page(page_type: type[Page[U]], rows: Sequence[R], *, limit: int, shape: Callable[[R], U]) -> Page[U]:
+    """Shape a page of rows fetched newest first with `limit + 1`: the extra row only says a next page exists."""
+    page = rows[:limit]
+    more = len(rows) > limit and bool(page)
+    return page_type(items=[shape(row) for row in page], next_cursor=encode_cursor(page[-1].id or 0) if more else None)

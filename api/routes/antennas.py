@@ -6,7 +6,15 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from sqlmodel import Session
 
 from api.deps import AdminUser, AntennaDep, CurrentActor, ModeratedAntenna, SessionDep, SignedIn
-from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.pagination import (
+    CursorQuery,
+    LimitQuery,
+    Page,
+    before_id,
+    decode_cursor,
+    encode_cursor,
+    newest_first_page,
+)
 from api.problems import problem_responses
 from api.schemas.antennas import (
     AntennaOut,
@@ -23,7 +31,7 @@ from api.schemas.common import MAX_ID, MemberRef
 from services import memberships as membership_service
 from services import roles
 from store.antennas import Antenna, list_antennas
-from store.audit import list_audit
+from store.audit import AuditEntry, list_audit
 from store.members import Member
 from store.memberships import Membership, MembershipStatus, list_memberships
 
@@ -187,12 +195,11 @@ def remove_moderator(antenna: AntennaDep, member_id: IdPath, admin: AdminUser, s
 def audit_trail(
     antenna: ModeratedAntenna, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[AuditEntryOut]:
-    before = decode_cursor(cursor, size=1)
     assert antenna.id is not None
-    rows = list_audit(session, antenna_ids={antenna.id}, before_id=before[0] if before else None, limit=limit + 1)
-    page = rows[:limit]
-    items = [
-        AuditEntryOut(
+    rows = list_audit(session, antenna_ids={antenna.id}, before_id=before_id(cursor), limit=limit + 1)
+
+    def shape(e: AuditEntry) -> AuditEntryOut:
+        return AuditEntryOut(
             id=e.id or 0,
             at=e.at,
             actor=member_ref(session, e.actor_id),
@@ -201,7 +208,5 @@ def audit_trail(
             on_behalf=e.on_behalf,
             detail=e.detail,
         )
-        for e in page
-    ]
-    next_cursor = encode_cursor(page[-1].id or 0) if len(rows) > limit and page else None
-    return Page[AuditEntryOut](items=items, next_cursor=next_cursor)
+
+    return newest_first_page(Page[AuditEntryOut], rows, limit=limit, shape=shape)

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
 from api.idempotency import Fingerprint, IdempotencyKey, run_idempotent
-from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
 from api.schemas.common import MAX_ID
@@ -53,14 +53,11 @@ def my_exchanges(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ExchangeOut]:
-    before = decode_cursor(cursor, size=1)
     rows = list_member_exchanges(
-        session, member_id=actor.member_id, state=state, before_id=before[0] if before else None, limit=limit + 1
+        session, member_id=actor.member_id, state=state, before_id=before_id(cursor), limit=limit + 1
     )
-    page = rows[:limit]
-    return Page[ExchangeOut](
-        items=[exchange_out(session, row, actor.member_id) for row in page],
-        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
+    return newest_first_page(
+        Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, actor.member_id)
     )
 
 
@@ -77,19 +74,14 @@ def antenna_exchanges(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ExchangeOut]:
-    before = decode_cursor(cursor, size=1)
     rows = list_antenna_exchanges(
         session,
         antenna_id=antenna.id,
         state=state,
-        before_id=before[0] if before else None,
+        before_id=before_id(cursor),
         limit=limit + 1,  # type: ignore[arg-type]
     )
-    page = rows[:limit]
-    return Page[ExchangeOut](
-        items=[exchange_out(session, row, None) for row in page],
-        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
-    )
+    return newest_first_page(Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, None))
 
 
 @router.get("/exchanges/{exchange_id}", response_model=ExchangeOut, responses=problem_responses(401, 403, 404, 422))

@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
 from api.idempotency import Fingerprint, IdempotencyKey, run_idempotent
-from api.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
 from api.problems import problem_responses
 from api.schemas.common import MemberRef
 from api.schemas.exchanges import (
@@ -62,8 +62,7 @@ def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
 def my_ledger(
     actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> StatementOut:
-    before = decode_cursor(cursor, size=1)
-    result = member_statement(session, member_id=actor.member_id, before_id=before[0] if before else None, limit=limit)
+    result = member_statement(session, member_id=actor.member_id, before_id=before_id(cursor), limit=limit)
     return StatementOut(
         balance=result.balance,
         items=[line_out(line) for line in result.lines],
@@ -103,8 +102,7 @@ def donate(
 def antenna_ledger_view(
     antenna: ModeratedAntenna, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> AntennaLedgerOut:
-    before = decode_cursor(cursor, size=1)
-    result = antenna_ledger(session, antenna=antenna, before_id=before[0] if before else None, limit=limit)
+    result = antenna_ledger(session, antenna=antenna, before_id=before_id(cursor), limit=limit)
     accounts = [
         AccountLine(member=MemberRef(id=m.id or 0, display_name=m.display_name) if m else None, pool=False, balance=b)
         for m, b in result.accounts

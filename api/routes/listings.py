@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import CurrentActor, SessionDep
-from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.pagination import CursorQuery, LimitQuery, Page, before_id, encode_cursor
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
 from api.schemas.common import MAX_ID
@@ -88,13 +88,12 @@ def listing_router(
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
     ) -> Any:
-        before = decode_cursor(cursor, size=1)
         query = service.ListingQuery(
             antenna=_antenna(session, antenna) if antenna is not None else None,
             category=category,
             near_km=near_km,
             mine=mine,
-            before_id=before[0] if before else None,
+            before_id=before_id(cursor),
             limit=limit,
         )
         page = service.find_listings(session, actor, model, query)

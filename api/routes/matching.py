@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import ModeratedAntenna, SessionDep, SignedIn
-from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.schemas.matching import MatchRunOut, MatchSummaryOut
 from services.matching import run_match_round
@@ -48,15 +48,10 @@ def start_match_run(antenna: ModeratedAntenna, person: SignedIn, session: Sessio
 def recent_match_runs(
     antenna: ModeratedAntenna, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[MatchRunOut]:
-    before = decode_cursor(cursor, size=1)
     rows = list_match_runs(
         session,
         antenna_id=antenna.id,  # type: ignore[arg-type]
-        before_id=before[0] if before else None,
+        before_id=before_id(cursor),
         limit=limit + 1,
     )
-    page = rows[:limit]
-    return Page[MatchRunOut](
-        items=[match_run_out(row, antenna) for row in page],
-        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
-    )
+    return newest_first_page(Page[MatchRunOut], rows, limit=limit, shape=lambda row: match_run_out(row, antenna))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import CurrentActor, LanguageDep, SessionDep
-from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.schemas.common import MAX_ID
 from api.schemas.matching import NotificationOut
@@ -43,15 +43,8 @@ def my_notifications(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[NotificationOut]:
-    before = decode_cursor(cursor, size=1)
-    rows = service.my_notifications(
-        session, actor, unread_only=unread, before_id=before[0] if before else None, limit=limit + 1
-    )
-    page = rows[:limit]
-    return Page[NotificationOut](
-        items=[notification_out(row, lang) for row in page],
-        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
-    )
+    rows = service.my_notifications(session, actor, unread_only=unread, before_id=before_id(cursor), limit=limit + 1)
+    return newest_first_page(Page[NotificationOut], rows, limit=limit, shape=lambda row: notification_out(row, lang))
 
 
 @router.post(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 from sqlmodel import Session, select
 
 from api.deps import CurrentActor, LanguageDep, ModeratedAntenna, SessionDep, SignedIn
-from api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
 from api.schemas.common import MAX_ID
@@ -140,18 +140,15 @@ def review_queue(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ProposalReviewOut]:
-    before = decode_cursor(cursor, size=1)
     rows = list_antenna_proposals(
         session,
         antenna_id=antenna.id,
         state=state,
-        before_id=before[0] if before else None,
+        before_id=before_id(cursor),
         limit=limit + 1,  # type: ignore[arg-type]
     )
-    page = rows[:limit]
-    return Page[ProposalReviewOut](
-        items=[review_view(session, row, lang) for row in page],
-        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
+    return newest_first_page(
+        Page[ProposalReviewOut], rows, limit=limit, shape=lambda row: review_view(session, row, lang)
     )
 
 
@@ -177,15 +174,10 @@ def my_proposals(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ProposalOut]:
-    before = decode_cursor(cursor, size=1)
     rows = list_member_proposals(
-        session, member_id=actor.member_id, state=state, before_id=before[0] if before else None, limit=limit + 1
+        session, member_id=actor.member_id, state=state, before_id=before_id(cursor), limit=limit + 1
     )
-    page = rows[:limit]
-    return Page[ProposalOut](
-        items=[member_view(session, actor, row) for row in page],
-        next_cursor=encode_cursor(page[-1].id or 0) if len(rows) > limit else None,
-    )
+    return newest_first_page(Page[ProposalOut], rows, limit=limit, shape=lambda row: member_view(session, actor, row))
 
 
 @router.post("/proposals/{proposal_id}/accept", response_model=ProposalOut, responses=_MEMBER_ERRORS)
