@@ -152,6 +152,19 @@ def _projection(dimension: str, profile: BackgroundProfile) -> BackgroundProfile
     return BackgroundProfile(**{dimension: getattr(profile, dimension)})
 
 
+def _keyed(
+    rows: list[tuple[BackgroundProfile, int]], single: list[str], shared: frozenset[str]
+) -> dict[tuple[object, ...], dict[frozenset[str], int]]:
+    """Members by their values on the shared one-valued dimensions, then by language set (if shared)."""
+    table: dict[tuple[object, ...], dict[frozenset[str], int]] = {}
+    for profile, members in rows:
+        key = tuple(getattr(profile, d) for d in single)
+        languages = profile.languages if Dimension.LANGUAGES in shared else frozenset()
+        by_languages = table.setdefault(key, {})
+        by_languages[languages] = by_languages.get(languages, 0) + members
+    return table
+
+
 def _any_mixing(counts: dict[BackgroundProfile, int]) -> float | None:
     """random_mixing_external_share for `any`, without comparing every pair of distinct profiles.
 
@@ -175,16 +188,7 @@ def _any_mixing(counts: dict[BackgroundProfile, int]) -> float | None:
             comparable += sizes[first] * sizes[second]
             single = sorted(d for d in shared if d != Dimension.LANGUAGES)
 
-            def keyed(rows: list[tuple[BackgroundProfile, int]]) -> dict[tuple[object, ...], dict[frozenset[str], int]]:
-                table: dict[tuple[object, ...], dict[frozenset[str], int]] = {}
-                for profile, members in rows:
-                    key = tuple(getattr(profile, d) for d in single)
-                    languages = profile.languages if Dimension.LANGUAGES in shared else frozenset()
-                    by_languages = table.setdefault(key, {})
-                    by_languages[languages] = by_languages.get(languages, 0) + members
-                return table
-
-            left, right = keyed(first_rows), keyed(second_rows)
+            left, right = _keyed(first_rows, single, shared), _keyed(second_rows, single, shared)
             for key, left_languages in left.items():
                 for l_set, l_count in left_languages.items():
                     for r_set, r_count in right.get(key, {}).items():
