@@ -22,7 +22,8 @@ Per dimension, over the exchanges settled in the window:
   assortativity of the undirected tie network; tests check that identity.)
 - cohort figures: among members whose six-month anniversary of joining falls in the window, how many had
   at least one external exchange by then (bridged_within_six_months), and the median days from joining to
-  the first external exchange over the members whose first one falls in the window.
+  the first external exchange over those of them who bridged (the same cohort, so the median is bounded by
+  six months and the database never scans a member's whole history).
 """
 
 from __future__ import annotations
