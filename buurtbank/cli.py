@@ -86,11 +86,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _start_scheduler(settings: Settings, engine):  # type: ignore[no-untyped-def]
-    try:
-        from scheduler.runner import start_background_scheduler
-    except ImportError:
-        log.warning("no scheduler jobs are installed yet")
-        return None
+    from scheduler.runner import start_background_scheduler
+
     return start_background_scheduler(settings, engine)
 
 
@@ -138,15 +135,12 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    """Commands that live with their feature (match, stats, ledger check) register themselves here."""
-    found = []
-    for module_name in ("scheduler.commands", "services.ledger_commands", "services.stats_commands"):
-        try:
-            module = __import__(module_name, fromlist=["add_commands"])
-        except ImportError:
-            continue
-        found.append(module.add_commands)
-    return found
+    """Commands that live with their feature: match (scheduler), ledger check, stats."""
+    from scheduler.commands import add_commands as matching_commands
+    from services.ledger_commands import add_commands as ledger_commands
+    from services.stats_commands import add_commands as stats_commands
+
+    return [matching_commands, ledger_commands, stats_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
