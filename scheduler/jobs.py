@@ -20,12 +20,15 @@ from services.exchanges import expire_stale_exchanges
 from services.matching import run_match_round
 from services.proposals import expire_stale_proposals
 from services.reminders import send_reminders
+from services.stats import BRUSSELS, warm_cache
 from store.antennas import get_antenna_by_slug, list_antennas
 from store.base import utcnow
 from store.job_runs import JobRun, claim_slot
 from store.match_runs import MatchTrigger
 
 log = logging.getLogger(__name__)
+
+STATS_CACHE_INTERVAL = timedelta(hours=1)
 
 SLOT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """A Monday at midnight UTC: daily jobs fire at midnight, hourly ones on the hour."""
@@ -98,5 +101,18 @@ def confirm_reminders(engine: Engine, *, interval_minutes: int, now: datetime | 
         if claim is None:
             return None
         result = asdict(send_reminders(session, now=now))
+        _finish(session, claim, result)
+    return result
+
+
+def warm_stats_cache(engine: Engine, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """Recomputes the analysts' statistics blocks whose data changed (hourly), so requests find them warm;
+    None when skipped."""
+    now = now or utcnow()
+    with unit_of_work(engine) as session:
+        claim = _claim(session, job="stats_cache", interval=STATS_CACHE_INTERVAL, now=now)
+        if claim is None:
+            return None
+        result = warm_cache(session, today=now.astimezone(BRUSSELS).date())
         _finish(session, claim, result)
     return result

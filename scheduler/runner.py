@@ -39,7 +39,7 @@ def _job_options(interval: timedelta) -> dict[str, object]:
 
 
 def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) -> list[str]:
-    """Adds one match job per antenna (at its run_every_hours), the expiry job and the reminders job."""
+    """Adds one match job per antenna (at its run_every_hours), the expiry, reminders and stats cache jobs."""
     with Session(engine) as session:
         antennas = [(a.slug, a.declaration().matching.run_every_hours) for a in list_antennas(session)]
     for slug, hours in antennas:
@@ -63,6 +63,13 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
         name="remind members to confirm and answer",
         kwargs={"engine": engine, "interval_minutes": settings.reminder_interval_minutes},
         **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),  # type: ignore[arg-type]
+    )
+    scheduler.add_job(
+        jobs.warm_stats_cache,
+        id="stats_cache",
+        name="keep the analysts' statistics cache warm",
+        kwargs={"engine": engine},
+        **_job_options(jobs.STATS_CACHE_INTERVAL),  # type: ignore[arg-type]
     )
     ids = [job.id for job in scheduler.get_jobs()]
     log.info("scheduler jobs: %s", ", ".join(ids))

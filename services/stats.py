@@ -39,9 +39,12 @@ from domain.stats.network import PairFlow
 from domain.stats.participation import ParticipationInput, compute_participation
 from domain.stats.privacy import assert_publishable, publish
 from domain.stats.reciprocity import MemberTotals, PoolFlow, ReciprocityInput, compute_reciprocity
-from domain.stats.windows import Period, Window, window_of, windows
+from domain.stats.windows import Period, Window, window_from_label, window_of, windows
 from store import stats_queries as q
 from store.antennas import list_antennas
+from store.base import utcnow
+from store.stats_cache import get_blocks, save_block
+from store.stats_fingerprint import QuarterBounds, fingerprints
 
 log = logging.getLogger("buurtbank.stats")
 
@@ -315,6 +318,112 @@ def protected_table(session: Session, *, start: date, end: date, bridging: bool 
     return publish(compute_measures(session, start=start, end=end, bridging=bridging))
 
 
+# --- published blocks, cached per quarter ------------------------------------------------------------------
+#
+# A quarter with its three months, for every antenna and `all`, is a complete family for publish(): no sum
+# links two quarters (months add up to their own quarter only), so protecting quarter by quarter gives
+# exactly the cells of protecting the whole range at once. Blocks are cached after protection (store/
+# stats_cache.py) with the fingerprint of their inputs (store/stats_fingerprint.py), taken BEFORE the
+# figures are computed: data arriving in between makes the stored fingerprint old, so the block is
+# recomputed on the next read, never served stale. Reciprocity cells do not depend on the bridging ones
+# (no partition, sum or dependency links the two families), so the families are cached separately and the
+# reciprocity endpoint never runs the bridging queries.
+
+RECIPROCITY, BRIDGING = "reciprocity", "bridging"
+
+
+def _quarter_bounds(quarter: Window) -> QuarterBounds:
+    months = quarter.months()
+    return QuarterBounds(quarter.label, q.Buckets((*(_instant(m.start) for m in months), _instant(months[-1].end))))
+
+
+def _family(cell: Cell) -> str:
+    return BRIDGING if cell.measure in BRIDGING_MEASURES else RECIPROCITY
+
+
+def _runs(quarters: Sequence[Window]) -> list[list[Window]]:
+    """Consecutive quarters grouped, so each run is loaded with one set of queries."""
+    runs: list[list[Window]] = []
+    for quarter in quarters:
+        if runs and runs[-1][-1].end == quarter.start:
+            runs[-1].append(quarter)
+        else:
+            runs.append([quarter])
+    return runs
+
+
+def _publish_by_quarter(measures: Iterable[WindowMeasures], quarters: Sequence[Window]) -> dict[str, tuple[Cell, ...]]:
+    groups: dict[str, list[WindowMeasures]] = {w.label: [] for w in quarters}
+    for m in measures:
+        owner = next(w for w in quarters if w.contains(m.window))
+        groups[owner.label].append(m)
+    return {label: publish(group) for label, group in groups.items()}
+
+
+def cached_blocks(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    bridging: bool,
+    refresh: bool = False,
+    counts: dict[str, int] | None = None,
+) -> tuple[Cell, ...]:
+    """The protected family of every quarter the range touches (the same cells as protected_table), read
+    from the cache where its fingerprint still matches, computed, protected and stored otherwise."""
+    if len(windows(start, end, Period.MONTH)) > MAX_MONTHS:
+        raise InvalidInput("error.stats.range_too_long", field="from", max_windows=MAX_MONTHS)
+    quarters = windows(start, end, Period.QUARTER)
+    families = (RECIPROCITY, BRIDGING) if bridging else (RECIPROCITY,)
+    labels = [w.label for w in quarters]
+    current = fingerprints(session, [_quarter_bounds(w) for w in quarters])
+    stored = {family: get_blocks(session, family=family, quarters=labels) for family in families}
+    found: dict[tuple[str, str], tuple[Cell, ...]] = {}
+    missing = []
+    for quarter in quarters:
+        blocks = [stored[f].get(quarter.label) for f in families]
+        if refresh or any(b is None or b.fingerprint != current[quarter.label] for b in blocks):
+            missing.append(quarter)
+            continue
+        for family, block in zip(families, blocks, strict=True):
+            assert block is not None
+            found[(quarter.label, family)] = tuple(Cell(*row) for row in block.cells)
+    if counts is not None:
+        counts.update(quarters=len(quarters), recomputed=len(missing))
+    now = utcnow()
+    for run in _runs(missing):
+        measures = compute_measures(session, start=run[0].start, end=last_day(run[-1]), bridging=bridging)
+        for label, cells in _publish_by_quarter(measures, run).items():
+            for family in families:
+                part = tuple(c for c in cells if _family(c) == family)
+                found[(label, family)] = part
+                save_block(
+                    session, family=family, quarter=label, fingerprint=current[label],
+                    cells=(c.as_row() for c in part), now=now,
+                )  # fmt: skip
+    slugs = sorted(a.slug for a in list_antennas(session))
+    rank = {slug: i for i, slug in enumerate((*slugs, ALL_ANTENNAS))}
+    cells = [c for quarter in quarters for family in families for c in found[(quarter.label, family)]]
+    # The order of protected_table: antenna, months then quarters, each window's cells as computed.
+    order = {}
+    for c in cells:
+        if c.period not in order:
+            w = window_from_label(c.period)
+            order[c.period] = (w.period is Period.QUARTER, w.start)
+    return tuple(sorted(cells, key=lambda c: (rank.get(c.antenna, len(rank)), order[c.period])))
+
+
+def warm_cache(session: Session, *, today: date) -> dict[str, int]:
+    """Brings every quarter with data (at most the last ten years) up to date, both families."""
+    first = window_of(today, Period.QUARTER).start
+    earliest = q.earliest_activity(session)
+    start = max(earliest.astimezone(BRUSSELS).date(), _months_before(first, MAX_MONTHS - 3)) if earliest else first
+    start = window_of(start, Period.QUARTER).start
+    counts = {"quarters": 0, "recomputed": 0}
+    cached_blocks(session, start=start, end=today, bridging=True, counts=counts)
+    return counts
+
+
 def statistics(
     session: Session,
     *,
@@ -335,7 +444,7 @@ def statistics(
     if bridging:
         # Breakdowns are judged against the antenna's active members: the checker needs that cell.
         measures = (*measures, "active_members")
-    table = protected_table(session, start=start, end=end, bridging=bridging)
+    table = cached_blocks(session, start=start, end=end, bridging=bridging)
     labels = tuple(w.label for w in requested)
     wanted_measures, wanted_labels, wanted_antennas = set(measures), set(labels), set(shown)
     cells = tuple(

@@ -116,6 +116,16 @@ def _histograms(rows: Any) -> dict[tuple[AntennaKey, int], Histogram]:
     return result
 
 
+def earliest_activity(session: Session) -> datetime | None:
+    """The first membership request or settlement on record (where the statistics' history begins)."""
+    firsts = [
+        session.execute(select(func.min(Membership.requested_at))).scalar(),
+        session.execute(select(func.min(Exchange.settled_at))).scalar(),
+    ]
+    moments = [v for v in firsts if v is not None]  # min() keeps the column's type: aware UTC datetimes
+    return min(moments) if moments else None
+
+
 # --- members ----------------------------------------------------------------------------------------------
 
 

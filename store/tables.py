@@ -17,6 +17,7 @@ from store import (  # noqa: F401
     memberships,
     notifications,
     proposals,
+    stats_cache,
     stats_indexes,
 )
 

@@ -1,0 +1,202 @@
+"""Fingerprints of the data a quarter's statistics are computed from (for store/stats_cache.py).
+
+A quarter block must be recomputed whenever any row it reads could have changed, so its fingerprint hashes
+cheap indexed aggregates of every input, chosen conservatively:
+
+- exchanges settled in each month of the quarter (count, sums of ids, parties, antennas, minutes, a pair
+  product, states, last state change) and, cumulatively, of all exchanges settled before the quarter ends
+  (first giving/receiving look at earlier history, six-month cohorts at the half year before);
+- the quarter's requests and everything hanging off them at any time (proposals, exchanges: the share
+  matched and the days to a proposal or a settlement can change after the quarter), its offers, the
+  moderators' and members' decisions and the pool flows dated in it (those two are the inputs themselves);
+- memberships requested or decided before the quarter ends (cumulative member counts, approval dates),
+  hashed row by row in full (status changes included);
+- current-state data that any quarter reads: every member background (hashed row by row in full: a change
+  of origin or a withdrawn consent changes it), erased members, the antennas (ids and slugs), and
+  CACHE_VERSION, to bump whenever a formula or a privacy rule changes.
+
+Multiset hashes (count and sum of per-row digests) and sums of ids mean a deletion plus an insertion still
+changes the fingerprint unless the rows are identical. Rows settled, decided or posted now land in the current
+quarter, so older blocks stay valid while the current one is recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlmodel import Session
+
+from domain.exchanges import ProposalState
+from store import stats_queries as q
+from store.antennas import Antenna
+from store.background import MemberBackground
+from store.base import UTCDateTime
+from store.exchanges import Exchange
+from store.listings import HelpRequest, Offer
+from store.members import Member
+from store.memberships import Membership
+from store.proposals import Proposal
+
+# Bump when a measure's formula, a privacy rule or the cells' layout changes: every block is recomputed.
+CACHE_VERSION = 1
+_MASK = (1 << 64) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterBounds:
+    label: str
+    months: q.Buckets  # the quarter's three months as consecutive UTC bounds
+
+    @property
+    def start(self) -> datetime:
+        return self.months.bounds[0]
+
+    @property
+    def end(self) -> datetime:
+        return self.months.bounds[-1]
+
+
+def _digest(values: Sequence[Any]) -> int:
+    text = json.dumps([str(v) for v in values], separators=(",", ":"))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, int | str) else str(value)
+
+
+def _rows(result: Any) -> list[list[Any]]:
+    return [[_plain(v) for v in row] for row in result]
+
+
+def _exchange_sums(e: Any) -> list[Any]:
+    settled = case((e.state.in_(q.SETTLED_STATES), 1), else_=0)
+    return [
+        func.count(), func.sum(e.id), func.sum(e.helper_id), func.sum(e.receiver_id), func.sum(e.antenna_id),
+        func.sum(e.settled_minutes), func.sum(e.helper_id * e.receiver_id), func.sum(settled),
+    ]  # fmt: skip
+
+
+def _exchange_slice(session: Session, lo: datetime | None, hi: datetime) -> list[int]:
+    """Additive aggregates of exchanges settled in [lo, hi) (from the beginning when lo is None)."""
+    e = Exchange
+    conditions = [e.settled_at.is_not(None), e.settled_at < literal(hi, UTCDateTime)]
+    if lo is not None:
+        conditions.append(e.settled_at >= literal(lo, UTCDateTime))
+    row = session.execute(select(*_exchange_sums(e)).where(*conditions)).one()
+    return [int(v or 0) for v in row]
+
+
+def _global(session: Session) -> list[Any]:
+    antennas = _rows(session.execute(select(Antenna.id, Antenna.slug).order_by(Antenna.id)))
+    b = MemberBackground
+    count = total = 0
+    for row in session.execute(select(b.member_id, b.languages, b.origin, b.age_band, b.circle, b.consented_at)):
+        count += 1
+        total = (total + _digest(row)) & _MASK
+    erased = session.execute(
+        select(func.count(), func.max(Member.erased_at)).where(Member.erased_at.is_not(None))
+    ).one()
+    return [CACHE_VERSION, antennas, [count, total], _rows([erased])]
+
+
+def _memberships(session: Session) -> list[tuple[datetime, int]]:
+    """(the earliest of requested/decided, digest of the whole row), sorted by time."""
+    m = Membership
+    rows = []
+    for row in session.execute(select(m.id, m.member_id, m.antenna_id, m.status, m.requested_at, m.decided_at)):
+        moments = [t for t in (row.requested_at, row.decided_at) if t is not None]
+        rows.append((min(moments), _digest(row)))
+    rows.sort(key=lambda r: r[0])
+    return rows
+
+
+def _quarter(session: Session, quarter: QuarterBounds) -> list[Any]:
+    """Aggregates dated in the quarter (per month where a month's cells depend on them)."""
+    months = quarter.months
+    e, r, p, o = Exchange, HelpRequest, Proposal, Offer
+    exchanges_window = months.index(e.settled_at)
+    per_month = (
+        select(exchanges_window, *_exchange_sums(e), func.max(e.state_since))
+        .where(months.within(e.settled_at))
+        .group_by(exchanges_window)
+    )
+    request_window = months.index(r.created_at)
+    requests = (
+        select(request_window, func.count(), func.sum(r.id), func.sum(r.antenna_id), func.sum(r.member_id))
+        .where(months.within(r.created_at))
+        .group_by(request_window)
+    )
+    in_quarter = months.within(r.created_at)
+    settled = case((and_(e.state.in_(q.SETTLED_STATES), e.settled_minutes > 0), 1), else_=0)
+    request_exchanges = (
+        select(func.count(), func.sum(e.id), func.sum(settled), func.sum(e.settled_minutes), func.min(e.settled_at),
+               func.max(e.settled_at), func.max(e.state_since))
+        .select_from(r).join(e, e.request_id == r.id).where(in_quarter)
+    )  # fmt: skip
+    request_proposals = (
+        select(func.count(), func.sum(p.id), func.min(p.created_at), func.max(p.created_at), func.max(p.state_since))
+        .select_from(r).join(p, p.request_id == r.id).where(in_quarter)
+    )  # fmt: skip
+    offer_window = months.index(o.created_at)
+    offers = (
+        select(offer_window, func.count(), func.sum(o.id), func.sum(o.antenna_id))
+        .where(months.within(o.created_at))
+        .group_by(offer_window)
+    )
+    decided_window = months.index(p.decided_at)
+    decisions = (
+        select(decided_window, func.count(), func.sum(p.id), func.sum(p.antenna_id),
+               func.sum(case((p.state == ProposalState.REJECTED, 1), else_=0)),
+               func.sum(case((p.decided_by.is_not(None), 1), else_=0)))
+        .where(months.within(p.decided_at))
+        .group_by(decided_window)
+    )  # fmt: skip
+    answers_window = months.index(p.state_since)
+    answers = (
+        select(answers_window, func.count(), func.sum(p.id), func.sum(p.antenna_id),
+               func.sum(case((p.state == ProposalState.ACCEPTED, 1), else_=0)))
+        .where(p.state.in_((ProposalState.ACCEPTED, ProposalState.DECLINED)), months.within(p.state_since))
+        .group_by(answers_window)
+    )  # fmt: skip
+    parts: list[Any] = [quarter.label]
+    for query in (per_month, requests, request_exchanges, request_proposals, offers, decisions, answers):
+        parts.append(sorted(_rows(session.execute(query)), key=str))
+    parts.append(sorted([list(k), list(v)] for k, v in q.pool_flows(session, months).items()))
+    return parts
+
+
+def fingerprints(session: Session, quarters: Sequence[QuarterBounds]) -> dict[str, str]:
+    """The fingerprint of each quarter (in any order; each depends only on its own quarter and history)."""
+    if not quarters:
+        return {}
+    common = _global(session)
+    memberships = _memberships(session)
+    ordered = sorted(quarters, key=lambda x: x.start)
+    # Cumulative exchange aggregates up to each quarter's end: history before, then slice after slice.
+    cumulative = _exchange_slice(session, None, ordered[0].start)
+    upto = ordered[0].start
+    result = {}
+    m_index = m_count = m_sum = 0
+    for quarter in ordered:
+        if quarter.start > upto:
+            gap = _exchange_slice(session, upto, quarter.start)
+            cumulative = [a + b for a, b in zip(cumulative, gap, strict=True)]
+        if quarter.end > max(upto, quarter.start):
+            piece = _exchange_slice(session, max(upto, quarter.start), quarter.end)
+            cumulative = [a + b for a, b in zip(cumulative, piece, strict=True)]
+        upto = max(upto, quarter.end)
+        while m_index < len(memberships) and memberships[m_index][0] < quarter.end:
+            m_count += 1
+            m_sum = (m_sum + memberships[m_index][1]) & _MASK
+            m_index += 1
+        parts = [common, [m_count, m_sum], cumulative, _quarter(session, quarter)]
+        text = json.dumps(parts, separators=(",", ":"), default=str)
+        result[quarter.label] = hashlib.sha256(text.encode()).hexdigest()
+    return result
