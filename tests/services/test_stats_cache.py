@@ -1,0 +1,143 @@
+"""The per-quarter cache of published statistics: same cells as a fresh computation, invalidated by any
+change to a block's inputs, warmed by a job that runs once per slot."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from domain.stats.privacy import assert_publishable
+from domain.stats.windows import Period, windows
+from scheduler import jobs
+from services.stats import (
+    BRIDGING_MEASURES,
+    _quarter_bounds,
+    cached_blocks,
+    protected_table,
+    statistics,
+)
+from store.background import MemberBackground
+from store.job_runs import JobRun
+from store.stats_cache import StatsCacheBlock
+from store.stats_fingerprint import fingerprints
+from tests.services.stats_network import Network, at
+
+BACKGROUNDS = [
+    {"origin": "BE", "languages": ["nl"], "age_band": "25-44"},
+    {"origin": "Maghreb", "languages": ["ar", "fr"], "age_band": "45-64"},
+    {"origin": "EU", "languages": ["fr"], "age_band": "25-44"},
+]
+START, END = date(2026, 1, 1), date(2026, 6, 30)
+
+
+@pytest.fixture
+def town(session: Session) -> Network:
+    """Sixty members in two antennas, most consenting, a few hundred exchanges in the first half of 2026."""
+    rng = random.Random(5)
+    net = Network(session)
+    people: dict[str, list[int]] = {"molenbeek": [], "jette": []}
+    for i in range(60):
+        slug = "molenbeek" if i % 3 else "jette"
+        background = rng.choice(BACKGROUNDS) if rng.random() < 0.8 else None
+        people[slug].append(net.member(slug=slug, background=background, joined=at(2025, 12, 1 + i % 20)))
+    for _ in range(400):
+        slug = rng.choice(list(people))
+        helper, receiver = rng.sample(people[slug], 2)
+        when = at(2026, 1, 1) + timedelta(days=rng.randint(0, 178), hours=rng.randint(0, 8))
+        net.exchange(helper, receiver, 15 * rng.randint(1, 8), when, slug=slug)
+    session.commit()
+    return net
+
+
+def _blocks(session: Session) -> dict[tuple[str, str], str]:
+    return {(b.quarter, b.family): b.fingerprint for b in session.exec(select(StatsCacheBlock))}
+
+
+def _fresh(session: Session, *, bridging: bool = True) -> tuple:
+    cells = protected_table(session, start=START, end=END, bridging=bridging)
+    return cells if bridging else tuple(c for c in cells if c.measure not in BRIDGING_MEASURES)
+
+
+def test_cached_cells_are_the_fresh_ones(town: Network) -> None:
+    session = town.session
+    fresh = _fresh(session)
+    assert any(not c.suppressed and c.value for c in fresh if c.measure in BRIDGING_MEASURES)  # a real test
+    assert cached_blocks(session, start=START, end=END, bridging=True) == fresh  # cold: computed and stored
+    assert set(_blocks(session)) == {(q, f) for q in ("2026-Q1", "2026-Q2") for f in ("reciprocity", "bridging")}
+    assert cached_blocks(session, start=START, end=END, bridging=True) == fresh  # warm: read back
+    assert cached_blocks(session, start=START, end=END, bridging=False) == _fresh(session, bridging=False)
+    # A range of one month reads the blocks of its quarter: same cells as protecting the quarter afresh.
+    one = statistics(session, start=date(2026, 2, 1), end=date(2026, 2, 28), period=Period.MONTH)
+    assert {c.period for c in one.cells} == {"2026-02"}
+    assert set(one.cells) <= set(fresh)
+    assert_publishable(one.cells)
+
+
+def test_reciprocity_alone_is_the_same_as_with_bridging(town: Network) -> None:
+    session = town.session
+    alone = cached_blocks(session, start=START, end=END, bridging=False)
+    session.execute(delete(StatsCacheBlock))
+    both = cached_blocks(session, start=START, end=END, bridging=True)
+    assert alone == tuple(c for c in both if c.measure not in BRIDGING_MEASURES)
+
+
+def test_a_new_exchange_invalidates_its_quarter_only(town: Network) -> None:
+    session = town.session
+    a, b = town.member(background=BACKGROUNDS[0]), town.member(background=BACKGROUNDS[1])
+    # New members (joined in 2025) change the memberships of both quarters; see the exchange on its own:
+    cached_blocks(session, start=START, end=END, bridging=True)
+    before = _blocks(session)
+    quarters = [_quarter_bounds(w) for w in windows(START, END, Period.QUARTER)]
+    prints = fingerprints(session, quarters)
+    town.exchange(a, b, 60, at(2026, 5, 3))
+    after = fingerprints(session, quarters)
+    assert after["2026-Q1"] == prints["2026-Q1"] == before[("2026-Q1", "bridging")]
+    assert after["2026-Q2"] != prints["2026-Q2"]
+    assert cached_blocks(session, start=START, end=END, bridging=True) == _fresh(session)
+    assert _blocks(session)[("2026-Q2", "bridging")] == after["2026-Q2"]
+
+
+@pytest.mark.parametrize("change", ["consent_withdrawn", "origin_changed", "exchange_deleted", "member_joined"])
+def test_any_change_to_the_inputs_is_seen(town: Network, change: str) -> None:
+    session = town.session
+    quarters = [_quarter_bounds(w) for w in windows(START, END, Period.QUARTER)]
+    cached_blocks(session, start=START, end=END, bridging=True)
+    prints = fingerprints(session, quarters)
+    consenting = session.exec(select(MemberBackground).order_by(MemberBackground.member_id)).first()
+    assert consenting is not None
+    if change == "consent_withdrawn":
+        session.delete(consenting)
+    elif change == "origin_changed":
+        consenting.origin = "Turkey" if consenting.origin != "Turkey" else "BE"
+        session.add(consenting)
+    elif change == "exchange_deleted":
+        from store.exchanges import Exchange
+
+        first = session.exec(select(Exchange).order_by(Exchange.settled_at)).first()
+        session.delete(first)
+    else:
+        town.member(joined=at(2026, 2, 10))
+    session.flush()
+    after = fingerprints(session, quarters)
+    assert after["2026-Q1"] != prints["2026-Q1"]
+    assert after["2026-Q2"] != prints["2026-Q2"]  # every change reaches Q2 too (history, members, consent)
+    assert cached_blocks(session, start=START, end=END, bridging=True) == _fresh(session)
+
+
+def test_the_warm_up_job_runs_once_per_slot(town: Network, db: Engine) -> None:
+    now = datetime(2026, 7, 2, 10, 5, tzinfo=UTC)
+    result = jobs.warm_stats_cache(db, now=now)
+    assert result is not None and result["recomputed"] == result["quarters"] == 4  # 2025-Q4 (joining) to 2026-Q3
+    assert jobs.warm_stats_cache(db, now=now + timedelta(minutes=30)) is None  # same hour: skipped
+    again = jobs.warm_stats_cache(db, now=now + timedelta(hours=1))
+    assert again == {"quarters": 4, "recomputed": 0}  # nothing changed: every block still valid
+    with Session(db) as s:
+        runs = sorted(s.exec(select(JobRun.slot).where(JobRun.job == "stats_cache")))
+        blocks = _blocks(s)
+    assert runs == ["2026-07-02T10:00:00+00:00", "2026-07-02T11:00:00+00:00"]
+    assert ("2026-Q1", "bridging") in blocks and ("2026-Q3", "reciprocity") in blocks
