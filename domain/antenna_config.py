@@ -48,8 +48,24 @@ class Area(_Strict):
 
 
 class Credit(_Strict):
+    """Limits block a transfer that would cross them; anchors only flag the member to the moderators.
+
+    An anchor is a softer line inside the limits: a member who has received much more than they gave (or
+    the reverse) is not stopped, but a moderator is told, so someone can have a chat before the limit.
+    """
+
     lowest_balance_minutes: int = Field(le=0, description="a settlement may not take a member below this")
     highest_balance_minutes: int = Field(gt=0, description="a settlement may not take a member above this")
+    low_anchor_minutes: int | None = Field(default=None, le=0, description="below this, moderators are told")
+    high_anchor_minutes: int | None = Field(default=None, gt=0, description="above this, moderators are told")
+
+    @model_validator(mode="after")
+    def _anchors_inside_limits(self) -> Credit:
+        if self.low_anchor_minutes is not None and self.low_anchor_minutes < self.lowest_balance_minutes:
+            raise ValueError("low_anchor_minutes lies below lowest_balance_minutes")
+        if self.high_anchor_minutes is not None and self.high_anchor_minutes > self.highest_balance_minutes:
+            raise ValueError("high_anchor_minutes lies above highest_balance_minutes")
+        return self
 
 
 class Circle(_Strict):

@@ -412,3 +412,19 @@ class Ledger:
         )
         self.apply(planned)
         return planned
+
+
+def anchors_crossed(*, before: int, after: int, limits: Credit) -> list[Limit]:
+    """The anchors a member account just went past (towards the limit); crossing back flags nothing."""
+    crossed: list[Limit] = []
+    low, high = limits.low_anchor_minutes, limits.high_anchor_minutes
+    if low is not None and after < low <= before:
+        crossed.append(Limit.LOWEST)
+    if high is not None and after > high >= before:
+        crossed.append(Limit.HIGHEST)
+    return crossed
+
+
+def beyond_anchor(balance: int, limits: Credit) -> bool:
+    low, high = limits.low_anchor_minutes, limits.high_anchor_minutes
+    return (low is not None and balance < low) or (high is not None and balance > high)

@@ -100,6 +100,7 @@ def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransf
         or request.corrects_transfer_id
         or (f"exchange:{request.exchange_id}" if request.exchange_id else None),
     )
+    _flag_anchors(session, planned, accounts=locked, antenna=request.antenna, by=request.created_by)
     return _append(
         session,
         planned,
@@ -116,6 +117,30 @@ def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransf
             on_behalf_of=request.on_behalf_of,
         ),
     )
+
+
+def _flag_anchors(
+    session: Session, planned: rules.PlannedTransfer, *, accounts: dict[int, LedgerAccount], antenna: Antenna, by: int
+) -> None:
+    """Past an anchor the transfer still happens, but the antenna's moderators see it in the audit trail."""
+    limits = antenna.declaration().credit
+    sides = (
+        (planned.debit, planned.debit_balance_before, planned.debit_balance_after),
+        (planned.credit, planned.credit_balance_before, planned.credit_balance_after),
+    )
+    for account, before, after in sides:
+        owner = accounts[int(account.key)].member_id  # type: ignore[call-overload]
+        if owner is None:
+            continue
+        for anchor in rules.anchors_crossed(before=before, after=after, limits=limits):
+            audit.record(
+                session,
+                actor_id=by,
+                action="ledger.anchor_crossed",
+                antenna_id=antenna.id,
+                subject_member_id=owner,
+                detail={"anchor": anchor.value, "balance": after},
+            )
 
 
 def _append(

@@ -19,6 +19,7 @@ from api.schemas.exchanges import (
     TransferOut,
 )
 from domain.errors import InvalidInput, NotFound
+from domain.ledger import beyond_anchor
 from services import ledger as service
 from services.statements import Line, antenna_ledger, member_statement
 from store.antennas import Antenna, get_antenna_by_slug
@@ -103,8 +104,14 @@ def antenna_ledger_view(
     antenna: ModeratedAntenna, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> AntennaLedgerOut:
     result = antenna_ledger(session, antenna=antenna, before_id=before_id(cursor), limit=limit)
+    limits = antenna.declaration().credit
     accounts = [
-        AccountLine(member=MemberRef(id=m.id or 0, display_name=m.display_name) if m else None, pool=False, balance=b)
+        AccountLine(
+            member=MemberRef(id=m.id or 0, display_name=m.display_name) if m else None,
+            pool=False,
+            balance=b,
+            beyond_anchor=beyond_anchor(b, limits),
+        )
         for m, b in result.accounts
     ]
     accounts.append(AccountLine(member=None, pool=True, balance=result.pool_balance))

@@ -156,6 +156,9 @@ class AccountLine(BaseModel):
     member: MemberRef | None
     pool: bool
     balance: int
+    beyond_anchor: bool = Field(
+        default=False, description="past one of the antenna's anchors: worth a chat, not a block"
+    )
 
 
 class AntennaLedgerOut(BaseModel):

@@ -89,3 +89,18 @@ def test_pool_payment_and_reversal_by_a_moderator(client: TestClient, world: Wor
         for e in client.get("/v1/antennas/molenbeek/audit", headers=world.mod_molenbeek.headers).json()["items"]
     ]
     assert {"ledger.pool_payment", "ledger.reversal", "ledger.adjustment"} <= set(actions)
+
+
+def test_crossing_an_anchor_settles_but_tells_the_moderators(client: TestClient, world: World) -> None:
+    # Molenbeek: lowest balance -600, low anchor -300. Six hours of help take Alice past the anchor.
+    exchange_id = exchange_between(client, helper=world.bob, receiver=world.alice, moderator=world.mod_molenbeek)
+    for who in (world.bob, world.alice):
+        answer = client.post(f"/v1/exchanges/{exchange_id}/confirm", json={"minutes": 360}, headers=who.headers)
+        assert answer.status_code == 200
+    assert balance(client, world.alice) == -360
+    trail = client.get("/v1/antennas/molenbeek/audit", headers=world.mod_molenbeek.headers).json()["items"]
+    flags = [e for e in trail if e["action"] == "ledger.anchor_crossed"]
+    assert [(f["subject"]["id"], f["detail"]["anchor"]) for f in flags] == [(world.alice.id, "lowest")]
+    accounts = client.get("/v1/antennas/molenbeek/ledger", headers=world.mod_molenbeek.headers).json()["accounts"]
+    flagged = {a["member"]["id"] for a in accounts if a["beyond_anchor"]}
+    assert flagged == {world.alice.id}
