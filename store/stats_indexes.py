@@ -27,4 +27,33 @@ STATS_INDEXES = (
     # Moderators' decisions and members' answers in a date range.
     Index("ix_proposals_decided_at", _proposals.c.decided_at),
     Index("ix_proposals_state_since", _proposals.c.state, _proposals.c.state_since),
+    # Covering indexes (migration 0005): pair flows and the cache fingerprints (store/stats_fingerprint.py)
+    # read settled exchanges, and what hangs off a request, from the index alone.
+    Index(
+        "ix_exchanges_settled_cover",
+        _exchanges.c.settled_at,
+        _exchanges.c.state,
+        _exchanges.c.settled_minutes,
+        _exchanges.c.antenna_id,
+        _exchanges.c.helper_id,
+        _exchanges.c.receiver_id,
+        _exchanges.c.state_since,
+        _exchanges.c.id,
+    ),  # fmt: skip
+    Index(
+        "ix_exchanges_request_cover",
+        _exchanges.c.request_id,
+        _exchanges.c.state,
+        _exchanges.c.settled_minutes,
+        _exchanges.c.settled_at,
+        _exchanges.c.state_since,
+        _exchanges.c.id,
+    ),  # fmt: skip
+    Index(
+        "ix_proposals_request_cover",
+        _proposals.c.request_id,
+        _proposals.c.created_at,
+        _proposals.c.state_since,
+        _proposals.c.id,
+    ),  # fmt: skip
 )

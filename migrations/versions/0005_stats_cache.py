@@ -19,7 +19,19 @@ branch_labels = None
 depends_on = None
 
 
+# Same names and columns as store/stats_indexes.py.
+INDEXES = (
+    ("ix_exchanges_settled_cover", "exchanges",
+     ["settled_at", "state", "settled_minutes", "antenna_id", "helper_id", "receiver_id", "state_since", "id"]),
+    ("ix_exchanges_request_cover", "exchanges",
+     ["request_id", "state", "settled_minutes", "settled_at", "state_since", "id"]),
+    ("ix_proposals_request_cover", "proposals", ["request_id", "created_at", "state_since", "id"]),
+)  # fmt: skip
+
+
 def upgrade() -> None:
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
     # Published statistics per quarter and family (store/stats_cache.py): protected cells only.
     op.create_table(
         "stats_cache",
@@ -36,3 +48,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("stats_cache")
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
