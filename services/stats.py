@@ -5,7 +5,8 @@ and the table is always computed and protected for the complete family privacy.p
 antenna plus `all`, every month of every quarter the range touches, both months and quarters), and only
 then filtered to what was asked. So the same cell reads the same whatever was asked, and secondary
 suppression sees every sum a hidden cell could be recovered from. Before anything leaves, the answer is
-checked again with privacy.assert_publishable().
+checked again with privacy.assert_publishable(). The protected family is built per quarter block and
+cached (cached_blocks below, store/stats_cache.py) while the fingerprint of its inputs is unchanged.
 
 Months and quarters are calendar windows in Brussels time. Durations are measured to a tenth of a day
 (the database returns histograms of tenths, not one row per request). For all antennas together, members
