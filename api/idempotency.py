@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from api.deps import SessionDep
 from domain.errors import InvalidInput
 from store import idempotency
 from store.idempotency import IdempotentResponse
@@ -79,3 +81,29 @@ def run_idempotent(
     session.add(claim)
     session.flush()
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """The request's Idempotency-Key and body fingerprint, bound to its unit of work."""
+
+    session: Session
+    key: str | None
+    fingerprint: str
+
+    def run(self, *, member_id: int, status_code: int, action: Callable[[], BaseModel]) -> Any:
+        return run_idempotent(
+            self.session,
+            member_id=member_id,
+            key=self.key,
+            fingerprint=self.fingerprint,
+            status_code=status_code,
+            action=action,
+        )
+
+
+def request_idempotency(session: SessionDep, fingerprint: Fingerprint, key: IdempotencyKey = None) -> Idempotency:
+    return Idempotency(session=session, key=key, fingerprint=fingerprint)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(request_idempotency)]

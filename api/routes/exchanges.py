@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Path, Query
 from sqlmodel import Session
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
-from api.idempotency import Fingerprint, IdempotencyKey, run_idempotent
+from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
@@ -95,14 +95,10 @@ def confirm(
     body: ConfirmIn,
     actor: CurrentActor,
     session: SessionDep,
-    fingerprint: Fingerprint,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: IdempotencyDep,
 ) -> ExchangeOut:
-    return run_idempotent(  # type: ignore[no-any-return]
-        session,
+    return idempotency.run(  # type: ignore[no-any-return]
         member_id=actor.member_id,
-        key=idempotency_key,
-        fingerprint=fingerprint,
         status_code=200,
         action=lambda: exchange_out(
             session, service.confirm(session, actor, exchange_id=exchange_id, minutes=body.minutes), actor.member_id
@@ -137,8 +133,7 @@ def resolve(
     body: ResolveIn,
     person: SignedIn,
     session: SessionDep,
-    fingerprint: Fingerprint,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: IdempotencyDep,
 ) -> ExchangeOut:
     def act() -> ExchangeOut:
         row = service.resolve(
@@ -151,11 +146,8 @@ def resolve(
         )
         return exchange_out(session, row, person.id)
 
-    return run_idempotent(  # type: ignore[no-any-return]
-        session,
+    return idempotency.run(  # type: ignore[no-any-return]
         member_id=person.id,
-        key=idempotency_key,
-        fingerprint=fingerprint,
         status_code=200,
         action=act,  # type: ignore[arg-type]
     )

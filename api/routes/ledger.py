@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 from sqlmodel import Session
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
-from api.idempotency import Fingerprint, IdempotencyKey, run_idempotent
+from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
 from api.problems import problem_responses
 from api.schemas.common import MemberRef
@@ -82,8 +82,7 @@ def donate(
     body: DonationIn,
     actor: CurrentActor,
     session: SessionDep,
-    fingerprint: Fingerprint,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: IdempotencyDep,
 ) -> TransferOut:
     def act() -> TransferOut:
         antenna = get_antenna_by_slug(session, body.antenna)
@@ -94,8 +93,8 @@ def donate(
         )
         return transfer_out(session, transfer)
 
-    return run_idempotent(  # type: ignore[no-any-return]
-        session, member_id=actor.member_id, key=idempotency_key, fingerprint=fingerprint, status_code=201, action=act
+    return idempotency.run(  # type: ignore[no-any-return]
+        member_id=actor.member_id, status_code=201, action=act
     )
 
 
@@ -136,8 +135,7 @@ def correct(
     body: CorrectionIn,
     person: SignedIn,
     session: SessionDep,
-    fingerprint: Fingerprint,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: IdempotencyDep,
 ) -> TransferOut:
     def act() -> TransferOut:
         if body.kind == "reversal":
@@ -161,11 +159,8 @@ def correct(
             )
         return transfer_out(session, transfer)
 
-    return run_idempotent(  # type: ignore[no-any-return]
-        session,
+    return idempotency.run(  # type: ignore[no-any-return]
         member_id=person.id,
-        key=idempotency_key,
-        fingerprint=fingerprint,
         status_code=201,
         action=act,  # type: ignore[arg-type]
     )
@@ -183,8 +178,7 @@ def pool_payment(
     body: PoolPaymentIn,
     person: SignedIn,
     session: SessionDep,
-    fingerprint: Fingerprint,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: IdempotencyDep,
 ) -> TransferOut:
     def act() -> TransferOut:
         if antenna.id not in approved_antenna_ids(session, body.member_id):
@@ -199,11 +193,8 @@ def pool_payment(
         )
         return transfer_out(session, transfer)
 
-    return run_idempotent(  # type: ignore[no-any-return]
-        session,
+    return idempotency.run(  # type: ignore[no-any-return]
         member_id=person.id,
-        key=idempotency_key,
-        fingerprint=fingerprint,
         status_code=201,
         action=act,  # type: ignore[arg-type]
     )
