@@ -76,52 +76,43 @@ def _insert(session: Session, proposal: Proposal) -> Proposal:
 def respond_to_request(session: Session, actor: Actor, *, request_id: int, message: str | None) -> Proposal:
     """The caller offers to help with someone's request."""
     request = session.get(HelpRequest, request_id, with_for_update=True)
-    if request is None or request.antenna_id not in approved_antenna_ids(session, actor.member_id):
-        raise NotFound()
-    if request.member_id == actor.member_id:
-        raise InvalidInput("error.proposal.own_listing", field="request_id")
-    if request.status != ListingStatus.OPEN:
-        raise Conflict("error.proposal.listing_closed")
-    antenna = _antenna(session, request.antenna_id)
-    value = rules.new_proposal(
-        origin=Origin.MEMBER, initiator=Party.HELPER, lifecycle=antenna.declaration().lifecycle, now=utcnow()
-    )
-    row = Proposal(
-        antenna_id=request.antenna_id,
-        request_id=request.id,
-        helper_id=actor.member_id,
-        receiver_id=request.member_id,
-        category=request.category,
-        minutes=request.minutes,
-        origin=Origin.MEMBER,
-        initiator=Party.HELPER,
-        message=message,
-    )
-    _store(row, value)
-    return _insert(session, row)
+    return _respond(session, actor, listing=request, initiator=Party.HELPER, message=message)
 
 
 def respond_to_offer(session: Session, actor: Actor, *, offer_id: int, message: str | None) -> Proposal:
     """The caller asks for the help someone offers."""
     offer = session.get(Offer, offer_id)
-    if offer is None or offer.antenna_id not in approved_antenna_ids(session, actor.member_id):
+    return _respond(session, actor, listing=offer, initiator=Party.RECEIVER, message=message)
+
+
+def _respond(
+    session: Session, actor: Actor, *, listing: HelpRequest | Offer | None, initiator: Party, message: str | None
+) -> Proposal:
+    """A member's own proposal: the poster of the listing is the other party."""
+    if listing is None or listing.antenna_id not in approved_antenna_ids(session, actor.member_id):
         raise NotFound()
-    if offer.member_id == actor.member_id:
-        raise InvalidInput("error.proposal.own_listing", field="offer_id")
-    if offer.status != ListingStatus.OPEN:
+    is_request = isinstance(listing, HelpRequest)
+    if listing.member_id == actor.member_id:
+        raise InvalidInput("error.proposal.own_listing", field="request_id" if is_request else "offer_id")
+    if listing.status != ListingStatus.OPEN:
         raise Conflict("error.proposal.listing_closed")
-    antenna = _antenna(session, offer.antenna_id)
+    antenna = _antenna(session, listing.antenna_id)
     value = rules.new_proposal(
-        origin=Origin.MEMBER, initiator=Party.RECEIVER, lifecycle=antenna.declaration().lifecycle, now=utcnow()
+        origin=Origin.MEMBER, initiator=initiator, lifecycle=antenna.declaration().lifecycle, now=utcnow()
+    )
+    helper_id, receiver_id = (
+        (actor.member_id, listing.member_id) if initiator is Party.HELPER else (listing.member_id, actor.member_id)
     )
     row = Proposal(
-        antenna_id=offer.antenna_id,
-        offer_id=offer.id,
-        helper_id=offer.member_id,
-        receiver_id=actor.member_id,
-        category=offer.category,
+        antenna_id=listing.antenna_id,
+        request_id=listing.id if is_request else None,
+        offer_id=None if is_request else listing.id,
+        helper_id=helper_id,
+        receiver_id=receiver_id,
+        category=listing.category,
+        minutes=listing.minutes if isinstance(listing, HelpRequest) else None,
         origin=Origin.MEMBER,
-        initiator=Party.RECEIVER,
+        initiator=initiator,
         message=message,
     )
     _store(row, value)
