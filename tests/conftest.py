@@ -8,63 +8,35 @@ test; tests/services/test_migrations.py checks that the Alembic migrations build
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.app import create_app
 from buurtbank.db import make_engine
 from buurtbank.settings import Environment, Settings
 from domain.antenna_files import load_antenna_dir
-from services import passwords
 from services.antenna_loader import load_antennas
 from store.tables import metadata
+from tests.databases import on_postgres, throwaway_postgres
 from tests.fakes import FakeGeocoder
 
 ROOT = Path(__file__).resolve().parent.parent
 ANTENNAS_DIR = ROOT / "antennas"
 
 
-def _base_url() -> str | None:
-    return os.environ.get("BUURTBANK_TEST_DATABASE_URL") or None
-
-
-def on_postgres() -> bool:
-    url = _base_url()
-    return url is not None and make_url(url).get_backend_name() == "postgresql"
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at its production cost takes ~0.5 s a hash here, so every World took seconds; tests check
-    what is hashed and verified, not how expensive it is."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = _base_url()
-    if base is None or make_url(base).get_backend_name() == "sqlite":
+    if not on_postgres():
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'buurtbank-test.db'}"
         return
-    name = f"buurtbank_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres(prefix="buurtbank_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

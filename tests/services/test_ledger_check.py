@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -15,7 +14,7 @@ from buurtbank import cli
 from buurtbank.migrate import upgrade
 from domain.ledger import TransferKind
 from services.ledger import TransferRequest, ensure_member_account, execute_transfer
-from tests.conftest import _base_url, on_postgres
+from tests.databases import on_postgres, throwaway_postgres
 from tests.services import factories
 
 
@@ -57,18 +56,8 @@ def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not on_postgres():
         yield f"sqlite:///{tmp_path_factory.mktemp('migrated') / 'migrated.db'}"
         return
-    base = _base_url()
-    assert base is not None
-    name = f"buurtbank_migrated_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres(prefix="buurtbank_migrated") as url:
+        yield url
 
 
 def test_the_database_refuses_to_update_or_delete_ledger_rows(migrated_url: str) -> None:

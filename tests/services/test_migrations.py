@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,30 +9,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from buurtbank.migrate import upgrade
 from store.tables import metadata
-from tests.conftest import _base_url, on_postgres
+from tests.databases import on_postgres, throwaway_postgres
 
 
 def _fresh_sqlite(tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path / 'migrated.db'}"
-
-
-def _fresh_postgres() -> Iterator[str]:
-    base = _base_url()
-    assert base is not None
-    name = f"buurtbank_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,7 +24,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "postgresql":
         if not on_postgres():
             pytest.skip("BUURTBANK_TEST_DATABASE_URL does not point to PostgreSQL")
-        yield from _fresh_postgres()
+        with throwaway_postgres(prefix="buurtbank_migrations") as url:
+            yield url
     else:
         yield from _fresh_sqlite(tmp_path)
 
