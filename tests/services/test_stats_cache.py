@@ -11,6 +11,8 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from domain.exchanges import ExchangeState, ProposalState
+from domain.ledger import TransferKind
 from domain.stats.privacy import assert_publishable
 from domain.stats.windows import Period, windows
 from scheduler import jobs
@@ -23,8 +25,10 @@ from services.stats import (
 )
 from store.background import MemberBackground
 from store.job_runs import JobRun
+from store.members import Member
+from store.memberships import MembershipStatus
 from store.stats_cache import StatsCacheBlock
-from store.stats_fingerprint import fingerprints
+from store.stats_fingerprint import fingerprints, fingerprints_per_quarter
 from tests.services.stats_network import Network, at
 
 BACKGROUNDS = [
@@ -127,6 +131,79 @@ def test_any_change_to_the_inputs_is_seen(town: Network, change: str) -> None:
     assert after["2026-Q1"] != prints["2026-Q1"]
     assert after["2026-Q2"] != prints["2026-Q2"]  # every change reaches Q2 too (history, members, consent)
     assert cached_blocks(session, start=START, end=END, bridging=True) == _fresh(session)
+
+
+def _busy_town(session: Session, seed: int) -> None:
+    """Every input a fingerprint reads, at random times from 2024 to 2026 (some on quarter and month edges):
+    requests with proposals and exchanges (some settled later, some unsettled), offers, moderators' decisions,
+    members' answers, pool transfers, memberships pending and decided, backgrounds, an erased member."""
+    rng = random.Random(seed)
+    net = Network(session)
+    edges = [at(y, m, 1, 0) - timedelta(hours=1) for y in (2024, 2025, 2026) for m in (1, 4, 7, 10)]
+
+    def moment() -> datetime:
+        if rng.random() < 0.15:
+            return rng.choice(edges) + timedelta(seconds=rng.choice((-1, 0, 1)))
+        return at(2024, 1, 1) + timedelta(days=rng.randint(0, 1000), minutes=rng.randint(0, 1439))
+
+    slugs = ["molenbeek", "jette"]
+    people = [
+        net.member(slug=rng.choice(slugs), joined=moment(), background=rng.choice([*BACKGROUNDS, None]))
+        for _ in range(30)
+    ]
+    net.member(joined=moment(), status=rng.choice(list(MembershipStatus)))
+    for _ in range(150):
+        helper, receiver = rng.sample(people, 2)
+        slug = rng.choice(slugs)
+        kind = rng.random()
+        if kind < 0.3:
+            request = net.request(receiver, moment(), slug=slug)
+            for _ in range(rng.randint(0, 2)):
+                net.proposal(helper, receiver, moment(), request_id=request, slug=slug,
+                             state=rng.choice(list(ProposalState)), decided=rng.choice([None, moment()]),
+                             answered=moment())  # fmt: skip
+            if rng.random() < 0.6:
+                state = rng.choice([ExchangeState.SETTLED, ExchangeState.RESOLVED, ExchangeState.PLANNED])
+                net.exchange(helper, receiver, rng.choice((0, 30, 60)), moment(), request_id=request, state=state)
+        elif kind < 0.7:
+            net.exchange(helper, receiver, 15 * rng.randint(1, 8), moment(), slug=slug)
+        elif kind < 0.8:
+            net.offer(helper, moment(), slug=slug)
+        elif kind < 0.9:
+            net.proposal(helper, receiver, moment(), state=rng.choice(list(ProposalState)),
+                         decided=rng.choice([None, moment()]), answered=moment(), slug=slug)  # fmt: skip
+        else:
+            net.pool_transfer(rng.choice([TransferKind.DONATION, TransferKind.POOL_PAYMENT]), helper, 30, moment())
+    erased = session.get(Member, people[0])
+    assert erased is not None
+    erased.erased_at = moment()
+    session.add(erased)
+    session.flush()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_batched_fingerprints_are_the_per_quarter_ones(session: Session, seed: int) -> None:
+    _busy_town(session, seed)
+    rng = random.Random(seed)
+    all_quarters = [_quarter_bounds(w) for w in windows(date(2023, 10, 1), date(2026, 12, 31), Period.QUARTER)]
+    ranges = [all_quarters, all_quarters[5:6], all_quarters[2:9], rng.sample(all_quarters, 5)]
+    for quarters in ranges:  # consecutive quarters, a single one, and some with gaps in any order
+        batched = fingerprints(session, quarters)
+        assert batched == fingerprints_per_quarter(session, quarters)
+        assert len(set(batched.values())) == len(quarters)
+    before = fingerprints(session, all_quarters)
+    # A change in one quarter moves that quarter and the ones after it (cumulative history) only.
+    town = Network(session)
+    a, b = town.member(joined=at(2023, 1, 5)), town.member(joined=at(2023, 1, 5))
+    after_members = fingerprints(session, all_quarters)
+    assert after_members == fingerprints_per_quarter(session, all_quarters)
+    town.exchange(a, b, 45, at(2025, 5, 3))
+    after = fingerprints(session, all_quarters)
+    assert after == fingerprints_per_quarter(session, all_quarters)
+    labels = [x.label for x in all_quarters]
+    changed = [label for label in labels if after[label] != after_members[label]]
+    assert changed == labels[labels.index("2025-Q2") :]
+    assert all(before[label] != after_members[label] for label in labels)  # memberships: every quarter
 
 
 def test_the_warm_up_job_runs_once_per_slot(town: Network, db: Engine) -> None:
