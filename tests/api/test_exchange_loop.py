@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.api.exchange_helpers import balance, exchange_between, post_request
-from tests.api.helpers import World
+from tests.api.helpers import World, approved_member, make_moderator, person
 
 
 def test_whole_loop_moves_minutes_from_receiver_to_helper(client: TestClient, world: World) -> None:
@@ -142,3 +142,16 @@ def test_a_stranger_cannot_see_or_touch_an_exchange(client: TestClient, world: W
         == 404
     )
     assert client.get(f"/v1/exchanges/{exchange_id}", headers=world.mod_molenbeek.headers).status_code == 200
+
+
+def test_an_antenna_may_let_members_own_proposals_skip_review(client: TestClient, world: World) -> None:
+    # Marollen declares member_proposals_need_review = false in antennas/marollen.toml.
+    moderator = person(client, "mod.marollen@example.org", name="Mod Marollen")
+    make_moderator(client, world.admin, moderator, "marollen")
+    asker = approved_member(client, "asker@example.org", slug="marollen", moderator=moderator, postcode="1000")
+    helper = approved_member(client, "helper@example.org", slug="marollen", moderator=moderator, postcode="1000")
+    request_id = post_request(client, asker, slug="marollen")
+    proposal = client.post(f"/v1/requests/{request_id}/respond", headers=helper.headers).json()
+    assert proposal["state"] == "approved"
+    accepted = client.post(f"/v1/proposals/{proposal['id']}/accept", headers=asker.headers).json()
+    assert accepted["state"] == "accepted" and accepted["exchange_id"] is not None
