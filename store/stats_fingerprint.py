@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column, select
+from sqlalchemy import and_, case, func, literal, literal_column, select, text, union_all
 from sqlmodel import Session
 
 from domain.exchanges import ProposalState
@@ -217,11 +217,13 @@ def _hash(parts: list[Any]) -> str:
 
 # --- every quarter at once ---------------------------------------------------------------------------------
 #
-# fingerprints() hashes exactly what fingerprints_per_quarter() hashes, but each source table is read by one
-# grouped query for all the quarters asked: rows are bucketed by month (or by quarter, for what hangs off a
-# quarter's requests) over the union of the quarters' bounds, computed in Python, with a CASE that searches
-# the bounds by halves (a few comparisons per row, however long the range). Cumulative exchange aggregates
-# are the running sum of the monthly buckets, plus one bucket for everything earlier.
+# fingerprints() hashes exactly what fingerprints_per_quarter() hashes, but reads each source table with one
+# statement for all the quarters asked, whatever their number: rows are bucketed by month (or by quarter, for
+# what hangs off a quarter's requests) over the union of the quarters' bounds, computed in Python, and the
+# cumulative exchange aggregates are the running sum of the monthly buckets plus one for everything earlier.
+# How a statement buckets depends on the engine (_Grid.grouped): PostgreSQL groups by a CASE that searches
+# the bounds by halves; SQLite, whose GROUP BY would sort every row, runs a UNION ALL of one ungrouped
+# aggregate per window, each a range scan of a covering index.
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,40 @@ class _Grid:
             for i in range(len(own) - 1):
                 owner[first + i] = (x.label, i)
         return cls(tuple(edges), tuple(owner))
+
+    def grouped(
+        self,
+        session: Session,
+        column: Any,
+        aggregates: Sequence[Any],
+        *conditions: Any,
+        by: Sequence[Any] = (),
+        source: Any = None,
+        before: bool = False,
+    ) -> list[Any]:
+        """Rows (window, *by, *aggregates) of the windows (and groups) with rows: `column` in a window asked,
+        or in a gap, or earlier (window q.BEFORE) when `before`. aggregates[0] must be a count."""
+        if session.get_bind().dialect.name != "sqlite":
+            window = self.index(column, before=before)
+            span = column < self._at(len(self.owner)) if before else self.within(column)
+            query = select(window, *by, *aggregates).where(*conditions, span).group_by(window, *by)
+            return list(session.execute(query if source is None else query.select_from(source)))
+        spans: list[tuple[int, Any]] = [(q.BEFORE, column < self._at(0))] if before else []
+        spans += [
+            (i, and_(column >= self._at(i), column < self._at(i + 1)))
+            for i, owner in enumerate(self.owner)
+            if before or owner is not None  # gaps count in the cumulative sums only
+        ]
+        arms = []
+        for i, span in spans:
+            arm = select(literal_column(str(i)), *by, *aggregates).where(*conditions, span)
+            arm = arm if source is None else arm.select_from(source)
+            arms.append(arm.group_by(*by) if by else arm)
+        rows = []
+        for first in range(0, len(arms), 200):  # SQLite allows 500 arms in a compound select
+            chunk = arms[first : first + 200]
+            rows += session.execute(union_all(*chunk) if len(chunk) > 1 else chunk[0]).all()
+        return [row for row in rows if row[1 + len(by)]]  # an ungrouped aggregate of no rows: count 0
 
     def index(self, column: Any, *, before: bool = False) -> Any:
         """The window number of `column` (q.BEFORE for earlier ones when `before`); rows are range-filtered."""
@@ -277,7 +313,7 @@ def _spread(grid: _Grid, rows: Any, labels: Sequence[str]) -> dict[str, list[lis
     (as the per-quarter queries return them), each quarter's rows sorted as there."""
     result: dict[str, list[list[Any]]] = {label: [] for label in labels}
     for row in rows:
-        owner = grid.owner[int(row[0])] if row[0] is not None and int(row[0]) >= 0 else None
+        owner = grid.owner[int(row[0])] if int(row[0]) >= 0 else None
         if owner is not None:
             result[owner[0]].append([owner[1], *(_plain(v) for v in row[1:])])
     return {label: sorted(found, key=str) for label, found in result.items()}
@@ -288,7 +324,7 @@ def _whole(grid: _Grid, rows: Any, labels: Sequence[str], width: int) -> dict[st
     returns, [[0, None, ...]] for a quarter without rows."""
     result: dict[str, list[list[Any]]] = {label: [[0, *([None] * (width - 1))]] for label in labels}
     for row in rows:
-        owner = grid.owner[int(row[0])] if row[0] is not None else None
+        owner = grid.owner[int(row[0])]
         if owner is not None:
             result[owner[0]] = [[_plain(v) for v in row[1:]]]
     return result
@@ -302,75 +338,66 @@ def _batched(session: Session, ordered: Sequence[QuarterBounds]) -> tuple[dict[s
 
     # Exchanges settled before the last quarter ends, by month (everything earlier in one bucket): the
     # months' own rows, and the running sums of their additive aggregates.
-    window = months.index(e.settled_at, before=True)
     sums = _exchange_sums(e)
-    settled_rows = session.execute(
-        select(window, *sums, func.max(e.state_since))
-        .where(e.settled_at < literal(months.bounds[-1], UTCDateTime))
-        .group_by(window)
-    ).all()
+    settled_rows = months.grouped(session, e.settled_at, [*sums, func.max(e.state_since)], before=True)
     by_window = {int(row[0]): [int(v or 0) for v in row[1 : 1 + len(sums)]] for row in settled_rows}
     # running[i]: the aggregates of everything settled before window i starts.
     running = [by_window.get(q.BEFORE, [0] * len(sums))]
     for i in range(len(months.owner)):
         running.append([a + b for a, b in zip(running[-1], by_window.get(i, [0] * len(sums)), strict=True)])
     cumulative = {x.label: running[months.bounds.index(x.end)] for x in ordered}
-    per_month = _spread(months, (row for row in settled_rows if int(row[0]) >= 0), labels)
 
-    request_window = months.index(r.created_at)
-    requests = select(request_window, func.count(), func.sum(r.id)).where(months.within(r.created_at))
-    request_quarter = whole.index(r.created_at)
-    in_quarters = whole.within(r.created_at)
     settled = case((and_(e.state.in_(q.SETTLED_STATES), e.settled_minutes > 0), 1), else_=0)
-    request_exchanges = (
-        select(request_quarter, func.count(), func.sum(e.id), func.sum(settled), func.sum(e.settled_minutes),
-               func.min(e.settled_at), func.max(e.settled_at), func.max(e.state_since))
-        .select_from(r).join(e, e.request_id == r.id).where(in_quarters).group_by(request_quarter)
-    )  # fmt: skip
-    request_proposals = (
-        select(request_quarter, func.count(), func.sum(p.id), func.min(p.created_at), func.max(p.created_at),
-               func.max(p.state_since))
-        .select_from(r).join(p, p.request_id == r.id).where(in_quarters).group_by(request_quarter)
-    )  # fmt: skip
-    offer_window = months.index(o.created_at)
-    offers = select(offer_window, func.count(), func.sum(o.id)).where(months.within(o.created_at))
-    decided_window = months.index(p.decided_at)
-    decisions = (
-        select(decided_window, func.count(), func.sum(p.id), func.sum(p.antenna_id),
-               func.sum(case((p.state == ProposalState.REJECTED, 1), else_=0)),
-               func.sum(case((p.decided_by.is_not(None), 1), else_=0)))
-        .where(months.within(p.decided_at))
-        .group_by(decided_window)
-    )  # fmt: skip
-    answers_window = months.index(p.state_since)
-    answers = [
-        select(answers_window, func.count(), func.sum(p.id))
-        .where(p.state == state, months.within(p.state_since))
-        .group_by(answers_window)
-        for state in (ProposalState.ACCEPTED, ProposalState.DECLINED)
-    ]
-    transfer_window = months.index(t.created_at)
-    pool = (
-        select(transfer_window, t.kind, func.count(), func.min(t.created_at), func.max(t.created_at))
-        .where(t.kind.in_((TransferKind.DONATION, TransferKind.POOL_PAYMENT)), months.within(t.created_at))
-        .group_by(transfer_window, t.kind)
-    )
+    request_exchanges = [func.count(), func.sum(e.id), func.sum(settled), func.sum(e.settled_minutes),
+                         func.min(e.settled_at), func.max(e.settled_at), func.max(e.state_since)]  # fmt: skip
+    request_proposals = [func.count(), func.sum(p.id), func.min(p.created_at), func.max(p.created_at),
+                         func.max(p.state_since)]  # fmt: skip
+    decisions = [func.count(), func.sum(p.id), func.sum(p.antenna_id),
+                 func.sum(case((p.state == ProposalState.REJECTED, 1), else_=0)),
+                 func.sum(case((p.decided_by.is_not(None), 1), else_=0))]  # fmt: skip
+    pool_kinds = t.kind.in_((TransferKind.DONATION, TransferKind.POOL_PAYMENT))
     found = [
-        per_month,
-        _spread(months, session.execute(requests.group_by(request_window)), labels),
-        _whole(whole, session.execute(request_exchanges), labels, 7),
-        _whole(whole, session.execute(request_proposals), labels, 5),
-        _spread(months, session.execute(offers.group_by(offer_window)), labels),
-        _spread(months, session.execute(decisions), labels),
-        *(_spread(months, session.execute(query), labels) for query in answers),
-        _spread(months, session.execute(pool), labels),
+        _spread(months, (row for row in settled_rows if int(row[0]) >= 0), labels),
+        _spread(months, months.grouped(session, r.created_at, [func.count(), func.sum(r.id)]), labels),
+        _whole(
+            whole,
+            whole.grouped(session, r.created_at, request_exchanges, source=r.__table__.join(e, e.request_id == r.id)),
+            labels,
+            len(request_exchanges),
+        ),
+        _whole(
+            whole,
+            whole.grouped(session, r.created_at, request_proposals, source=r.__table__.join(p, p.request_id == r.id)),
+            labels,
+            len(request_proposals),
+        ),
+        _spread(months, months.grouped(session, o.created_at, [func.count(), func.sum(o.id)]), labels),
+        _spread(months, months.grouped(session, p.decided_at, decisions), labels),
+        # A proposal leaving accepted/declined gets a new state_since: it leaves this month's count.
+        *(
+            _spread(
+                months, months.grouped(session, p.state_since, [func.count(), func.sum(p.id)], p.state == s), labels
+            )
+            for s in (ProposalState.ACCEPTED, ProposalState.DECLINED)
+        ),
+        _spread(
+            months,
+            months.grouped(
+                session,
+                t.created_at,
+                [func.count(), func.min(t.created_at), func.max(t.created_at)],
+                pool_kinds,
+                by=[t.kind],
+            ),
+            labels,
+        ),  # fmt: skip
     ]
     return cumulative, {label: [label, *(part[label] for part in found)] for label in labels}
 
 
 def fingerprints(session: Session, quarters: Sequence[QuarterBounds]) -> dict[str, str]:
     """The fingerprint of each quarter (in any order; each depends only on its own quarter and history), read
-    with a fixed number of queries whatever the number of quarters."""
+    with a fixed number of statements whatever the number of quarters."""
     if not quarters:
         return {}
     ordered = sorted({x.label: x for x in quarters}.values(), key=lambda x: x.start)
@@ -378,7 +405,15 @@ def fingerprints(session: Session, quarters: Sequence[QuarterBounds]) -> dict[st
         return fingerprints_per_quarter(session, quarters)
     common = _global(session)
     memberships = _memberships(session)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # These statements are cheap, but the planner cannot count the CASE buckets and would spend more
+        # time compiling them (JIT) than running them: off for them only, within this transaction.
+        jit = session.execute(text("SELECT current_setting('jit')")).scalar_one()
+        session.execute(text("SELECT set_config('jit', 'off', true)"))
     cumulative, parts = _batched(session, ordered)
+    if postgresql:  # (after an error the transaction is rolled back, and the setting with it)
+        session.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
     result = {}
     m_index = m_count = m_sum = 0
     for quarter in ordered:
