@@ -146,10 +146,8 @@ def _load(session: Session, months: tuple[Window, ...], quarters: tuple[Window, 
     if bridging:
         for antenna, window, first, second, count in q.profile_pair_exchanges(session, bounds):
             per_month[(antenna, window)].profile_pairs[(first, second)] += count
-        quarter_bounds = q.Buckets((*(_instant(w.start) for w in quarters), _instant(quarters[-1].end)))
-        for per_antenna in (True, False):
-            profiles_by_month.update(q.active_profiles(session, bounds, per_antenna=per_antenna))
-            profiles_by_quarter.update(q.active_profiles(session, quarter_bounds, per_antenna=per_antenna))
+        # Months come three by three, quarter after quarter (compute_measures), so month i is in quarter i // 3.
+        profiles_by_month, profiles_by_quarter = q.active_profiles(session, bounds, months_per_group=3)
         shifted = q.Buckets(tuple(_instant(_months_before(m.start, 6)) for m in months) + (
             _instant(_months_before(months[-1].end, 6)),
         ))  # fmt: skip

@@ -403,26 +403,43 @@ def _sides(buckets: Buckets) -> Any:
 
 
 def active_profiles(
-    session: Session, buckets: Buckets, *, per_antenna: bool
-) -> dict[tuple[AntennaKey, int], dict[ProfileKey, int]]:
-    """Distinct active consenting members per window (per antenna, or across antennas) and profile."""
+    session: Session, buckets: Buckets, *, months_per_group: int = 3
+) -> tuple[dict[tuple[AntennaKey, int], dict[ProfileKey, int]], dict[tuple[AntennaKey, int], dict[ProfileKey, int]]]:
+    """Distinct active consenting members per profile, by month and by group of `months_per_group` months
+    (quarters), per antenna and across antennas: one query for the (antenna, month, member) triples with
+    their profile, the distinct counts of the four window kinds taken from them here."""
     sides = _sides(buckets)
     window = buckets.index(sides.c.at)
-    keys = [sides.c.antenna] if per_antenna else []
-    distinct = select(*keys, window.label("window"), sides.c.member.label("member")).distinct().subquery()
+    distinct = select(sides.c.antenna, window.label("window"), sides.c.member.label("member")).distinct().subquery()
     b = MemberBackground
-    antenna = distinct.c.antenna if per_antenna else literal(None)
-    columns = _profile_columns(b)
-    group = [*([distinct.c.antenna] if per_antenna else []), distinct.c.window, *columns]
-    query = (
-        select(antenna, distinct.c.window, *columns, func.count())
-        .join(b, b.member_id == distinct.c.member)
-        .group_by(*group)
+    query = select(distinct.c.antenna, distinct.c.window, distinct.c.member, *_profile_columns(b)).join(
+        b, b.member_id == distinct.c.member
     )
-    result: dict[tuple[AntennaKey, int], dict[ProfileKey, int]] = defaultdict(dict)
-    for row in session.execute(query):
-        result[(row[0], int(row[1]))][_profile(row[2:6])] = int(row[6])
-    return result
+    seen: dict[tuple[AntennaKey, int], set[int]] = defaultdict(set)
+    by_month: dict[tuple[AntennaKey, int], dict[ProfileKey, int]] = defaultdict(dict)
+    by_group: dict[tuple[AntennaKey, int], dict[ProfileKey, int]] = defaultdict(dict)
+    for antenna, month, member, *columns in session.execute(query):
+        profile = _profile(columns)
+        month, group = int(month), int(month) // months_per_group
+        for key, target, fresh in (
+            ((antenna, month), by_month, True),
+            ((None, month), by_month, _first(seen, ("month", None, month), member)),
+            ((antenna, group), by_group, _first(seen, ("group", antenna, group), member)),
+            ((None, group), by_group, _first(seen, ("group", None, group), member)),
+        ):
+            if fresh:
+                counts = target[key]
+                counts[profile] = counts.get(profile, 0) + 1
+    return dict(by_month), dict(by_group)
+
+
+def _first(seen: dict[Any, set[int]], key: Any, member: int) -> bool:
+    """Whether `member` is new in the set under `key` (and record them)."""
+    members = seen[key]
+    if member in members:
+        return False
+    members.add(member)
+    return True
 
 
 # --- cohorts: bridging within six months of joining -------------------------------------------------------
@@ -464,14 +481,6 @@ def cohort_rows(session: Session, buckets: Buckets, shifted: Buckets) -> list[Co
         .subquery("j")
     )  # fmt: skip
     e = Exchange
-    # Exchanges from the earliest joining to the latest anniversary, both ends.
-    lo, hi = shifted._at(0), buckets._at(buckets.count)
-    s = union_all(
-        select(e.antenna_id.label("antenna"), e.helper_id.label("member"), e.receiver_id.label("partner"),
-               e.settled_at.label("at")).where(_settled(e), e.settled_at >= lo, e.settled_at < hi),
-        select(e.antenna_id, e.receiver_id, e.helper_id, e.settled_at).where(
-            _settled(e), e.settled_at >= lo, e.settled_at < hi),
-    ).subquery("s")  # fmt: skip
     mb, pb = MemberBackground.__table__.alias("mb"), MemberBackground.__table__.alias("pb")
     declared_langs, _ = _languages_sql(session, "mb")
     partner_langs, _ = _languages_sql(session, "pb")
@@ -488,28 +497,48 @@ def cohort_rows(session: Session, buckets: Buckets, shifted: Buckets) -> list[Co
         "circle": mb.c.circle != pb.c.circle,
     }
     differs["any"] = or_(*differs.values())
+    # Each cohort member's own exchanges in their six months (both ends), found through the (helper_id,
+    # settled_at) and (receiver_id, settled_at) indexes: bounded by the cohort, not by the range's exchanges.
+    # The range bounds stay too: only exchanges from the earliest joining to the latest anniversary count.
+    lo, hi = shifted._at(0), buckets._at(buckets.count)
     deadline = _plus_six_months(session, joined.c.joined)
-    in_time = and_(s.c.at >= joined.c.joined, s.c.at < deadline)
+    sides = []
+    for own, other in ((e.helper_id, e.receiver_id), (e.receiver_id, e.helper_id)):
+        sides.append(
+            select(joined.c.antenna.label("antenna"), joined.c.member.label("member"), other.label("partner"),
+                   e.settled_at.label("at"))
+            .select_from(joined)
+            .join(e, and_(own == joined.c.member, e.antenna_id == joined.c.antenna))
+            .where(_settled(e), e.settled_at >= lo, e.settled_at < hi, e.settled_at >= joined.c.joined,
+                   e.settled_at < deadline)
+        )  # fmt: skip
+    s = union_all(*sides).subquery("s")
     firsts = [
-        func.min(case((and_(in_time, condition), s.c.at), else_=None)).label(f"first_{name}")
-        for name, condition in differs.items()
+        func.min(case((condition, s.c.at), else_=None)).label(f"first_{name}") for name, condition in differs.items()
     ]
+    bridges = (
+        select(s.c.antenna, s.c.member, *firsts)
+        .select_from(s)
+        .join(mb, mb.c.member_id == s.c.member)
+        .outerjoin(pb, pb.c.member_id == s.c.partner)
+        .group_by(s.c.antenna, s.c.member)
+        .subquery("f")
+    )
     declared = {
         "languages": text(declared_langs),
         "origin": mb.c.origin.is_not(None),
         "age_band": mb.c.age_band.is_not(None),
         "circle": mb.c.circle.is_not(None),
     }
-    declared_columns = [func.max(case((condition, 1), else_=0)).label(f"has_{n}") for n, condition in declared.items()]
+    declared_columns = [case((condition, 1), else_=0).label(f"has_{n}") for n, condition in declared.items()]
     per_member = (
-        select(joined.c.antenna, joined.c.window, joined.c.joined, *declared_columns, *firsts)
+        select(joined.c.antenna, joined.c.window, joined.c.joined, *declared_columns,
+               *(getattr(bridges.c, f"first_{n}") for n in differs))
         .select_from(joined)
         .join(mb, mb.c.member_id == joined.c.member)
-        .outerjoin(s, and_(s.c.member == joined.c.member, s.c.antenna == joined.c.antenna))
-        .outerjoin(pb, pb.c.member_id == s.c.partner)
-        .group_by(joined.c.antenna, joined.c.member, joined.c.window, joined.c.joined)
+        .outerjoin(bridges, and_(bridges.c.member == joined.c.member, bridges.c.antenna == joined.c.antenna))
         .subquery()
-    )
+    )  # fmt: skip
     days = [
         _days_between(session, getattr(per_member.c, f"first_{n}"), per_member.c.joined).label(n)
         for n in COHORT_DIMENSIONS

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from domain.background import Dimension
 from domain.errors import InvalidInput
@@ -69,6 +70,13 @@ def differs(dimension: str, first: BackgroundProfile, second: BackgroundProfile)
     if dimension == Dimension.LANGUAGES:
         return first.languages.isdisjoint(second.languages)
     return getattr(first, dimension) != getattr(second, dimension)
+
+
+@lru_cache(maxsize=65536)
+def _pair_outcomes(first: BackgroundProfile, second: BackgroundProfile) -> tuple[bool | None, ...]:
+    """differs() on every dimension, in BRIDGING_DIMENSIONS order: the same few thousand profile pairs come
+    back in every antenna, month and quarter, so each pair is compared once."""
+    return tuple(differs(dimension, first, second) for dimension in BRIDGING_DIMENSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,15 +253,16 @@ def compute_bridging(data: BridgingInput) -> tuple[DimensionBridging, ...]:
     if any(p.exchanges < 0 for p in data.pair_exchanges) or any(p.members < 0 for p in data.active_profiles):
         raise InvalidInput("error.stats.negative_count")
     cohorts = {c.dimension: c for c in data.cohorts}
-    result = []
-    for dimension in BRIDGING_DIMENSIONS:
-        external = internal = 0
-        for pair in data.pair_exchanges:
-            outcome = differs(dimension, pair.first, pair.second)
+    externals = [0] * len(BRIDGING_DIMENSIONS)
+    internals = [0] * len(BRIDGING_DIMENSIONS)
+    for pair in data.pair_exchanges:
+        for i, outcome in enumerate(_pair_outcomes(pair.first, pair.second)):
             if outcome is True:
-                external += pair.exchanges
+                externals[i] += pair.exchanges
             elif outcome is False:
-                internal += pair.exchanges
+                internals[i] += pair.exchanges
+    result = []
+    for dimension, external, internal in zip(BRIDGING_DIMENSIONS, externals, internals, strict=True):
         sizes = [s for s in _group_sizes(dimension, data.active_profiles).values() if s > 0]
         cohort = cohorts.get(dimension) or BridgingCohort(dimension, members=0, bridged_within_six_months=0)
         if not 0 <= cohort.bridged_within_six_months <= cohort.members:
