@@ -208,14 +208,21 @@ def first_participation(session: Session, buckets: Buckets, *, role: str) -> dic
     who, earlier_who = getattr(e, f"{role}_id"), getattr(earlier, f"{role}_id")
     start = buckets._at(0)
     result: dict[tuple[AntennaKey, int], Histogram] = {}
+    # The range's settled exchanges per antenna and member, read from the covering settled_at index (grouping
+    # them by member alone made SQLite walk the (role, settled_at) index and fetch every row for its state).
+    in_range = (
+        select(e.antenna_id.label("antenna"), who.label("member"), func.min(e.settled_at).label("first"))
+        .where(_settled(e), buckets.within(e.settled_at))
+        .group_by(e.antenna_id, who)
+        .subquery("r")
+    )
     for per_antenna in (True, False):
-        keys = [e.antenna_id, who] if per_antenna else [who]
-        prior = [earlier_who == who, _settled(earlier), earlier.settled_at < start]
+        keys = [in_range.c.antenna, in_range.c.member] if per_antenna else [in_range.c.member]
+        prior = [earlier_who == in_range.c.member, _settled(earlier), earlier.settled_at < start]
         if per_antenna:
-            prior.append(earlier.antenna_id == e.antenna_id)
+            prior.append(earlier.antenna_id == in_range.c.antenna)
         firsts = (
-            select(*(k.label(f"k{i}") for i, k in enumerate(keys)), func.min(e.settled_at).label("first"))
-            .where(_settled(e), buckets.within(e.settled_at))
+            select(*(k.label(f"k{i}") for i, k in enumerate(keys)), func.min(in_range.c.first).label("first"))
             .group_by(*keys)
             .having(~exists().where(*prior))
             .subquery()
