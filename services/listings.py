@@ -12,6 +12,7 @@ from domain import geo
 from domain.background import AVAILABILITY_SLOTS
 from domain.categories import CATEGORY_KEYS
 from domain.errors import InvalidInput, NotAllowed, NotFound
+from domain.time_units import validate_minutes
 from services.actors import Actor
 from store.antennas import Antenna, moderated_antenna_ids
 from store.base import utcnow
@@ -19,6 +20,7 @@ from store.listings import HelpRequest, Listing, ListingStatus, Offer, list_list
 from store.memberships import approved_antenna_ids
 
 ListingModel = type[Offer] | type[HelpRequest]
+MAX_ESTIMATE_MINUTES = 24 * 60
 _VISIBLE_STATUSES = (ListingStatus.OPEN, ListingStatus.MATCHED)
 
 
@@ -53,8 +55,9 @@ def _check_fields(
         unknown = [slot for slot in availability if slot not in AVAILABILITY_SLOTS]
         if unknown:
             raise InvalidInput("error.listing.availability", field="availability", value=unknown[0])
-    if minutes is not None and (minutes <= 0 or minutes % step):
-        raise InvalidInput("error.minutes.step", field="minutes", step=step)
+    if minutes is not None:
+        # A request's estimate follows the same time-step rule as a confirmation; it may span a whole day.
+        validate_minutes(minutes, step=step, maximum=MAX_ESTIMATE_MINUTES)
 
 
 def create_listing(session: Session, actor: Actor, model: ListingModel, data: ListingInput) -> Listing:
