@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     expiry_interval_minutes: int = 60
     reminder_interval_minutes: int = 60 * 24
+    stats_refresh_minutes: int = Field(
+        default=10, ge=1, description="how often the scheduler re-checks the statistics and recomputes changed quarters"
+    )
+    stats_max_age_minutes: int = Field(
+        default=15,
+        ge=0,
+        description="a cached statistics block checked this recently is served without re-checking its data "
+        "(0: every request re-checks); older ones are re-checked, and recomputed if their data changed",
+    )
 
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""

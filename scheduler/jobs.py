@@ -28,7 +28,6 @@ from store.match_runs import MatchTrigger
 
 log = logging.getLogger(__name__)
 
-STATS_CACHE_INTERVAL = timedelta(hours=1)
 
 SLOT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """A Monday at midnight UTC: daily jobs fire at midnight, hourly ones on the hour."""
@@ -105,14 +104,14 @@ def confirm_reminders(engine: Engine, *, interval_minutes: int, now: datetime | 
     return result
 
 
-def warm_stats_cache(engine: Engine, *, now: datetime | None = None) -> dict[str, Any] | None:
-    """Recomputes the analysts' statistics blocks whose data changed (hourly), so requests find them warm;
-    None when skipped."""
+def warm_stats_cache(engine: Engine, *, interval_minutes: int, now: datetime | None = None) -> dict[str, Any] | None:
+    """Re-checks the analysts' statistics blocks and recomputes those whose data changed (every few minutes),
+    so requests find them current without checking themselves; None when skipped."""
     now = now or utcnow()
     with unit_of_work(engine) as session:
-        claim = _claim(session, job="stats_cache", interval=STATS_CACHE_INTERVAL, now=now)
+        claim = _claim(session, job="stats_cache", interval=timedelta(minutes=interval_minutes), now=now)
         if claim is None:
             return None
-        result = warm_cache(session, today=now.astimezone(BRUSSELS).date())
+        result = warm_cache(session, today=now.astimezone(BRUSSELS).date(), now=now)
         _finish(session, claim, result)
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -64,12 +64,15 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
         kwargs={"engine": engine, "interval_minutes": settings.reminder_interval_minutes},
         **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),  # type: ignore[arg-type]
     )
+    stats_options = _job_options(timedelta(minutes=settings.stats_refresh_minutes))
+    # Also once at start, so a new or migrated database (an emptied cache) is warm before analysts ask.
+    stats_options["next_run_time"] = datetime.now(UTC)
     scheduler.add_job(
         jobs.warm_stats_cache,
         id="stats_cache",
-        name="keep the analysts' statistics cache warm",
-        kwargs={"engine": engine},
-        **_job_options(jobs.STATS_CACHE_INTERVAL),  # type: ignore[arg-type]
+        name="keep the analysts' statistics cache current",
+        kwargs={"engine": engine, "interval_minutes": settings.stats_refresh_minutes},
+        **stats_options,  # type: ignore[arg-type]
     )
     ids = [job.id for job in scheduler.get_jobs()]
     log.info("scheduler jobs: %s", ", ".join(ids))

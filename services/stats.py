@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -44,7 +45,7 @@ from domain.stats.windows import Period, Window, window_from_label, window_of, w
 from store import stats_queries as q
 from store.antennas import list_antennas
 from store.base import utcnow
-from store.stats_cache import get_blocks, save_block
+from store.stats_cache import get_blocks, mark_checked, save_block
 from store.stats_fingerprint import QuarterBounds, fingerprints
 
 log = logging.getLogger("buurtbank.stats")
@@ -70,6 +71,7 @@ class StatsTable:
     periods: tuple[str, ...]  # labels of the requested windows, in order
     antennas: tuple[str, ...]  # slugs shown, then `all`
     cells: tuple[Cell, ...]
+    as_of: datetime  # the data the cells reflect was last checked then (see read_blocks)
 
 
 def default_range(today: date) -> tuple[date, date]:
@@ -359,6 +361,14 @@ def _publish_by_quarter(measures: Iterable[WindowMeasures], quarters: Sequence[W
     return {label: publish(group) for label, group in groups.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Blocks:
+    """The protected cells of whole quarters, and the moment their data was last known to be current."""
+
+    cells: tuple[Cell, ...]
+    as_of: datetime
+
+
 def cached_blocks(
     session: Session,
     *,
@@ -367,59 +377,100 @@ def cached_blocks(
     bridging: bool,
     refresh: bool = False,
     counts: dict[str, int] | None = None,
+    max_age: timedelta = timedelta(0),
+    now: datetime | None = None,
 ) -> tuple[Cell, ...]:
     """The protected family of every quarter the range touches (the same cells as protected_table), read
     from the cache where its fingerprint still matches, computed, protected and stored otherwise."""
+    found = read_blocks(session, start=start, end=end, bridging=bridging, refresh=refresh, counts=counts,
+                        max_age=max_age, now=now)  # fmt: skip
+    return found.cells
+
+
+def read_blocks(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    bridging: bool,
+    refresh: bool = False,
+    counts: dict[str, int] | None = None,
+    max_age: timedelta = timedelta(0),
+    now: datetime | None = None,
+    keep: Callable[[Sequence[Any]], bool] | None = None,
+) -> Blocks:
+    """Blocks whose fingerprint was found current less than `max_age` ago are served as they are (the
+        scheduler re-checks them every few minutes, so a request does not pay for the check); the others have
+        their fingerprint recomputed, and are recomputed themselves when their data changed. `keep` filters the
+    cells (as rows in CSV_COLUMNS order) before they are decoded and ordered."""
     if len(windows(start, end, Period.MONTH)) > MAX_MONTHS:
         raise InvalidInput("error.stats.range_too_long", field="from", max_windows=MAX_MONTHS)
+    now = now or utcnow()
     quarters = windows(start, end, Period.QUARTER)
     families = (RECIPROCITY, BRIDGING) if bridging else (RECIPROCITY,)
     labels = [w.label for w in quarters]
-    current = fingerprints(session, [_quarter_bounds(w) for w in quarters])
     stored = {family: get_blocks(session, family=family, quarters=labels) for family in families}
+    blocks = [stored[f].get(label) for label in labels for f in families]
+    recent = [b for b in blocks if b is not None and max_age > timedelta(0) and now - b.checked_at < max_age]
+    if not refresh and len(recent) == len(blocks):
+        if counts is not None:
+            counts.update(quarters=len(quarters), recomputed=0)
+        as_of = min(b.checked_at for b in recent)
+        return Blocks(_ordered(session, [_decode(b.cells, keep) for b in recent]), as_of)
+    current = fingerprints(session, [_quarter_bounds(w) for w in quarters])
     found: dict[tuple[str, str], tuple[Cell, ...]] = {}
-    missing = []
+    missing, confirmed = [], []
     for quarter in quarters:
-        blocks = [stored[f].get(quarter.label) for f in families]
-        if refresh or any(b is None or b.fingerprint != current[quarter.label] for b in blocks):
+        mine = [stored[f].get(quarter.label) for f in families]
+        if refresh or any(b is None or b.fingerprint != current[quarter.label] for b in mine):
             missing.append(quarter)
             continue
-        for family, block in zip(families, blocks, strict=True):
-            assert block is not None
-            found[(quarter.label, family)] = tuple(Cell(*row) for row in block.cells)
+        for family, block in zip(families, mine, strict=True):
+            assert block is not None and block.id is not None
+            found[(quarter.label, family)] = _decode(block.cells, keep)
+            confirmed.append(block.id)
+    mark_checked(session, ids=confirmed, now=now)
     if counts is not None:
         counts.update(quarters=len(quarters), recomputed=len(missing))
-    now = utcnow()
     for run in _runs(missing):
         measures = compute_measures(session, start=run[0].start, end=last_day(run[-1]), bridging=bridging)
         for label, cells in _publish_by_quarter(measures, run).items():
             for family in families:
                 part = tuple(c for c in cells if _family(c) == family)
-                found[(label, family)] = part
+                found[(label, family)] = part if keep is None else tuple(filter(keep, part))
                 save_block(
                     session, family=family, quarter=label, fingerprint=current[label],
                     cells=(c.as_row() for c in part), now=now,
                 )  # fmt: skip
+    return Blocks(_ordered(session, [found[(q.label, f)] for q in quarters for f in families]), now)
+
+
+def _decode(rows: Sequence[Sequence[Any]], keep: Callable[[Sequence[Any]], bool] | None) -> tuple[Cell, ...]:
+    return tuple(Cell._make(row) for row in (rows if keep is None else filter(keep, rows)))
+
+
+def _ordered(session: Session, parts: Sequence[tuple[Cell, ...]]) -> tuple[Cell, ...]:
+    """The order of protected_table: antenna, months then quarters, each window's cells as computed."""
     slugs = sorted(a.slug for a in list_antennas(session))
     rank = {slug: i for i, slug in enumerate((*slugs, ALL_ANTENNAS))}
-    cells = [c for quarter in quarters for family in families for c in found[(quarter.label, family)]]
-    # The order of protected_table: antenna, months then quarters, each window's cells as computed.
-    order = {}
-    for c in cells:
-        if c.period not in order:
-            w = window_from_label(c.period)
-            order[c.period] = (w.period is Period.QUARTER, w.start)
+    order: dict[str, tuple[bool, date]] = {}
+    for part in parts:
+        for label in {c.period for c in part}:
+            w = window_from_label(label)
+            order[label] = (w.period is Period.QUARTER, w.start)
+    cells = [c for part in parts for c in part]
     return tuple(sorted(cells, key=lambda c: (rank.get(c.antenna, len(rank)), order[c.period])))
 
 
-def warm_cache(session: Session, *, today: date) -> dict[str, int]:
-    """Brings every quarter with data (at most the last ten years) up to date, both families."""
+def warm_cache(session: Session, *, today: date, now: datetime | None = None) -> dict[str, int]:
+    """Re-checks every quarter with data (at most the last ten years), both families, and recomputes those
+    whose data changed."""
     first = window_of(today, Period.QUARTER).start
     earliest = q.earliest_activity(session)
     start = max(earliest.astimezone(BRUSSELS).date(), _months_before(first, MAX_MONTHS - 3)) if earliest else first
     start = window_of(start, Period.QUARTER).start
     counts = {"quarters": 0, "recomputed": 0}
-    cached_blocks(session, start=start, end=today, bridging=True, counts=counts)
+    cached_blocks(session, start=start, end=today, bridging=True, counts=counts, now=now)
     return counts
 
 
@@ -432,8 +483,11 @@ def statistics(
     antenna: str | None = None,
     measures: Sequence[str] = RECIPROCITY_MEASURES,
     dimension: str | None = None,
+    max_age: timedelta = timedelta(0),
+    now: datetime | None = None,
 ) -> StatsTable:
-    """The cells of the requested windows, antenna (or all of them) and measures; checked before return."""
+    """The cells of the requested windows, antenna (or all of them) and measures; checked before return.
+    Cached blocks checked less than `max_age` ago are trusted without re-checking (read_blocks)."""
     requested = windows(start, end, period)
     slugs = sorted(a.slug for a in list_antennas(session))
     if antenna is not None and antenna not in (*slugs, ALL_ANTENNAS):
@@ -443,19 +497,22 @@ def statistics(
     if bridging:
         # Breakdowns are judged against the antenna's active members: the checker needs that cell.
         measures = (*measures, "active_members")
-    table = cached_blocks(session, start=start, end=end, bridging=bridging)
     labels = tuple(w.label for w in requested)
     wanted_measures, wanted_labels, wanted_antennas = set(measures), set(labels), set(shown)
-    cells = tuple(
-        c
-        for c in table
-        if c.measure in wanted_measures
-        and c.period in wanted_labels
-        and c.antenna in wanted_antennas
-        and (dimension is None or c.dimension in (dimension, None))
+
+    def keep(row: Sequence[Any]) -> bool:  # a cell as (antenna, period, measure, dimension, ...)
+        return (
+            row[2] in wanted_measures
+            and row[1] in wanted_labels
+            and row[0] in wanted_antennas
+            and (dimension is None or row[3] is None or row[3] == dimension)
+        )
+
+    found = read_blocks(session, start=start, end=end, bridging=bridging, max_age=max_age, now=now, keep=keep)
+    assert_publishable(found.cells)
+    return StatsTable(
+        start=start, end=end, period=period, periods=labels, antennas=shown, cells=found.cells, as_of=found.as_of
     )
-    assert_publishable(cells)
-    return StatsTable(start=start, end=end, period=period, periods=labels, antennas=shown, cells=cells)
 
 
 def last_day(window: Window) -> date:

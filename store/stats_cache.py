@@ -2,8 +2,9 @@
 
 A block is one quarter with its three months, every antenna plus `all`: a complete family for
 privacy.publish() on its own (no sum links two quarters), so it can be protected once and reused. Each row
-carries the fingerprint of the data it was computed from (services/stats.py); a reader whose fingerprint
-differs recomputes the block. Only protected cells are stored: nothing here is less private than the API.
+carries the fingerprint of the data it was computed from (services/stats.py) and when that fingerprint was
+last found current (`checked_at`); a reader whose fingerprint differs recomputes the block. Only protected
+cells are stored: nothing here is less private than the API.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, delete
+from sqlalchemy import JSON, Column, UniqueConstraint, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -29,6 +30,7 @@ class StatsCacheBlock(SQLModel, table=True):
     fingerprint: str = Field(max_length=64, description="sha256 of the inputs the cells were computed from")
     cells: list[Any] = Field(sa_column=Column(JSON, nullable=False))
     computed_at: datetime = utc_field()
+    checked_at: datetime = utc_field()  # when the fingerprint was last found equal to the data's
 
 
 def get_blocks(session: Session, *, family: str, quarters: Sequence[str]) -> dict[str, StatsCacheBlock]:
@@ -56,11 +58,21 @@ def save_block(
                 )
             )
             session.add(
-                StatsCacheBlock(quarter=quarter, family=family, fingerprint=fingerprint, cells=rows, computed_at=now)
+                StatsCacheBlock(
+                    quarter=quarter, family=family, fingerprint=fingerprint, cells=rows, computed_at=now, checked_at=now
+                )
             )
             session.flush()
     except IntegrityError:
         pass
+
+
+def mark_checked(session: Session, *, ids: Sequence[int], now: datetime) -> None:
+    """Records that these blocks' fingerprints were just found current."""
+    if ids:
+        session.execute(
+            update(StatsCacheBlock).where(StatsCacheBlock.id.in_(list(ids))).values(checked_at=now)  # type: ignore[union-attr]
+        )
 
 
 def clear(session: Session) -> int:

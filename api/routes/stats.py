@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import AnalystUser, SessionDep
+from api.deps import AnalystUser, SessionDep, SettingsDep
 from api.problems import problem_responses
 from api.schemas.stats import (
     BridgingAnswer,
@@ -19,6 +19,7 @@ from api.schemas.stats import (
     ReciprocityAnswer,
     ReciprocityRow,
 )
+from buurtbank.settings import Settings
 from domain.errors import NotFound
 from domain.stats.cells import CSV_COLUMNS, Cell
 from domain.stats.windows import Period
@@ -43,6 +44,12 @@ ToQuery = Annotated[date | None, Query(alias="to", description="last day (YYYY-M
 PeriodQuery = Annotated[Period, Query(description="month or quarter")]
 DimensionQuery = Annotated[Dimension | None, Query(description="one background dimension; default: all of them")]  # type: ignore[valid-type]
 ERRORS = problem_responses(401, 403, 404, 422)
+# The CSV and PNG answers carry the JSON answers' `as_of` in this header.
+AS_OF_HEADER = "Data-As-Of"
+
+
+def _max_age(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.stats_max_age_minutes)
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
@@ -90,15 +97,18 @@ def _rows(table: service.StatsTable, *, by_dimension: bool) -> list[dict[str, ob
 def reciprocity(
     _: AnalystUser,
     session: SessionDep,
+    settings: SettingsDep,
     antenna: AntennaQuery = None,
     start: FromQuery = None,
     end: ToQuery = None,
     period: PeriodQuery = Period.MONTH,
 ) -> ReciprocityAnswer:
     first, last = _range(start, end)
-    table = service.statistics(session, start=first, end=last, period=period, antenna=antenna)
+    table = service.statistics(
+        session, start=first, end=last, period=period, antenna=antenna, max_age=_max_age(settings)
+    )
     return ReciprocityAnswer(
-        start=first, end=last, period=period.value, periods=list(table.periods),
+        start=first, end=last, period=period.value, periods=list(table.periods), as_of=table.as_of,
         rows=[ReciprocityRow(**row) for row in _rows(table, by_dimension=False)],
     )  # fmt: skip
 
@@ -115,6 +125,7 @@ def reciprocity(
 def bridging(
     _: AnalystUser,
     session: SessionDep,
+    settings: SettingsDep,
     antenna: AntennaQuery = None,
     start: FromQuery = None,
     end: ToQuery = None,
@@ -124,10 +135,10 @@ def bridging(
     first, last = _range(start, end)
     table = service.statistics(
         session, start=first, end=last, period=period, antenna=antenna, measures=service.BRIDGING_MEASURES,
-        dimension=dimension.value if dimension else None,
+        dimension=dimension.value if dimension else None, max_age=_max_age(settings),
     )  # fmt: skip
     return BridgingAnswer(
-        start=first, end=last, period=period.value, periods=list(table.periods),
+        start=first, end=last, period=period.value, periods=list(table.periods), as_of=table.as_of,
         rows=[BridgingRow(**row) for row in _rows(table, by_dimension=True)],
     )  # fmt: skip
 
@@ -143,6 +154,7 @@ def bridging(
 def export(
     _: AnalystUser,
     session: SessionDep,
+    settings: SettingsDep,
     format: Annotated[Literal["csv"], Query(description="csv (the only format)")] = "csv",
     antenna: AntennaQuery = None,
     start: FromQuery = None,
@@ -151,12 +163,21 @@ def export(
 ) -> Response:
     first, last = _range(start, end)
     table = service.statistics(
-        session, start=first, end=last, period=period, antenna=antenna, measures=tuple(service.ALL_MEASURES)
+        session,
+        start=first,
+        end=last,
+        period=period,
+        antenna=antenna,
+        measures=tuple(service.ALL_MEASURES),
+        max_age=_max_age(settings),
     )
     return Response(
         content=to_csv(table.cells),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="buurtbank-stats-{first}-{last}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="buurtbank-stats-{first}-{last}.csv"',
+            AS_OF_HEADER: table.as_of.isoformat(),
+        },
     )
 
 
@@ -181,6 +202,7 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
 def chart(
     _: AnalystUser,
     session: SessionDep,
+    settings: SettingsDep,
     name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS))],
     antenna: AntennaQuery = None,
     start: FromQuery = None,
@@ -194,11 +216,12 @@ def chart(
     if name == "bridging-share":
         table = service.statistics(
             session, start=first, end=last, period=period, antenna=antenna, measures=("external_share",),
-            dimension=dimension.value if dimension else "any",
+            dimension=dimension.value if dimension else "any", max_age=_max_age(settings),
         )  # fmt: skip
     else:
         table = service.statistics(
             session, start=first, end=last, period=period, antenna=antenna or "all",
             measures=("members_giver", "members_balanced", "members_receiver", "active_members"),
+            max_age=_max_age(settings),
         )  # fmt: skip
-    return Response(content=draw(name, table), media_type="image/png")
+    return Response(content=draw(name, table), media_type="image/png", headers={AS_OF_HEADER: table.as_of.isoformat()})

@@ -7,7 +7,7 @@ false and reason `undefined`. A hidden figure is never shown as 0. Counts and mi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -110,6 +110,10 @@ class StatsAnswer(BaseModel):
     end: date = Field(alias="to", description="last day asked for")
     period: str = Field(description="month or quarter")
     periods: list[str] = Field(description="the windows covered, in order")
+    as_of: datetime = Field(
+        description="the figures reflect the data as it was at this moment (UTC); the service re-checks the data "
+        "every few minutes and recomputes a quarter whose data changed"
+    )
 
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 

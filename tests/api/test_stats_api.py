@@ -158,6 +158,29 @@ def test_export_csv(client: TestClient, world: World, db: Engine) -> None:
     assert client.get("/v1/stats/export", params={"format": "xlsx"}, headers=world.analyst.headers).status_code == 422
 
 
+def test_answers_say_how_current_they_are(client: TestClient, world: World, db: Engine) -> None:
+    _busy_antenna(db)
+    headers = world.analyst.headers
+    began = datetime.now(UTC)
+    body = client.get("/v1/stats/reciprocity", params=RANGE, headers=headers).json()
+    assert began <= datetime.fromisoformat(body["as_of"]) <= datetime.now(UTC)
+    export = client.get("/v1/stats/export", params=RANGE, headers=headers)
+    checked = datetime.fromisoformat(export.headers["Data-As-Of"])
+    assert datetime.fromisoformat(body["as_of"]) <= checked <= datetime.now(UTC)
+    chart = client.get("/v1/stats/charts/reciprocity-classes.png", params=RANGE, headers=headers)
+    assert datetime.fromisoformat(chart.headers["Data-As-Of"]) >= checked
+
+    # With a maximum age, blocks checked that recently are served without a new check: same moment.
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    client.app.state.settings = settings.model_copy(update={"stats_max_age_minutes": 15})  # type: ignore[attr-defined]
+    try:
+        again = client.get("/v1/stats/reciprocity", params=RANGE, headers=headers).json()
+    finally:
+        client.app.state.settings = settings  # type: ignore[attr-defined]
+    assert datetime.fromisoformat(again["as_of"]) == datetime.fromisoformat(chart.headers["Data-As-Of"])
+    assert again["rows"] == body["rows"]
+
+
 @pytest.mark.parametrize("name", ["bridging-share", "reciprocity-classes"])
 def test_charts_are_png(client: TestClient, world: World, db: Engine, name: str) -> None:
     _busy_antenna(db)

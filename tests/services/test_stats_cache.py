@@ -21,6 +21,7 @@ from services.stats import (
     _quarter_bounds,
     cached_blocks,
     protected_table,
+    read_blocks,
     statistics,
 )
 from store.background import MemberBackground
@@ -104,6 +105,47 @@ def test_a_new_exchange_invalidates_its_quarter_only(town: Network) -> None:
     assert after["2026-Q2"] != prints["2026-Q2"]
     assert cached_blocks(session, start=START, end=END, bridging=True) == _fresh(session)
     assert _blocks(session)[("2026-Q2", "bridging")] == after["2026-Q2"]
+
+
+def test_a_recently_checked_block_is_served_without_a_check_until_it_is_too_old(town: Network) -> None:
+    session = town.session
+    checked = datetime(2026, 7, 2, 10, 0, tzinfo=UTC)
+    first = read_blocks(session, start=START, end=END, bridging=True, now=checked)  # computed and stored
+    assert first.as_of == checked and first.cells == _fresh(session)
+    a, b = town.member(background=BACKGROUNDS[0]), town.member(background=BACKGROUNDS[1])
+    town.exchange(a, b, 60, at(2026, 5, 3))
+    session.flush()
+    age = timedelta(minutes=15)
+
+    # Within max_age the blocks are trusted as they are: the figures say how old they are.
+    soon = read_blocks(session, start=START, end=END, bridging=True, max_age=age, now=checked + timedelta(minutes=14))
+    assert soon.cells == first.cells and soon.as_of == checked
+    # max_age 0 (the scheduler's job, the command line) always checks.
+    exact = read_blocks(session, start=START, end=END, bridging=True, now=checked + timedelta(minutes=14))
+    assert exact.cells == _fresh(session) != first.cells and exact.as_of == checked + timedelta(minutes=14)
+
+    # After max_age a request checks again; unchanged blocks are only marked as checked.
+    later = checked + timedelta(minutes=14) + age
+    counts: dict[str, int] = {}
+    again = read_blocks(session, start=START, end=END, bridging=True, max_age=age, now=later, counts=counts)
+    assert again.cells == exact.cells and again.as_of == later and counts == {"quarters": 2, "recomputed": 0}
+    assert {b.checked_at for b in session.exec(select(StatsCacheBlock))} == {later}
+
+
+def test_an_answer_is_as_old_as_its_oldest_block(town: Network) -> None:
+    session = town.session
+    t0 = datetime(2026, 7, 2, 10, 0, tzinfo=UTC)
+    read_blocks(session, start=START, end=date(2026, 3, 31), bridging=False, now=t0)
+    read_blocks(session, start=date(2026, 4, 1), end=END, bridging=False, now=t0 + timedelta(minutes=5))
+    both = read_blocks(
+        session, start=START, end=END, bridging=False, max_age=timedelta(hours=1), now=t0 + timedelta(minutes=6)
+    )
+    assert both.as_of == t0
+    # A table asked for through statistics() carries the same moment.
+    table = statistics(
+        session, start=START, end=END, period=Period.QUARTER, max_age=timedelta(hours=1), now=t0 + timedelta(minutes=6)
+    )
+    assert table.as_of == t0
 
 
 @pytest.mark.parametrize("change", ["consent_withdrawn", "origin_changed", "exchange_deleted", "member_joined"])
@@ -208,10 +250,10 @@ def test_the_batched_fingerprints_are_the_per_quarter_ones(session: Session, see
 
 def test_the_warm_up_job_runs_once_per_slot(town: Network, db: Engine) -> None:
     now = datetime(2026, 7, 2, 10, 5, tzinfo=UTC)
-    result = jobs.warm_stats_cache(db, now=now)
+    result = jobs.warm_stats_cache(db, interval_minutes=60, now=now)
     assert result is not None and result["recomputed"] == result["quarters"] == 4  # 2025-Q4 (joining) to 2026-Q3
-    assert jobs.warm_stats_cache(db, now=now + timedelta(minutes=30)) is None  # same hour: skipped
-    again = jobs.warm_stats_cache(db, now=now + timedelta(hours=1))
+    assert jobs.warm_stats_cache(db, interval_minutes=60, now=now + timedelta(minutes=30)) is None  # same hour: skipped
+    again = jobs.warm_stats_cache(db, interval_minutes=60, now=now + timedelta(hours=1))
     assert again == {"quarters": 4, "recomputed": 0}  # nothing changed: every block still valid
     with Session(db) as s:
         runs = sorted(s.exec(select(JobRun.slot).where(JobRun.job == "stats_cache")))
