@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 
 def gini(values: Iterable[int | float]) -> float | None:
     """Gini coefficient of non-negative values; None for no values or an all-zero total."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return _integer_gini(values)
     data = sorted(values)
     if data and data[0] < 0:
         raise ValueError("the Gini coefficient needs non-negative values")
@@ -25,4 +29,19 @@ def gini(values: Iterable[int | float]) -> float | None:
     if n == 0 or total == 0:
         return None
     weighted = sum((2 * i - n - 1) * x for i, x in enumerate(data, start=1))
+    return weighted / (n * total)
+
+
+def _integer_gini(values: np.ndarray) -> float | None:
+    """gini() of an integer array: the same integer sums, then the same exactly rounded int / int division."""
+    data = np.sort(values.astype(np.int64))
+    if len(data) and data[0] < 0:
+        raise ValueError("the Gini coefficient needs non-negative values")
+    n = len(data)
+    total = int(data.sum())
+    if n == 0 or total == 0:
+        return None
+    if n * total >= 2**63:  # |weighted| <= n * total: past int64, add up in Python integers instead
+        return gini(data.tolist())
+    weighted = int((2 * np.arange(1, n + 1, dtype=np.int64) - n - 1) @ data)
     return weighted / (n * total)

@@ -2,15 +2,22 @@
 
 A tie i -> j exists when member i gave member j at least one minute in the window; its weight w_ij is the
 total of those minutes. Node keys are opaque integers the query assigns (they are never published).
-Strongly connected components are found with an iterative version of Tarjan's algorithm, so a long chain
-of exchanges cannot exhaust Python's recursion limit.
+
+A quarter of all antennas has some 50,000 pair rows, and the measures run on 44 windows per quarter, so the
+network is held as numpy arrays (Ties) rather than as a dict of tuples, and strongly connected components
+come from scipy's csgraph (an iterative algorithm: a long chain of exchanges cannot exhaust any recursion
+limit). Every figure is an integer sum, so the arrays give exactly what the dict version gave.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
 
 from domain.errors import InvalidInput
 
@@ -24,89 +31,122 @@ class PairFlow:
     minutes: int
 
 
+_GIVER, _RECEIVER, _MINUTES = attrgetter("giver"), attrgetter("receiver"), attrgetter("minutes")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ties:
+    """Directed ties, one per (giver, receiver), sorted by (giver, receiver) node number.
+
+    `givers` and `receivers` are node numbers 0..len(nodes)-1; `nodes` maps them back to the callers' keys.
+    """
+
+    nodes: np.ndarray
+    givers: np.ndarray
+    receivers: np.ndarray
+    minutes: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, givers: np.ndarray, receivers: np.ndarray, minutes: np.ndarray) -> Ties:
+        """Ties from rows (giver, receiver, minutes); rows for the same pair are added up.
+
+        Refuses the first bad row, as the row-by-row version did: a self-exchange, or non-positive minutes.
+        """
+        givers, receivers, minutes = (np.asarray(a, dtype=np.int64) for a in (givers, receivers, minutes))
+        bad = np.flatnonzero((givers == receivers) | (minutes <= 0))
+        if bad.size:
+            if givers[bad[0]] == receivers[bad[0]]:
+                raise InvalidInput("error.stats.self_exchange")
+            raise InvalidInput("error.stats.non_positive_minutes")
+        return cls._summed(givers, receivers, minutes)
+
+    @classmethod
+    def _summed(cls, givers: np.ndarray, receivers: np.ndarray, minutes: np.ndarray) -> Ties:
+        nodes, numbers = np.unique(np.concatenate((givers, receivers)), return_inverse=True)
+        count = len(nodes)
+        if not count:
+            return cls(nodes=nodes, givers=numbers, receivers=numbers, minutes=minutes)
+        keys = numbers[: len(givers)] * count + numbers[len(givers) :]
+        order = np.argsort(keys)
+        keys = keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        unique = keys[starts]
+        return cls(
+            nodes=nodes,
+            givers=unique // count,
+            receivers=unique % count,
+            minutes=np.add.reduceat(minutes[order], starts),
+        )
+
+    @classmethod
+    def from_flows(cls, flows: Sequence[PairFlow]) -> Ties:
+        n = len(flows)
+        return cls.from_arrays(
+            np.fromiter(map(_GIVER, flows), dtype=np.int64, count=n),
+            np.fromiter(map(_RECEIVER, flows), dtype=np.int64, count=n),
+            np.fromiter(map(_MINUTES, flows), dtype=np.int64, count=n),
+        )
+
+    def __len__(self) -> int:
+        return len(self.minutes)
+
+    def total_minutes(self) -> int:
+        return int(self.minutes.sum())
+
+    def reverse_positions(self) -> np.ndarray:
+        """For each tie i -> j, the position of the tie j -> i, or -1 when j never gave to i."""
+        if not len(self):
+            return np.empty(0, dtype=np.int64)
+        count = len(self.nodes)
+        keys = self.givers * count + self.receivers  # sorted: the ties are in (giver, receiver) order
+        reverse = self.receivers * count + self.givers
+        positions = np.minimum(np.searchsorted(keys, reverse), len(keys) - 1)
+        return np.where(keys[positions] == reverse, positions, -1)
+
+    def component_labels(self) -> np.ndarray:
+        """Strongly connected component number of every node."""
+        count = len(self.nodes)
+        graph = csr_array((np.ones(len(self), dtype=np.int32), (self.givers, self.receivers)), shape=(count, count))
+        return connected_components(graph, directed=True, connection="strong")[1]
+
+    def cycle_minutes(self) -> int:
+        """Minutes on ties whose two ends lie in the same strongly connected component of two or more members.
+
+        Such a tie lies on a directed cycle: the minutes given along it come back to the giver, possibly
+        through other members (generalised, or indirect, reciprocity).
+        """
+        if not len(self):
+            return 0
+        labels = self.component_labels()
+        together = (labels[self.givers] == labels[self.receivers]) & (np.bincount(labels)[labels[self.givers]] > 1)
+        return int(self.minutes[together].sum())
+
+    def as_dict(self) -> dict[tuple[int, int], int]:
+        givers, receivers = self.nodes[self.givers].tolist(), self.nodes[self.receivers].tolist()
+        return dict(zip(zip(givers, receivers, strict=True), self.minutes.tolist(), strict=True))
+
+
 def weighted_ties(flows: Iterable[PairFlow]) -> dict[tuple[int, int], int]:
     """Directed ties with their total minutes; rows for the same pair are added up."""
-    ties: dict[tuple[int, int], int] = defaultdict(int)
-    for flow in flows:
-        if flow.giver == flow.receiver:
-            raise InvalidInput("error.stats.self_exchange")
-        if flow.minutes <= 0:
-            raise InvalidInput("error.stats.non_positive_minutes")
-        ties[(flow.giver, flow.receiver)] += flow.minutes
-    return dict(ties)
+    return Ties.from_flows(tuple(flows)).as_dict()
 
 
 def strongly_connected_components(nodes: Iterable[int], edges: Iterable[tuple[int, int]]) -> list[set[int]]:
-    """Tarjan's algorithm without recursion: every node ends up in exactly one component."""
-    successors: dict[int, list[int]] = defaultdict(list)
-    all_nodes = dict.fromkeys(nodes)
-    for source, target in edges:
-        successors[source].append(target)
-        all_nodes.setdefault(source)
-        all_nodes.setdefault(target)
-
-    index: dict[int, int] = {}
-    lowlink: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    components: list[set[int]] = []
-    counter = 0
-
-    for root in all_nodes:
-        if root in index:
-            continue
-        # Each frame is (node, position of the next successor to look at).
-        work = [(root, 0)]
-        while work:
-            node, position = work.pop()
-            if position == 0:
-                index[node] = lowlink[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            children = successors[node]
-            descended = False
-            while position < len(children):
-                child = children[position]
-                position += 1
-                if child not in index:
-                    work.append((node, position))
-                    work.append((child, 0))
-                    descended = True
-                    break
-                if child in on_stack:
-                    lowlink[node] = min(lowlink[node], index[child])
-            if descended:
-                continue
-            if lowlink[node] == index[node]:
-                component = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.add(member)
-                    if member == node:
-                        break
-                components.append(component)
-            if work:
-                parent = work[-1][0]
-                lowlink[parent] = min(lowlink[parent], lowlink[node])
-    return components
+    """Every node, listed or an edge's end, in exactly one component; components in no particular order."""
+    listed = np.fromiter(nodes, dtype=np.int64)
+    pairs = np.array(list(edges), dtype=np.int64).reshape(-1, 2)
+    keys, numbers = np.unique(np.concatenate((listed, pairs[:, 0], pairs[:, 1])), return_inverse=True)
+    sources, targets = numbers[len(listed) : len(listed) + len(pairs)], numbers[len(listed) + len(pairs) :]
+    graph = csr_array((np.ones(len(pairs), dtype=np.int32), (sources, targets)), shape=(len(keys), len(keys)))
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    components: dict[int, set[int]] = {}
+    for key, label in zip(keys.tolist(), labels.tolist(), strict=True):
+        components.setdefault(label, set()).add(key)
+    return list(components.values())
 
 
 def minutes_in_cycles(ties: Mapping[tuple[int, int], int]) -> int:
-    """Minutes on ties whose two ends lie in the same strongly connected component of two or more members.
-
-    Such a tie lies on a directed cycle: the minutes given along it come back to the giver, possibly through
-    other members (generalised, or indirect, reciprocity).
-    """
-    components = strongly_connected_components((), ties.keys())
-    component_of = {}
-    for number, component in enumerate(components):
-        if len(component) > 1:
-            for node in component:
-                component_of[node] = number
-    return sum(
-        minutes
-        for (giver, receiver), minutes in ties.items()
-        if giver in component_of and component_of[giver] == component_of.get(receiver)
-    )
+    """Minutes on ties that lie on a directed cycle (see Ties.cycle_minutes)."""
+    pairs = np.array(list(ties.keys()), dtype=np.int64).reshape(-1, 2)
+    minutes = np.fromiter(ties.values(), dtype=np.int64, count=len(ties))
+    return Ties._summed(pairs[:, 0], pairs[:, 1], minutes).cycle_minutes()

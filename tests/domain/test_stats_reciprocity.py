@@ -1,11 +1,15 @@
-"""Reciprocity on a hand-built network, and against networkx on random ones."""
+"""Reciprocity on a hand-built network, against networkx on random ones, and exactly equal to the figures
+computed row by row from their definitions."""
 
 import random
+from collections import Counter
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from domain.errors import InvalidInput
+from domain.stats.inequality import gini
 from domain.stats.network import PairFlow, minutes_in_cycles, strongly_connected_components, weighted_ties
 from domain.stats.reciprocity import (
     MemberTotals,
@@ -115,3 +119,70 @@ def test_against_networkx_on_random_networks(seed):
     # Weighted reciprocity straight from its definition: sum over ordered pairs of min(w_ij, w_ji) / W.
     mutual = sum(min(w, graph[v][u]["weight"]) for u, v, w in graph.edges(data="weight") if graph.has_edge(v, u))
     assert r.weighted_reciprocity == pytest.approx(mutual / graph.size(weight="weight"))
+
+
+def _row_by_row(data: ReciprocityInput) -> tuple:
+    """The measures from their definitions, one member and one tie at a time (what the arrays must equal)."""
+    active = [m for m in data.members if m.given_minutes + m.received_minutes > 0]
+    classes = [balance_class(m.given_minutes, m.received_minutes) for m in active]
+    ties: dict[tuple[int, int], int] = {}
+    for f in data.flows:
+        ties[(f.giver, f.receiver)] = ties.get((f.giver, f.receiver), 0) + f.minutes
+    graph = nx.DiGraph(list(ties))
+    component = {n: i for i, c in enumerate(nx.strongly_connected_components(graph)) for n in c}
+    sizes = Counter(component.values())
+    mutual = [(i, j) for i, j in ties if (j, i) in ties]
+    return (
+        len(active),
+        sum(1 for m in active if m.given_minutes and m.received_minutes),
+        tuple(classes.count(c) for c in ("giver", "balanced", "receiver")),
+        len(ties),
+        len(mutual),
+        sum(ties.values()),
+        sum(min(ties[(i, j)], ties[(j, i)]) for i, j in mutual),
+        sum(w for (i, j), w in ties.items() if component[i] == component[j] and sizes[component[i]] > 1),
+        gini([m.given_minutes for m in active]),
+        gini([m.received_minutes for m in active]),
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_exactly_the_row_by_row_figures(seed):
+    rng = random.Random(seed)
+    # Repeated pair rows (as when months are added up to a quarter), sparse node keys, members without flows.
+    flows = tuple(
+        PairFlow(1000 * f.giver + 7, 1000 * f.receiver + 7, f.minutes) for f in _random_flows(rng) * rng.randint(1, 3)
+    )
+    members = (*_totals(flows), *(MemberTotals(0, 0) for _ in range(rng.randint(0, 3))))
+    r = compute_reciprocity(ReciprocityInput(members=members, flows=flows))
+    assert (
+        r.active_members,
+        r.gave_and_received.numerator,
+        (r.balance_classes.givers, r.balance_classes.balanced, r.balance_classes.receivers),
+        r.ties,
+        r.reciprocated_ties,
+        r.total_minutes,
+        r.reciprocated_minutes,
+        r.cycle_minutes,
+        r.gini_given,
+        r.gini_received,
+    ) == _row_by_row(ReciprocityInput(members=members, flows=flows))
+    assert minutes_in_cycles(weighted_ties(flows)) == r.cycle_minutes
+
+
+def test_first_bad_row_decides_the_error():
+    with pytest.raises(InvalidInput) as refused:
+        weighted_ties([PairFlow(1, 2, 15), PairFlow(3, 4, 0), PairFlow(5, 5, 15)])
+    assert refused.value.message_key == "error.stats.non_positive_minutes"
+    with pytest.raises(InvalidInput) as refused:
+        weighted_ties([PairFlow(5, 5, 15), PairFlow(3, 4, 0)])
+    assert refused.value.message_key == "error.stats.self_exchange"
+    with pytest.raises(InvalidInput):
+        compute_reciprocity(ReciprocityInput(members=(MemberTotals(-1, 0),), flows=()))
+
+
+def test_integer_gini_is_the_list_gini():
+    rng = random.Random(3)
+    for _ in range(50):
+        values = [rng.choice((0, 15, 30, 45, 60, 600, 10**6)) for _ in range(rng.randint(0, 40))]
+        assert gini(np.array(values, dtype=np.int64)) == gini(values)
