@@ -32,6 +32,7 @@ class PairFlow:
 
 
 _GIVER, _RECEIVER, _MINUTES = attrgetter("giver"), attrgetter("receiver"), attrgetter("minutes")
+_DIRECT_KEYS = 1 << 20
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,7 +63,7 @@ class Ties:
 
     @classmethod
     def _summed(cls, givers: np.ndarray, receivers: np.ndarray, minutes: np.ndarray) -> Ties:
-        nodes, numbers = np.unique(np.concatenate((givers, receivers)), return_inverse=True)
+        nodes, numbers = _numbered(np.concatenate((givers, receivers)))
         count = len(nodes)
         if not count:
             return cls(nodes=nodes, givers=numbers, receivers=numbers, minutes=minutes)
@@ -124,6 +125,16 @@ class Ties:
     def as_dict(self) -> dict[tuple[int, int], int]:
         givers, receivers = self.nodes[self.givers].tolist(), self.nodes[self.receivers].tolist()
         return dict(zip(zip(givers, receivers, strict=True), self.minutes.tolist(), strict=True))
+
+
+def _numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, return_inverse=True), without sorting when the keys are small non-negative integers
+    (member ids are): a table with one slot per possible key is faster than a sort."""
+    if not len(keys) or keys.min() < 0 or keys.max() >= max(_DIRECT_KEYS, 4 * len(keys)):
+        return np.unique(keys, return_inverse=True)
+    present = np.zeros(int(keys.max()) + 1, dtype=bool)
+    present[keys] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[keys]
 
 
 def weighted_ties(flows: Iterable[PairFlow]) -> dict[tuple[int, int], int]:

@@ -149,10 +149,10 @@ def _row_by_row(data: ReciprocityInput) -> tuple:
 @pytest.mark.parametrize("seed", range(40))
 def test_exactly_the_row_by_row_figures(seed):
     rng = random.Random(seed)
-    # Repeated pair rows (as when months are added up to a quarter), sparse node keys, members without flows.
-    flows = tuple(
-        PairFlow(1000 * f.giver + 7, 1000 * f.receiver + 7, f.minutes) for f in _random_flows(rng) * rng.randint(1, 3)
-    )
+    # Repeated pair rows (as when months are added up to a quarter), sparse, huge or negative node keys (two
+    # ways of numbering the nodes), members without flows.
+    key = (lambda n: 1000 * n + 7, lambda n: 2**40 + 3 * n, lambda n: -n)[seed % 3]
+    flows = tuple(PairFlow(key(f.giver), key(f.receiver), f.minutes) for f in _random_flows(rng) * rng.randint(1, 3))
     members = (*_totals(flows), *(MemberTotals(0, 0) for _ in range(rng.randint(0, 3))))
     r = compute_reciprocity(ReciprocityInput(members=members, flows=flows))
     assert (
