@@ -185,8 +185,8 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for cell in cells:
-        writer.writerow(["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in cell.as_row()])
+    # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
+    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason) for cell in cells)
     return out.getvalue()
 
 

@@ -28,7 +28,7 @@ have no profile, so they count in totals and never in a background breakdown (se
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -46,9 +46,10 @@ from domain.stats.cells import (
     WindowMeasures,
     raw_cells,
 )
-from domain.stats.windows import Period, window_from_label
+from domain.stats.windows import Period, Window, window_from_label, window_of
 
 SENSITIVE_DIMENSIONS = frozenset({Dimension.ORIGIN.value, Dimension.LANGUAGES.value, ANY})
+KNOWN_DIMENSIONS = SENSITIVE_DIMENSIONS | {d.value for d in Dimension}
 SENSITIVE_THRESHOLD = 10
 THRESHOLD = 5
 MIN_ACTIVE_FOR_BREAKDOWN = 10
@@ -89,16 +90,18 @@ class Sum:
     threshold: int
 
 
-def _sums(cells: dict[CellKey, RawCell]) -> list[Sum]:
+def _sums(cells: Mapping[CellKey, Window]) -> list[Sum]:
+    """Every sum the table's cells take part in, from each cell's key and window."""
     sums = []
+    partitions: dict[str, list[tuple[tuple[str, ...], bool]]] = defaultdict(list)
+    for partition in PARTITIONS:
+        partitions[partition.total].append((partition.parts, partition.complete))
     for antenna, period, measure, dimension in cells:
-        for partition in PARTITIONS:
-            if partition.total != measure:
-                continue
-            parts = tuple(k for k in ((antenna, period, part, dimension) for part in partition.parts) if k in cells)
+        for parts_of, complete in partitions.get(measure, ()):
+            parts = tuple(k for k in ((antenna, period, part, dimension) for part in parts_of) if k in cells)
             if parts:
                 total = (antenna, period, measure, dimension)
-                sums.append(Sum(total, parts, partition.complete, threshold(dimension)))
+                sums.append(Sum(total, parts, complete, threshold(dimension)))
     by_measure: dict[tuple[str, str | None], list[CellKey]] = defaultdict(list)
     for key in cells:
         by_measure[(key[2], key[3])].append(key)
@@ -107,20 +110,26 @@ def _sums(cells: dict[CellKey, RawCell]) -> list[Sum]:
         if spec.kind is Kind.FIGURE:
             continue
         if spec.additive_over_antennas:
+            # Indexed by window (keys keep their order), instead of scanning every key for every total.
+            by_period: dict[str, list[CellKey]] = defaultdict(list)
+            for k in keys:
+                if k[0] != ALL_ANTENNAS:
+                    by_period[k[1]].append(k)
             for total in (k for k in keys if k[0] == ALL_ANTENNAS):
-                parts = tuple(k for k in keys if k[1] == total[1] and k[0] != ALL_ANTENNAS)
-                if parts:
+                if parts := tuple(by_period.get(total[1], ())):
                     sums.append(Sum(total, parts, True, threshold(dimension)))
         if spec.additive_over_time:
+            # A month adds up to the quarter that contains it (windows are calendar months and quarters).
+            by_quarter: dict[tuple[str, Window], list[CellKey]] = defaultdict(list)
+            for k in keys:
+                window = cells[k]
+                if window.period is not Period.QUARTER:
+                    by_quarter[(k[0], window_of(window.start, Period.QUARTER))].append(k)
             for total in keys:
-                quarter = cells[total].window
+                quarter = cells[total]
                 if quarter.period is not Period.QUARTER:
                     continue
-                parts = tuple(
-                    k for k in keys
-                    if k[0] == total[0] and k != total and quarter.contains(cells[k].window)
-                )  # fmt: skip
-                if parts:
+                if parts := tuple(k for k in by_quarter.get((total[0], quarter), ()) if quarter.contains(cells[k])):
                     sums.append(Sum(total, parts, True, threshold(dimension)))
     return sums
 
@@ -200,7 +209,7 @@ def protect(raw: Iterable[RawCell]) -> tuple[Cell, ...]:
         cells[cell.key] = cell
     hidden: dict[CellKey, Reason] = {}
     _primary(cells, hidden)
-    sums = _sums(cells)
+    sums = _sums({key: cell.window for key, cell in cells.items()})
     # Each pass only ever hides more cells, so the loop ends.
     while _propagate(cells, hidden) | _secondary(cells, sums, hidden):
         pass
@@ -226,7 +235,7 @@ def assert_publishable(cells: Iterable[Cell]) -> None:
         if spec is None:
             fail(cell, "unknown measure")
             continue
-        if cell.dimension is not None and cell.dimension not in SENSITIVE_DIMENSIONS | {d.value for d in Dimension}:
+        if cell.dimension is not None and cell.dimension not in KNOWN_DIMENSIONS:
             fail(cell, "unknown dimension")
         if cell.suppressed:
             if cell.value is not None or cell.lower is not None or cell.upper is not None or not cell.reason:
@@ -256,12 +265,7 @@ def assert_publishable(cells: Iterable[Cell]) -> None:
                 fail(cell, "figure derived from a suppressed cell")
 
     windows = {period: window_from_label(period) for period in {c.period for c in table.values()}}
-    raw = {
-        k: RawCell(antenna=c.antenna, window=windows[c.period], measure=c.measure, dimension=c.dimension,
-                   value=c.value)
-        for k, c in table.items()
-    }  # fmt: skip
     hidden = {k: Reason.SECONDARY for k, c in table.items() if c.suppressed}
-    for s in _sums(raw):
+    for s in _sums({k: windows[k[1]] for k in table}):
         if s.complete and sum(1 for k in (s.total, *s.parts) if k in hidden) == 1:
             fail(table[s.total], "a suppressed cell is recoverable from its total")
