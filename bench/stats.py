@@ -6,9 +6,15 @@
 The database is migrated with Alembic (so the indexes are the migrations'), filled with bulk Core inserts
 (members, memberships, consented backgrounds, offers, requests, proposals, settled exchanges, and a
 settlement transfer with its two entries per exchange, plus donations and pool payments), then each
-endpoint is called through the real application (TestClient, an analyst's token) and timed: once cold (the
-statistics cache, store/stats_cache.py, emptied first) and then `--repeat` times warm. A benchmark, not a
-test: it prints numbers.
+endpoint is called through the real application (TestClient, an analyst's token) and timed:
+- cold: the statistics cache (store/stats_cache.py) emptied first, as after a deploy that changes the
+  formulas; the scheduler's start-up run normally pays this, not an analyst;
+- warm: `--repeat` times with the blocks checked within stats_max_age (the steady state: the scheduler
+  re-checks them every stats_refresh_minutes);
+- re-checked: a request that checks the data itself (stats_max_age 0, as when no scheduler ran lately).
+Then one settlement is added in the last quarter: a request is still served from the cache, the
+scheduler's refresh recomputes that quarter only (timed), and a self-checking request is timed after a
+second one. A benchmark, not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +43,7 @@ from buurtbank.settings import Environment, Settings  # noqa: E402
 from domain.antenna_files import load_antenna_dir  # noqa: E402
 from services.antenna_loader import load_antennas  # noqa: E402
 from services.passwords import hash_password  # noqa: E402
+from services.stats import warm_cache  # noqa: E402
 from store.antennas import Antenna  # noqa: E402
 from store.background import MemberBackground  # noqa: E402
 from store.exchanges import Exchange  # noqa: E402
@@ -316,6 +323,55 @@ def _clear_cache(url: str) -> None:
     engine.dispose()
 
 
+def _timed(client: TestClient, path: str, params: dict[str, str], headers: dict[str, str]) -> float:
+    began = time.perf_counter()
+    answer = client.get(path, params=params, headers=headers)
+    elapsed = time.perf_counter() - began
+    assert answer.status_code == 200, answer.text
+    return elapsed
+
+
+def _new_settlement(url: str) -> None:
+    """One more settled exchange (with its settlement transfer and entries) on the last day of the data."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        row = conn.execute(select(Exchange.__table__).order_by(Exchange.settled_at.desc()).limit(1)).mappings().one()  # type: ignore[attr-defined]
+        exchange_id = conn.execute(select(func.max(Exchange.id))).scalar_one() + 1
+        proposal = conn.execute(select(Proposal.__table__).where(Proposal.id == row["proposal_id"])).mappings().one()  # type: ignore[attr-defined]
+        proposal_id = conn.execute(select(func.max(Proposal.id))).scalar_one() + 1
+        conn.execute(insert(Proposal), [{**proposal, "id": proposal_id, "live_key": None}])
+        when = END - timedelta(hours=1)
+        conn.execute(
+            insert(Exchange),
+            [{**row, "id": exchange_id, "proposal_id": proposal_id, "settled_at": when, "state_since": when}],
+        )
+        transfer = str(uuid.uuid4())
+        conn.execute(
+            insert(LedgerTransfer),
+            [{"id": transfer, "kind": "settlement", "antenna_id": row["antenna_id"], "exchange_id": exchange_id,
+              "settles_exchange_id": exchange_id, "created_by": row["receiver_id"], "created_at": when}],
+        )  # fmt: skip
+        minutes = row["settled_minutes"]
+        conn.execute(
+            insert(LedgerEntry),
+            [{"transfer_id": transfer, "account_id": row["receiver_id"], "minutes": -minutes, "created_at": when},
+             {"transfer_id": transfer, "account_id": row["helper_id"], "minutes": minutes, "created_at": when}],
+        )  # fmt: skip
+    engine.dispose()
+
+
+def _refresh(url: str) -> tuple[float, dict[str, int]]:
+    """The scheduler's stats_cache job body: re-check every quarter, recompute the changed ones."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        began = time.perf_counter()
+        counts = warm_cache(session, today=date.today())
+        session.commit()
+        elapsed = time.perf_counter() - began
+    engine.dispose()
+    return elapsed, counts
+
+
 def measure(url: str, *, repeat: int) -> None:
     upgrade(url)  # an older filled database gets the cache table
     settings = Settings(
@@ -325,20 +381,37 @@ def measure(url: str, *, repeat: int) -> None:
         antennas_dir=ROOT / "antennas",
         scheduler_enabled=False,
     )
+    checking = settings.model_copy(update={"stats_max_age_minutes": 0})
     with TestClient(create_app(settings)) as client:
         token = client.post("/v1/auth/token", data={"username": "analyst@bench.example", "password": "bench-password"})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        print(f"{'endpoint':40} {'cold s':>7} {'warm median s':>14} {'warm max s':>11}")
+        print(
+            f"{'endpoint':37} {'cold s':>7} {'warm median s':>14} {'warm max s':>11} {'re-checked s':>13}",
+            flush=True,
+        )
         for name, path, params in CALLS:
             _clear_cache(url)
-            times = []
-            for _ in range(repeat + 1):
-                began = time.perf_counter()
-                answer = client.get(path, params=params, headers=headers)
-                times.append(time.perf_counter() - began)
-                assert answer.status_code == 200, answer.text
-            cold, warm = times[0], times[1:]
-            print(f"{name:40} {cold:7.3f} {statistics.median(warm):14.3f} {max(warm):11.3f}", flush=True)
+            cold = _timed(client, path, params, headers)
+            warm = [_timed(client, path, params, headers) for _ in range(repeat)]
+            client.app.state.settings = checking  # type: ignore[attr-defined]
+            checked = _timed(client, path, params, headers)
+            client.app.state.settings = settings  # type: ignore[attr-defined]
+            print(
+                f"{name:37} {cold:7.3f} {statistics.median(warm):14.3f} {max(warm):11.3f} {checked:13.3f}", flush=True
+            )
+
+        print("\nwith every block cached and checked, one new settlement in the last quarter:")
+        name, path, params = CALLS[0]
+        _refresh(url)
+        _new_settlement(url)
+        print(f"  {name}, served from the cache: {_timed(client, path, params, headers):.3f} s")
+        elapsed, counts = _refresh(url)
+        print(f"  scheduler refresh (stats_cache job): {elapsed:.3f} s, {counts['recomputed']} of {counts['quarters']} "
+              "quarters recomputed")  # fmt: skip
+        print(f"  {name}, after the refresh: {_timed(client, path, params, headers):.3f} s")
+        _new_settlement(url)
+        client.app.state.settings = checking  # type: ignore[attr-defined]
+        print(f"  another settlement, a request that re-checks itself: {_timed(client, path, params, headers):.3f} s")
 
 
 def main() -> None:

@@ -68,11 +68,19 @@ def save_block(
 
 
 def mark_checked(session: Session, *, ids: Sequence[int], now: datetime) -> None:
-    """Records that these blocks' fingerprints were just found current."""
-    if ids:
-        session.execute(
-            update(StatsCacheBlock).where(StatsCacheBlock.id.in_(list(ids))).values(checked_at=now)  # type: ignore[union-attr]
-        )
+    """Records that these blocks' fingerprints were just found current. Rows another transaction is writing
+    are skipped (on PostgreSQL; SQLite has one writer at a time): it is checking or replacing them itself,
+    and two readers never wait for each other or deadlock over the cache."""
+    if not ids:
+        return
+    block = StatsCacheBlock
+    free = (
+        select(block.id)
+        .where(block.id.in_(list(ids)))  # type: ignore[union-attr]
+        .order_by(block.id)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(update(block).where(block.id.in_(free.scalar_subquery())).values(checked_at=now))  # type: ignore[union-attr]
 
 
 def clear(session: Session) -> int:
