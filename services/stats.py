@@ -6,7 +6,7 @@ antenna plus `all`, every month of every quarter the range touches, both months 
 then filtered to what was asked. So the same cell reads the same whatever was asked, and secondary
 suppression sees every sum a hidden cell could be recovered from. Before anything leaves, the answer is
 checked again with privacy.assert_publishable(). The protected family is built per quarter block and
-cached (cached_blocks below, store/stats_cache.py) while the fingerprint of its inputs is unchanged.
+cached (read_blocks below, store/stats_cache.py) while the fingerprint of its inputs is unchanged.
 
 Months and quarters are calendar windows in Brussels time. Durations are measured to a tenth of a day
 (the database returns histograms of tenths, not one row per request). For all antennas together, members
@@ -369,24 +369,6 @@ class Blocks:
     as_of: datetime
 
 
-def cached_blocks(
-    session: Session,
-    *,
-    start: date,
-    end: date,
-    bridging: bool,
-    refresh: bool = False,
-    counts: dict[str, int] | None = None,
-    max_age: timedelta = timedelta(0),
-    now: datetime | None = None,
-) -> tuple[Cell, ...]:
-    """The protected family of every quarter the range touches (the same cells as protected_table), read
-    from the cache where its fingerprint still matches, computed, protected and stored otherwise."""
-    found = read_blocks(session, start=start, end=end, bridging=bridging, refresh=refresh, counts=counts,
-                        max_age=max_age, now=now)  # fmt: skip
-    return found.cells
-
-
 def read_blocks(
     session: Session,
     *,
@@ -470,7 +452,7 @@ def warm_cache(session: Session, *, today: date, now: datetime | None = None) ->
     start = max(earliest.astimezone(BRUSSELS).date(), _months_before(first, MAX_MONTHS - 3)) if earliest else first
     start = window_of(start, Period.QUARTER).start
     counts = {"quarters": 0, "recomputed": 0}
-    cached_blocks(session, start=start, end=today, bridging=True, counts=counts, now=now)
+    read_blocks(session, start=start, end=today, bridging=True, counts=counts, now=now)
     return counts
 
 

@@ -19,7 +19,6 @@ from scheduler import jobs
 from services.stats import (
     BRIDGING_MEASURES,
     _quarter_bounds,
-    cached_blocks,
     protected_table,
     read_blocks,
     statistics,
@@ -72,10 +71,10 @@ def test_cached_cells_are_the_fresh_ones(town: Network) -> None:
     session = town.session
     fresh = _fresh(session)
     assert any(not c.suppressed and c.value for c in fresh if c.measure in BRIDGING_MEASURES)  # a real test
-    assert cached_blocks(session, start=START, end=END, bridging=True) == fresh  # cold: computed and stored
+    assert read_blocks(session, start=START, end=END, bridging=True).cells == fresh  # cold: computed and stored
     assert set(_blocks(session)) == {(q, f) for q in ("2026-Q1", "2026-Q2") for f in ("reciprocity", "bridging")}
-    assert cached_blocks(session, start=START, end=END, bridging=True) == fresh  # warm: read back
-    assert cached_blocks(session, start=START, end=END, bridging=False) == _fresh(session, bridging=False)
+    assert read_blocks(session, start=START, end=END, bridging=True).cells == fresh  # warm: read back
+    assert read_blocks(session, start=START, end=END, bridging=False).cells == _fresh(session, bridging=False)
     # A range of one month reads the blocks of its quarter: same cells as protecting the quarter afresh.
     one = statistics(session, start=date(2026, 2, 1), end=date(2026, 2, 28), period=Period.MONTH)
     assert {c.period for c in one.cells} == {"2026-02"}
@@ -85,9 +84,9 @@ def test_cached_cells_are_the_fresh_ones(town: Network) -> None:
 
 def test_reciprocity_alone_is_the_same_as_with_bridging(town: Network) -> None:
     session = town.session
-    alone = cached_blocks(session, start=START, end=END, bridging=False)
+    alone = read_blocks(session, start=START, end=END, bridging=False).cells
     session.execute(delete(StatsCacheBlock))
-    both = cached_blocks(session, start=START, end=END, bridging=True)
+    both = read_blocks(session, start=START, end=END, bridging=True).cells
     assert alone == tuple(c for c in both if c.measure not in BRIDGING_MEASURES)
 
 
@@ -95,7 +94,7 @@ def test_a_new_exchange_invalidates_its_quarter_only(town: Network) -> None:
     session = town.session
     a, b = town.member(background=BACKGROUNDS[0]), town.member(background=BACKGROUNDS[1])
     # New members (joined in 2025) change the memberships of both quarters; see the exchange on its own:
-    cached_blocks(session, start=START, end=END, bridging=True)
+    read_blocks(session, start=START, end=END, bridging=True)
     before = _blocks(session)
     quarters = [_quarter_bounds(w) for w in windows(START, END, Period.QUARTER)]
     prints = fingerprints(session, quarters)
@@ -103,7 +102,7 @@ def test_a_new_exchange_invalidates_its_quarter_only(town: Network) -> None:
     after = fingerprints(session, quarters)
     assert after["2026-Q1"] == prints["2026-Q1"] == before[("2026-Q1", "bridging")]
     assert after["2026-Q2"] != prints["2026-Q2"]
-    assert cached_blocks(session, start=START, end=END, bridging=True) == _fresh(session)
+    assert read_blocks(session, start=START, end=END, bridging=True).cells == _fresh(session)
     assert _blocks(session)[("2026-Q2", "bridging")] == after["2026-Q2"]
 
 
@@ -152,7 +151,7 @@ def test_an_answer_is_as_old_as_its_oldest_block(town: Network) -> None:
 def test_any_change_to_the_inputs_is_seen(town: Network, change: str) -> None:
     session = town.session
     quarters = [_quarter_bounds(w) for w in windows(START, END, Period.QUARTER)]
-    cached_blocks(session, start=START, end=END, bridging=True)
+    read_blocks(session, start=START, end=END, bridging=True)
     prints = fingerprints(session, quarters)
     consenting = session.exec(select(MemberBackground).order_by(MemberBackground.member_id)).first()
     assert consenting is not None
@@ -172,7 +171,7 @@ def test_any_change_to_the_inputs_is_seen(town: Network, change: str) -> None:
     after = fingerprints(session, quarters)
     assert after["2026-Q1"] != prints["2026-Q1"]
     assert after["2026-Q2"] != prints["2026-Q2"]  # every change reaches Q2 too (history, members, consent)
-    assert cached_blocks(session, start=START, end=END, bridging=True) == _fresh(session)
+    assert read_blocks(session, start=START, end=END, bridging=True).cells == _fresh(session)
 
 
 def _busy_town(session: Session, seed: int) -> None:
