@@ -46,7 +46,7 @@ from store import stats_queries as q
 from store.antennas import list_antennas
 from store.base import utcnow
 from store.stats_cache import get_blocks, mark_checked, save_block
-from store.stats_fingerprint import QuarterBounds, fingerprints
+from store.stats_fingerprint import QuarterBounds, fingerprints, version_tag
 
 log = logging.getLogger("buurtbank.stats")
 
@@ -381,10 +381,12 @@ def read_blocks(
     now: datetime | None = None,
     keep: Callable[[Sequence[Any]], bool] | None = None,
 ) -> Blocks:
-    """Blocks whose fingerprint was found current less than `max_age` ago are served as they are (the
-        scheduler re-checks them every few minutes, so a request does not pay for the check); the others have
-        their fingerprint recomputed, and are recomputed themselves when their data changed. `keep` filters the
-    cells (as rows in CSV_COLUMNS order) before they are decoded and ordered."""
+    """The protected cells of every quarter the range touches (the same cells as protected_table).
+
+    Blocks whose fingerprint was found current less than `max_age` ago, by this code's CACHE_VERSION, are
+    served as they are: the scheduler re-checks them every few minutes, so a request does not pay for the
+    check. The others have their fingerprint recomputed and are recomputed themselves when their data
+    changed. `keep` filters the cells (as rows in CSV_COLUMNS order) before they are decoded and ordered."""
     if len(windows(start, end, Period.MONTH)) > MAX_MONTHS:
         raise InvalidInput("error.stats.range_too_long", field="from", max_windows=MAX_MONTHS)
     now = now or utcnow()
@@ -393,7 +395,15 @@ def read_blocks(
     labels = [w.label for w in quarters]
     stored = {family: get_blocks(session, family=family, quarters=labels) for family in families}
     blocks = [stored[f].get(label) for label in labels for f in families]
-    recent = [b for b in blocks if b is not None and max_age > timedelta(0) and now - b.checked_at < max_age]
+    version = version_tag()
+    recent = [
+        b
+        for b in blocks
+        if b is not None
+        and max_age > timedelta(0)
+        and now - b.checked_at < max_age
+        and b.fingerprint.startswith(version)
+    ]
     if not refresh and len(recent) == len(blocks):
         if counts is not None:
             counts.update(quarters=len(quarters), recomputed=0)

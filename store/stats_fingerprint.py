@@ -210,9 +210,15 @@ def fingerprints_per_quarter(session: Session, quarters: Sequence[QuarterBounds]
     return result
 
 
+def version_tag() -> str:
+    """How every fingerprint starts: a block made by other formulas or rules is never trusted unchecked."""
+    return f"v{CACHE_VERSION}:"
+
+
 def _hash(parts: list[Any]) -> str:
     text = json.dumps(parts, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    tag = version_tag()
+    return tag + hashlib.sha256(text.encode()).hexdigest()[: 64 - len(tag)]  # the column holds 64 characters
 
 
 # --- every quarter at once ---------------------------------------------------------------------------------

@@ -131,6 +131,23 @@ def test_a_recently_checked_block_is_served_without_a_check_until_it_is_too_old(
     assert {b.checked_at for b in session.exec(select(StatsCacheBlock))} == {later}
 
 
+def test_a_block_from_other_formulas_is_never_trusted_unchecked(town: Network) -> None:
+    session = town.session
+    checked = datetime(2026, 7, 2, 10, 0, tzinfo=UTC)
+    read_blocks(session, start=START, end=END, bridging=False, now=checked)
+    for block in session.exec(select(StatsCacheBlock)):  # as if stored by code with an older CACHE_VERSION
+        block.fingerprint = "v0:" + block.fingerprint.split(":", 1)[1]
+        session.add(block)
+    session.flush()
+    counts: dict[str, int] = {}
+    soon = checked + timedelta(minutes=1)
+    again = read_blocks(
+        session, start=START, end=END, bridging=False, max_age=timedelta(hours=1), now=soon, counts=counts
+    )
+    assert counts == {"quarters": 2, "recomputed": 2} and again.as_of == soon
+    assert again.cells == _fresh(session, bridging=False)
+
+
 def test_an_answer_is_as_old_as_its_oldest_block(town: Network) -> None:
     session = town.session
     t0 = datetime(2026, 7, 2, 10, 0, tzinfo=UTC)
