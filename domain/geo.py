@@ -14,7 +14,7 @@ import csv
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -184,6 +184,27 @@ def pairwise_km(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     pa = np.asarray(a, dtype=np.float64).reshape(-1, 2)
     pb = np.asarray(b, dtype=np.float64).reshape(-1, 2)
     return haversine_km(pa[:, None, :], pb[None, :, :])
+
+
+def distances_km(origin: LatLon | None, points: Sequence[LatLon | None]) -> list[float | None]:
+    """Distances from one origin to each point in one numpy pass (a page of listings); None where unknown.
+
+    Haversine, not geodesic: at city scale the two differ by well under the 0.5 km that is ever shown.
+    """
+    return pair_distances_km([origin] * len(points), points)
+
+
+def pair_distances_km(a: Sequence[LatLon | None], b: Sequence[LatLon | None]) -> list[float | None]:
+    """Distances between a[i] and b[i] for every i in one numpy pass; None where either point is unknown."""
+    if len(a) != len(b):
+        raise ValueError("a and b must have the same length")
+    known = [i for i, (p, q) in enumerate(zip(a, b, strict=True)) if p is not None and q is not None]
+    result: list[float | None] = [None] * len(a)
+    if known:
+        km = haversine_km([a[i] for i in known], [b[i] for i in known])
+        for i, value in zip(known, km.tolist(), strict=True):
+            result[i] = float(value)
+    return result
 
 
 # --- geocoding ---------------------------------------------------------------------------------------------

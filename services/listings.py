@@ -192,9 +192,9 @@ def find_listings(session: Session, actor: Actor, model: ListingModel, query: Li
             before_id=before_id,
             limit=query.limit,
         )
-        for listing in batch:
+        points = [(lst.lat, lst.lon) if lst.lat is not None and lst.lon is not None else None for lst in batch]
+        for listing, distance in zip(batch, geo.distances_km(origin, points), strict=True):
             before_id = listing.id
-            distance = _distance(origin, listing)
             if query.near_km is not None and (distance is None or distance > query.near_km):
                 continue
             items.append((listing, distance))
@@ -203,12 +203,6 @@ def find_listings(session: Session, actor: Actor, model: ListingModel, query: Li
         if len(batch) < query.limit:
             return ListingPage(items=items, next_before_id=None)
     return ListingPage(items=items, next_before_id=before_id)
-
-
-def _distance(origin: tuple[float, float] | None, listing: Listing) -> float | None:
-    if origin is None or listing.lat is None or listing.lon is None:
-        return None
-    return geo.distance_km(origin, (listing.lat, listing.lon))
 
 
 def _bounding_box(origin: tuple[float, float], km: float) -> tuple[float, float, float, float]:

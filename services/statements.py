@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from store.antennas import Antenna
-from store.exchanges import Exchange
 from store.ledger import (
     LedgerAccount,
     LedgerEntry,
     LedgerTransfer,
     antenna_entries,
     member_account,
-    other_entry,
     pool_account,
     statement,
 )
+from store.lookups import EntrySide, MemberCard, antenna_slugs, exchange_categories, member_cards, transfer_sides
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 
@@ -26,7 +25,7 @@ from store.memberships import Membership, MembershipStatus
 class Line:
     entry: LedgerEntry
     transfer: LedgerTransfer
-    counterparty: Member | None
+    counterparty: MemberCard | None
     counterparty_pool: str | None
     category: str | None
 
@@ -38,16 +37,23 @@ class Statement:
     more: bool
 
 
-def _line(session: Session, entry: LedgerEntry, transfer: LedgerTransfer) -> Line:
-    other = other_entry(session, transfer_id=transfer.id, account_id=entry.account_id)
-    account = session.get(LedgerAccount, other.account_id) if other else None
-    counterparty = session.get(Member, account.member_id) if account and account.member_id else None
-    pool = None
-    if account is not None and account.pool_antenna_id is not None:
-        antenna = session.get(Antenna, account.pool_antenna_id)
-        pool = antenna.slug if antenna else None
-    exchange = session.get(Exchange, transfer.exchange_id) if transfer.exchange_id else None
-    return Line(entry, transfer, counterparty, pool, exchange.category if exchange else None)
+def _lines(session: Session, rows: list[tuple[LedgerEntry, LedgerTransfer]]) -> list[Line]:
+    """Lines for a page of entries with their counterparties, in four queries whatever the page size."""
+    sides = transfer_sides(session, {t.id for _, t in rows})
+    others: list[EntrySide | None] = []
+    for entry, transfer in rows:
+        other = [s for s in sides.get(transfer.id, []) if s.account_id != entry.account_id]
+        others.append(other[0] if other else None)
+    members = member_cards(session, (o.member_id for o in others if o is not None))
+    pools = antenna_slugs(session, (o.pool_antenna_id for o in others if o is not None))
+    categories = exchange_categories(session, (t.exchange_id for _, t in rows))
+    lines = []
+    for (entry, transfer), other in zip(rows, others, strict=True):
+        counterparty = members.get(other.member_id) if other is not None and other.member_id is not None else None
+        pool = pools.get(other.pool_antenna_id) if other is not None and other.pool_antenna_id is not None else None
+        category = categories.get(transfer.exchange_id) if transfer.exchange_id is not None else None
+        lines.append(Line(entry, transfer, counterparty, pool, category))
+    return lines
 
 
 def member_statement(session: Session, *, member_id: int, before_id: int | None, limit: int) -> Statement:
@@ -56,7 +62,7 @@ def member_statement(session: Session, *, member_id: int, before_id: int | None,
         return Statement(balance=0, lines=[], more=False)
     rows = statement(session, account_id=account.id, before_id=before_id, limit=limit + 1)  # type: ignore[arg-type]
     return Statement(
-        balance=account.balance, lines=[_line(session, e, t) for e, t in rows[:limit]], more=len(rows) > limit
+        balance=account.balance, lines=_lines(session, rows[:limit]), more=len(rows) > limit
     )
 
 
@@ -81,6 +87,6 @@ def antenna_ledger(session: Session, *, antenna: Antenna, before_id: int | None,
     return AntennaLedger(
         pool_balance=pool.balance if pool else 0,
         accounts=[(member, int(balance or 0)) for member, balance in balances],
-        lines=[_line(session, e, t) for e, t in rows[:limit]],
+        lines=_lines(session, rows[:limit]),
         more=len(rows) > limit,
     )
