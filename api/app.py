@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from starlette.routing import BaseRoute
 from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
@@ -19,6 +22,7 @@ from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from domain import geo
+from services import passwords
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -38,6 +42,14 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
+@cache
+def _v1_routes() -> tuple[BaseRoute, ...]:
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(refuse_nul_characters)])
+    for router in ROUTERS:
+        v1.include_router(router)
+    return tuple(v1.routes)
+
+
 def make_geocoder(settings: Settings) -> geo.Geocoder:
     if settings.geocoder == "nominatim":
         return geo.nominatim_geocoder(settings.geocoder_user_agent)
@@ -46,6 +58,7 @@ def make_geocoder(settings: Settings) -> geo.Geocoder:
 
 def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: geo.Geocoder | None = None) -> FastAPI:
     settings.resolved_secret_key()  # fail at start-up, not at the first login, when the key is missing
+    passwords.configure(**settings.password_hashing()._asdict())
     app = FastAPI(
         title="BuurtBank",
         version="1.0.0",
@@ -58,10 +71,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.geocoder = geocoder or make_geocoder(settings)
     install_error_handlers(app)
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(refuse_nul_characters)])
-    for router in ROUTERS:
-        v1.include_router(router)
-    app.include_router(v1)
+    # The routes are built (and their dependencies analysed) once per process and shared by every app
+    # made in it: including the routers again costs most of a second per app (the test suite makes one
+    # per test). They hold no per-app state; settings, engine and geocoder are read from request.app.
+    app.router.routes.extend(_v1_routes())
     _offline_docs(app)
     _register_problem_schema(app)
     return app

@@ -148,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(_extra_commands()).parse_args(argv)
     try:
         settings = Settings()
+        from services import passwords
+
+        passwords.configure(**settings.password_hashing()._asdict())
         return int(args.handler(args, settings))
     except MissingSecretKey as exc:
         print(f"buurtbank: {exc}", file=sys.stderr)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
+from argon2 import DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +20,14 @@ class Environment(StrEnum):
 
 class MissingSecretKey(RuntimeError):
     pass
+
+
+class PasswordCost(NamedTuple):
+    """argon2 parameters for new password hashes (services.passwords.configure)."""
+
+    time_cost: int
+    memory_kib: int
+    parallelism: int
 
 
 class Settings(BaseSettings):
@@ -48,6 +58,25 @@ class Settings(BaseSettings):
         description="a cached statistics block checked this recently is served without re-checking its data "
         "(0: every request re-checks); older ones are re-checked, and recomputed if their data changed",
     )
+
+    password_time_cost: int | None = Field(
+        default=None, ge=1, description="argon2 passes; default: argon2-cffi's (RFC 9106), 1 under test"
+    )
+    password_memory_kib: int | None = Field(
+        default=None, ge=8, description="argon2 memory in KiB; default: argon2-cffi's (64 MiB), 64 KiB under test"
+    )
+    password_parallelism: int | None = Field(default=None, ge=1, description="argon2 lanes; default 4, 1 under test")
+
+    def password_hashing(self) -> PasswordCost:
+        """argon2 costs: as set, else argon2-cffi's defaults; the test environment hashes cheaply."""
+        base = PasswordCost(DEFAULT_TIME_COST, DEFAULT_MEMORY_COST, DEFAULT_PARALLELISM)
+        if self.environment is Environment.TEST:
+            base = PasswordCost(time_cost=1, memory_kib=64, parallelism=1)
+        return PasswordCost(
+            time_cost=self.password_time_cost or base.time_cost,
+            memory_kib=self.password_memory_kib or base.memory_kib,
+            parallelism=self.password_parallelism or base.parallelism,
+        )
 
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""
