@@ -176,7 +176,8 @@ def haversine_km(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     lat2, lon2 = pb[..., 0], pb[..., 1]
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     # clip: rounding can push h a hair above 1 for antipodal points, and arcsin would return NaN.
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    km: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
 
 
 def pairwise_km(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import utc_field
 
@@ -72,4 +72,4 @@ def list_job_runs(session: Session, *, job: str | None = None, limit: int = 100)
     query = select(JobRun)
     if job is not None:
         query = query.where(JobRun.job == job)
-    return list(session.exec(query.order_by(JobRun.id.desc()).limit(limit)))  # type: ignore[union-attr]
+    return list(session.exec(query.order_by(col(JobRun.id).desc()).limit(limit)))

@@ -55,8 +55,8 @@ def member_view(session: Session, actor: Actor, row: Proposal) -> ProposalOut:
         id=row.id or 0,
         antenna=_slug(session, row.antenna_id),
         state=row.state.value,
-        origin=row.origin.value,  # type: ignore[arg-type]
-        my_role=role.value,  # type: ignore[arg-type]
+        origin=row.origin.value,
+        my_role=role.value,
         other=member_ref(session, row.receiver_id if role is Party.HELPER else row.helper_id),
         category=row.category,
         request_id=row.request_id,
@@ -79,7 +79,7 @@ def review_view(session: Session, row: Proposal, lang: str) -> ProposalReviewOut
         id=row.id or 0,
         antenna=_slug(session, row.antenna_id),
         state=row.state.value,
-        origin=row.origin.value,  # type: ignore[arg-type]
+        origin=row.origin.value,
         helper=member_ref(session, row.helper_id),
         receiver=member_ref(session, row.receiver_id),
         category=row.category,
@@ -142,10 +142,10 @@ def review_queue(
 ) -> Page[ProposalReviewOut]:
     rows = list_antenna_proposals(
         session,
-        antenna_id=antenna.id,
+        antenna_id=antenna.id,  # type: ignore[arg-type]  # a loaded antenna has its id
         state=state,
         before_id=before_id(cursor),
-        limit=limit + 1,  # type: ignore[arg-type]
+        limit=limit + 1,
     )
     return newest_first_page(
         Page[ProposalReviewOut], rows, limit=limit, shape=lambda row: review_view(session, row, lang)
