@@ -42,8 +42,8 @@ from store import match_inputs as q
 from store.antennas import Antenna
 from store.background import MemberBackground
 from store.base import row_id, utcnow
-from store.job_runs import advisory_xact_lock
 from store.listings import HelpRequest, Offer
+from store.locking import advisory_xact_lock
 from store.match_runs import MatchRun, MatchTrigger
 from store.proposals import Proposal, live_key
 

@@ -10,7 +10,6 @@ reversal per transfer.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -71,11 +70,6 @@ class LedgerEntry(SQLModel, table=True):
     created_at: datetime = utc_field(index=True)
 
 
-class StatementKind(StrEnum):
-    MEMBER = "member"
-    POOL = "pool"
-
-
 def member_account(session: Session, member_id: int) -> LedgerAccount | None:
     return session.exec(select(LedgerAccount).where(LedgerAccount.member_id == member_id)).first()
 
@@ -98,19 +92,8 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerA
     return locked
 
 
-def sum_of_entries(session: Session, account_id: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(LedgerEntry.account_id == account_id)
-    )
-    return int(total.one())
-
-
 def total_of_all_entries(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
-
-
-def transfer_by_id(session: Session, transfer_id: str) -> LedgerTransfer | None:
-    return session.get(LedgerTransfer, transfer_id)
 
 
 def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
