@@ -20,6 +20,7 @@ from api.routes import matching as matching_routes
 from api.routes import notifications as notification_routes
 from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
+from buurtbank.geocoding import nominatim_geocoder
 from buurtbank.settings import Settings
 from domain import geo
 from services import passwords
@@ -52,7 +53,7 @@ def _v1_routes() -> tuple[BaseRoute, ...]:
 
 def make_geocoder(settings: Settings) -> geo.Geocoder:
     if settings.geocoder == "nominatim":
-        return geo.nominatim_geocoder(settings.geocoder_user_agent)
+        return nominatim_geocoder(settings.geocoder_user_agent)
     return geo.GazetteerGeocoder()
 
 

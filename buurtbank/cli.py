@@ -6,9 +6,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from buurtbank.db import make_engine, unit_of_work
 from buurtbank.settings import MissingSecretKey, Settings
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy.engine import Engine
+
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 log = logging.getLogger("buurtbank")
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -85,7 +92,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _start_scheduler(settings: Settings, engine):  # type: ignore[no-untyped-def]
+def _start_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
     from scheduler.runner import start_background_scheduler
 
     return start_background_scheduler(settings, engine)
@@ -101,7 +108,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] = ()) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def build_parser(extra: Sequence[Callable[[Subcommands], None]] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buurtbank", description="BuurtBank timebank service")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -134,7 +141,7 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
     return parser
 
 
-def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def _extra_commands() -> list[Callable[[Subcommands], None]]:
     """Commands that live with their feature: match (scheduler), ledger check, stats."""
     from scheduler.commands import add_commands as matching_commands
     from services.ledger_commands import add_commands as ledger_commands

@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from domain.antenna_config import Lifecycle
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed
@@ -171,8 +172,16 @@ def _check_proposal(proposal: Proposal, action: ProposalAction) -> None:
         raise _refuse(proposal.state, action)
 
 
-def _move_proposal(proposal: Proposal, state: ProposalState, *, now: datetime, **changes: object) -> Proposal:
-    return replace(proposal, state=state, state_since=now, **changes)  # type: ignore[arg-type]
+class _ProposalChanges(TypedDict, total=False):
+    accepted_by: frozenset[Party]
+    declined_by: Party | None
+    reason: str | None
+
+
+def _move_proposal(
+    proposal: Proposal, state: ProposalState, *, now: datetime, **changes: Unpack[_ProposalChanges]
+) -> Proposal:
+    return replace(proposal, state=state, state_since=now, **changes)
 
 
 def approve_proposal(proposal: Proposal, *, now: datetime) -> ProposalOutcome:

@@ -48,21 +48,21 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
             id=jobs.match_job_name(slug),
             name=f"match round {slug}",
             kwargs={"engine": engine, "antenna_slug": slug},
-            **_job_options(timedelta(hours=hours)),  # type: ignore[arg-type]
+            **_job_options(timedelta(hours=hours)),
         )
     scheduler.add_job(
         jobs.expire_stale,
         id="expire",
         name="expire stale proposals and exchanges",
         kwargs={"engine": engine, "interval_minutes": settings.expiry_interval_minutes},
-        **_job_options(timedelta(minutes=settings.expiry_interval_minutes)),  # type: ignore[arg-type]
+        **_job_options(timedelta(minutes=settings.expiry_interval_minutes)),
     )
     scheduler.add_job(
         jobs.confirm_reminders,
         id="confirm_reminders",
         name="remind members to confirm and answer",
         kwargs={"engine": engine, "interval_minutes": settings.reminder_interval_minutes},
-        **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),  # type: ignore[arg-type]
+        **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),
     )
     stats_options = _job_options(timedelta(minutes=settings.stats_refresh_minutes))
     # Also once at start, so a new or migrated database (an emptied cache) is warm before analysts ask.
@@ -72,7 +72,7 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
         id="stats_cache",
         name="keep the analysts' statistics cache current",
         kwargs={"engine": engine, "interval_minutes": settings.stats_refresh_minutes},
-        **stats_options,  # type: ignore[arg-type]
+        **stats_options,
     )
     ids = [job.id for job in scheduler.get_jobs()]
     log.info("scheduler jobs: %s", ", ".join(ids))

@@ -19,7 +19,7 @@ from services.ledger import TransferRequest, ensure_member_account, execute_tran
 from services.proposals import party_of
 from store import audit
 from store.antennas import Antenna, is_moderator
-from store.base import utcnow
+from store.base import row_id, utcnow
 from store.exchanges import Exchange, get_exchange_for_update, planned_exchanges_since
 from store.listings import HelpRequest, ListingStatus
 from store.members import Member
@@ -189,8 +189,8 @@ def expire_stale_exchanges(session: Session, *, antenna: Antenna, now: datetime)
     lifecycle = antenna.declaration().lifecycle
     horizon = now - timedelta(days=lifecycle.exchange_confirm_days)
     expired = 0
-    for candidate in planned_exchanges_since(session, antenna_id=antenna.id, planned_before=horizon):  # type: ignore[arg-type]
-        row = get_exchange_for_update(session, candidate.id)  # type: ignore[arg-type]
+    for candidate in planned_exchanges_since(session, antenna_id=row_id(antenna), planned_before=horizon):
+        row = get_exchange_for_update(session, row_id(candidate))
         if row is None or not rules.is_exchange_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue
         _store(row, rules.expire_exchange(to_rule(row), now=now, lifecycle=lifecycle).exchange)

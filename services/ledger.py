@@ -19,6 +19,7 @@ from domain.ledger import AccountKind, TransferKind
 from domain.time_units import validate_minutes
 from store import audit
 from store.antennas import Antenna
+from store.base import row_id
 from store.ledger import (
     LedgerAccount,
     LedgerEntry,
@@ -34,7 +35,15 @@ from store.memberships import approved_antenna_ids
 
 
 def _domain_account(account: LedgerAccount) -> rules.Account:
-    return rules.Account(account.kind, account.id)
+    return rules.Account(account.kind, row_id(account))
+
+
+def _row_of(accounts: dict[int, LedgerAccount], account: rules.Account) -> LedgerAccount:
+    """The locked row behind a domain account (keyed by the row's id, see _domain_account)."""
+    key = account.key
+    if not isinstance(key, int):
+        raise TypeError(f"not a stored account key: {key!r}")
+    return accounts[key]
 
 
 def ensure_member_account(session: Session, member_id: int) -> LedgerAccount:
@@ -57,11 +66,11 @@ def _create_account(session: Session, account: LedgerAccount) -> LedgerAccount:
         return account
     except IntegrityError:
         # Another transaction opened it first (unique owner columns): use theirs.
-        found = (
-            member_account(session, account.member_id)
-            if account.member_id is not None
-            else pool_account(session, account.pool_antenna_id)  # type: ignore[arg-type]
-        )
+        if account.member_id is not None:
+            found = member_account(session, account.member_id)
+        else:
+            assert account.pool_antenna_id is not None  # the one_owner check constraint
+            found = pool_account(session, account.pool_antenna_id)
         assert found is not None
         return found
 
@@ -108,7 +117,7 @@ def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransf
         transfer=LedgerTransfer(
             id=str(planned.transfer_id),
             kind=planned.kind,
-            antenna_id=request.antenna.id,  # type: ignore[arg-type]
+            antenna_id=row_id(request.antenna),
             exchange_id=request.exchange_id,
             settles_exchange_id=request.exchange_id if request.settles_exchange else None,
             corrects_transfer_id=request.corrects_transfer_id,
@@ -129,7 +138,7 @@ def _flag_anchors(
         (planned.credit, planned.credit_balance_before, planned.credit_balance_after),
     )
     for account, before, after in sides:
-        owner = accounts[int(account.key)].member_id  # type: ignore[call-overload]
+        owner = _row_of(accounts, account).member_id
         if owner is None:
             continue
         for anchor in rules.anchors_crossed(before=before, after=after, limits=limits):
@@ -154,8 +163,8 @@ def _append(
         # settles_exchange_id / reverses_transfer_id are unique: the effect already happened once.
         raise Conflict("error.ledger.already_done") from exc
     for entry in planned.entries:
-        account = accounts[int(entry.account.key)]  # type: ignore[call-overload]
-        session.add(LedgerEntry(transfer_id=transfer.id, account_id=account.id, minutes=entry.minutes))  # type: ignore[arg-type]
+        account = _row_of(accounts, entry.account)
+        session.add(LedgerEntry(transfer_id=transfer.id, account_id=row_id(account), minutes=entry.minutes))
         account.balance += entry.minutes
         session.add(account)
     session.flush()
@@ -170,7 +179,7 @@ def donate(session: Session, *, member: Member, antenna: Antenna, minutes: objec
     counted = validate_minutes(minutes, step=antenna.declaration().time_step_minutes, maximum=10**6)
     account = ensure_member_account(session, member.id)
     pool = ensure_pool_account(session, antenna.id)
-    balance = lock_accounts(session, [account.id])[account.id].balance  # type: ignore[list-item]
+    balance = lock_accounts(session, [row_id(account)])[row_id(account)].balance
     if counted > balance:
         raise Conflict("error.donation.exceeds_balance", balance=balance)
     return execute_transfer(
@@ -290,7 +299,7 @@ def adjust(
 
     def account(member_id: int | None) -> LedgerAccount:
         if member_id is None:
-            return ensure_pool_account(session, antenna.id)  # type: ignore[arg-type]
+            return ensure_pool_account(session, row_id(antenna))
         return ensure_member_account(session, member_id)
 
     transfer = execute_transfer(
@@ -317,7 +326,7 @@ def _audit_correction(
 ) -> None:
     audit.record(
         session,
-        actor_id=moderator.id,  # type: ignore[arg-type]
+        actor_id=row_id(moderator),
         action=f"ledger.{transfer.kind.value}",
         antenna_id=antenna.id,
         detail={"transfer_id": transfer.id, "corrects": corrects, "reason": transfer.reason},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -16,10 +17,9 @@ from domain.time_units import validate_minutes
 from services.actors import Actor
 from store.antennas import Antenna, moderated_antenna_ids
 from store.base import utcnow
-from store.listings import HelpRequest, Listing, ListingStatus, Offer, list_listings
+from store.listings import HelpRequest, Listing, ListingStatus, ListingT, list_listings
 from store.memberships import approved_antenna_ids
 
-ListingModel = type[Offer] | type[HelpRequest]
 MAX_ESTIMATE_MINUTES = 24 * 60
 _VISIBLE_STATUSES = (ListingStatus.OPEN, ListingStatus.MATCHED)
 
@@ -60,7 +60,7 @@ def _check_fields(
         validate_minutes(minutes, step=step, maximum=MAX_ESTIMATE_MINUTES)
 
 
-def create_listing(session: Session, actor: Actor, model: ListingModel, data: ListingInput) -> Listing:
+def create_listing(session: Session, actor: Actor, model: type[ListingT], data: ListingInput) -> ListingT:
     antenna = data.antenna
     assert antenna.id is not None
     if antenna.id not in approved_antenna_ids(session, actor.member_id):
@@ -76,25 +76,24 @@ def create_listing(session: Session, actor: Actor, model: ListingModel, data: Li
         step=step,
         needed_by=data.needed_by,
     )
-    fields = {
-        "antenna_id": antenna.id,
-        "member_id": actor.member_id,
-        "category": data.category,
-        "title": data.title.strip(),
-        "description": data.description.strip(),
-        "availability": sorted(set(data.availability)) if data.availability else None,
-        "lat": member.location_lat,
-        "lon": member.location_lon,
-    }
-    if model is HelpRequest:
-        fields |= {"needed_by": data.needed_by, "minutes": data.minutes}
-    listing = model(**fields)
+    listing = model(
+        antenna_id=antenna.id,
+        member_id=actor.member_id,
+        category=data.category,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        availability=sorted(set(data.availability)) if data.availability else None,
+        lat=member.location_lat,
+        lon=member.location_lon,
+    )
+    if isinstance(listing, HelpRequest):
+        listing.needed_by, listing.minutes = data.needed_by, data.minutes
     session.add(listing)
     session.flush()
     return listing
 
 
-def get_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> Listing:
+def get_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
     listing = session.get(model, listing_id)
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
         raise NotFound()
@@ -103,7 +102,7 @@ def get_listing(session: Session, actor: Actor, model: ListingModel, listing_id:
     return listing
 
 
-def _own_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> Listing:
+def _own_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
     listing = session.get(model, listing_id, with_for_update=True)
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
         raise NotFound()
@@ -115,21 +114,21 @@ def _own_listing(session: Session, actor: Actor, model: ListingModel, listing_id
 
 
 def update_listing(
-    session: Session, actor: Actor, model: ListingModel, listing_id: int, *, changes: dict[str, object]
-) -> Listing:
+    session: Session, actor: Actor, model: type[ListingT], listing_id: int, *, changes: dict[str, Any]
+) -> ListingT:
     listing = _own_listing(session, actor, model, listing_id)
     antenna = session.get(Antenna, listing.antenna_id)
     assert antenna is not None
     _check_fields(
-        category=changes.get("category"),  # type: ignore[arg-type]
-        availability=changes.get("availability"),  # type: ignore[arg-type]
-        minutes=changes.get("minutes"),  # type: ignore[arg-type]
+        category=changes.get("category"),
+        availability=changes.get("availability"),
+        minutes=changes.get("minutes"),
         step=antenna.declaration().time_step_minutes,
-        needed_by=changes.get("needed_by"),  # type: ignore[arg-type]
+        needed_by=changes.get("needed_by"),
     )
     for name, value in changes.items():
         if name == "availability" and value:
-            value = sorted(set(value))  # type: ignore[arg-type]
+            value = sorted(set(value))
         if name in ("title", "description") and isinstance(value, str):
             value = value.strip()
         setattr(listing, name, value)
@@ -139,7 +138,7 @@ def update_listing(
     return listing
 
 
-def withdraw_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> None:
+def withdraw_listing(session: Session, actor: Actor, model: type[Listing], listing_id: int) -> None:
     listing = _own_listing(session, actor, model, listing_id)
     listing.status, listing.updated_at = ListingStatus.WITHDRAWN, utcnow()
     session.add(listing)
@@ -162,7 +161,7 @@ class ListingPage:
     next_before_id: int | None
 
 
-def find_listings(session: Session, actor: Actor, model: ListingModel, query: ListingQuery) -> ListingPage:
+def find_listings(session: Session, actor: Actor, model: type[Listing], query: ListingQuery) -> ListingPage:
     visible = visible_antenna_ids(session, actor)
     if query.antenna is not None:
         visible &= {query.antenna.id} if query.antenna.id is not None else set()

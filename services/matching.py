@@ -41,9 +41,9 @@ from store import audit
 from store import match_inputs as q
 from store.antennas import Antenna
 from store.background import MemberBackground
-from store.base import utcnow
-from store.job_runs import advisory_xact_lock
-from store.listings import HelpRequest
+from store.base import row_id, utcnow
+from store.listings import HelpRequest, Offer
+from store.locking import advisory_xact_lock
 from store.match_runs import MatchRun, MatchTrigger
 from store.proposals import Proposal, live_key
 
@@ -78,6 +78,13 @@ def load_round_inputs(session: Session, *, antenna: Antenna, now: datetime) -> R
     return _load(session, antenna=antenna, now=now)[0]
 
 
+def _located(listing: HelpRequest | Offer) -> tuple[float, float]:
+    # open_requests and open_offers only return listings with a location.
+    if listing.lat is None or listing.lon is None:
+        raise ValueError(f"listing {listing.id} has no location")
+    return listing.lat, listing.lon
+
+
 def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundInputs, dict[int, HelpRequest]]:
     assert antenna.id is not None
     settings = antenna.declaration().matching
@@ -88,12 +95,12 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
     load = q.open_helper_load(session, antenna_id=antenna.id)
     profiles = [
         MemberProfile(
-            id=member.id,  # type: ignore[arg-type]
+            id=row_id(member),
             background=_background(background),
-            completed_exchanges=completed.get(member.id, 0),  # type: ignore[arg-type]
-            minutes_given=given.get(member.id, 0),  # type: ignore[arg-type]
-            minutes_received=received.get(member.id, 0),  # type: ignore[arg-type]
-            open_load=load.get(member.id, 0),  # type: ignore[arg-type]
+            completed_exchanges=completed.get(row_id(member), 0),
+            minutes_given=given.get(row_id(member), 0),
+            minutes_received=received.get(row_id(member), 0),
+            open_load=load.get(row_id(member), 0),
             paused=member.paused or member.erased_at is not None,
         )
         for member, background in q.members_and_backgrounds(session, antenna_id=antenna.id)
@@ -104,11 +111,11 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
     inputs = RoundInputs.build(
         requests=(
             OpenRequest(
-                id=r.id,  # type: ignore[arg-type]
+                id=row_id(r),
                 requester_id=r.member_id,
                 category=r.category,
-                lat=r.lat,  # type: ignore[arg-type]
-                lon=r.lon,  # type: ignore[arg-type]
+                lat=_located(r)[0],
+                lon=_located(r)[1],
                 availability=_slots(r.availability),
                 created_at=r.created_at,
             )
@@ -116,11 +123,11 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
         ),
         offers=(
             MatchOffer(
-                id=o.id,  # type: ignore[arg-type]
+                id=row_id(o),
                 helper_id=o.member_id,
                 category=o.category,
-                lat=o.lat,  # type: ignore[arg-type]
-                lon=o.lon,  # type: ignore[arg-type]
+                lat=_located(o)[0],
+                lon=_located(o)[1],
                 availability=_slots(o.availability),
             )
             for o in offers
@@ -181,7 +188,7 @@ def _queue(
         request = requests[proposal.request_id]
         value = rules.new_proposal(origin=Origin.SCHEDULER, initiator=None, lifecycle=declaration.lifecycle, now=now)
         row = Proposal(
-            antenna_id=antenna.id,  # type: ignore[arg-type]
+            antenna_id=row_id(antenna),
             request_id=proposal.request_id,
             offer_id=proposal.offer_id,
             helper_id=proposal.helper_id,

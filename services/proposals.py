@@ -14,7 +14,7 @@ from domain.exchanges import Origin, Party, ProposalState
 from services.actors import Actor
 from store import audit
 from store.antennas import Antenna, is_moderator
-from store.base import utcnow
+from store.base import row_id, utcnow
 from store.exchanges import Exchange
 from store.listings import HelpRequest, ListingStatus, Offer
 from store.members import Member
@@ -163,7 +163,7 @@ def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bo
     session.add(row)
     audit.record(
         session,
-        actor_id=moderator.id,  # type: ignore[arg-type]
+        actor_id=row_id(moderator),
         action="proposal.approve" if approve else "proposal.reject",
         antenna_id=row.antenna_id,
         detail={
@@ -207,7 +207,7 @@ def withdraw(session: Session, actor: Actor, *, proposal_id: int) -> Proposal:
 def _start_exchange(session: Session, row: Proposal, *, now: datetime) -> Exchange:
     value = rules.new_exchange(to_rule(row), now=now)
     exchange = Exchange(
-        proposal_id=row.id,  # type: ignore[arg-type]
+        proposal_id=row_id(row),
         antenna_id=row.antenna_id,
         helper_id=row.helper_id,
         receiver_id=row.receiver_id,
@@ -232,8 +232,8 @@ def expire_stale_proposals(session: Session, *, antenna: Antenna, now: datetime)
     lifecycle = antenna.declaration().lifecycle
     horizon = now - timedelta(days=lifecycle.proposal_expiry_days)
     expired = 0
-    for candidate in stale_open_proposals(session, antenna_id=antenna.id, older_than=horizon):  # type: ignore[arg-type]
-        row = get_proposal_for_update(session, candidate.id)  # type: ignore[arg-type]
+    for candidate in stale_open_proposals(session, antenna_id=row_id(antenna), older_than=horizon):
+        row = get_proposal_for_update(session, row_id(candidate))
         if row is None or not rules.is_proposal_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue
         _store(row, rules.expire_proposal(to_rule(row), now=now, lifecycle=lifecycle).proposal)

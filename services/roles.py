@@ -9,7 +9,7 @@ from services.accounts import normalise_email
 from services.passwords import hash_password
 from store import audit
 from store.antennas import Antenna, Moderator
-from store.members import Member, get_member, get_member_by_email
+from store.members import Member, get_member_by_email
 
 
 def _registered(session: Session, email: str) -> Member:
@@ -64,11 +64,4 @@ def create_admin(session: Session, *, email: str, password: str, display_name: s
     member.is_admin = True
     session.add(member)
     session.flush()
-    return member
-
-
-def member_or_404(session: Session, member_id: int) -> Member:
-    member = get_member(session, member_id)
-    if member is None:
-        raise NotFound()
     return member

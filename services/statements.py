@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.antennas import Antenna
+from store.base import row_id
 from store.ledger import (
     LedgerAccount,
     LedgerEntry,
@@ -60,7 +61,7 @@ def member_statement(session: Session, *, member_id: int, before_id: int | None,
     account = member_account(session, member_id)
     if account is None:
         return Statement(balance=0, lines=[], more=False)
-    rows = statement(session, account_id=account.id, before_id=before_id, limit=limit + 1)  # type: ignore[arg-type]
+    rows = statement(session, account_id=row_id(account), before_id=before_id, limit=limit + 1)
     return Statement(
         balance=account.balance, lines=_lines(session, rows[:limit]), more=len(rows) > limit
     )
@@ -75,15 +76,15 @@ class AntennaLedger:
 
 
 def antenna_ledger(session: Session, *, antenna: Antenna, before_id: int | None, limit: int) -> AntennaLedger:
-    pool = pool_account(session, antenna.id)  # type: ignore[arg-type]
+    pool = pool_account(session, row_id(antenna))
     balances = session.exec(
         select(Member, LedgerAccount.balance)
-        .join(Membership, Membership.member_id == Member.id)  # type: ignore[arg-type]
-        .outerjoin(LedgerAccount, LedgerAccount.member_id == Member.id)  # type: ignore[arg-type]
+        .join(Membership, col(Membership.member_id) == Member.id)
+        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
         .where(Membership.antenna_id == antenna.id, Membership.status == MembershipStatus.APPROVED)
-        .order_by(Member.id)
+        .order_by(col(Member.id))
     )
-    rows = antenna_entries(session, antenna_id=antenna.id, before_id=before_id, limit=limit + 1)  # type: ignore[arg-type]
+    rows = antenna_entries(session, antenna_id=row_id(antenna), before_id=before_id, limit=limit + 1)
     return AntennaLedger(
         pool_balance=pool.balance if pool else 0,
         accounts=[(member, int(balance or 0)) for member, balance in balances],

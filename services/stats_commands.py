@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 
+from buurtbank.clock import today_in_brussels
 from buurtbank.db import make_engine, unit_of_work
 from buurtbank.settings import Settings
 from domain.stats.cells import CSV_COLUMNS
@@ -34,7 +35,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from domain.errors import DomainError
     from services import stats as service
 
-    default_start, default_end = service.default_range(date.today())
+    default_start, default_end = service.default_range(today_in_brussels())
     start, end = args.start or default_start, args.end or default_end
     engine = make_engine(settings.database_url)
     try:

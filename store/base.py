@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -20,6 +20,19 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def row_id(row: _Stored) -> int:
+    """The primary key of a row that is in the database. SQLModel types every `id` as optional (it is None
+    until the first flush); this says "stored" once, instead of an assert or a type: ignore at each use."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
 
 
 class UTCDateTime(TypeDecorator[datetime]):

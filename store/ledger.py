@@ -10,10 +10,9 @@ reversal per transfer.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, UniqueConstraint, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.ledger import AccountKind, TransferKind
 from store.base import enum_column, utc_field
@@ -71,11 +70,6 @@ class LedgerEntry(SQLModel, table=True):
     created_at: datetime = utc_field(index=True)
 
 
-class StatementKind(StrEnum):
-    MEMBER = "member"
-    POOL = "pool"
-
-
 def member_account(session: Session, member_id: int) -> LedgerAccount | None:
     return session.exec(select(LedgerAccount).where(LedgerAccount.member_id == member_id)).first()
 
@@ -98,19 +92,8 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerA
     return locked
 
 
-def sum_of_entries(session: Session, account_id: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(LedgerEntry.account_id == account_id)
-    )
-    return int(total.one())
-
-
 def total_of_all_entries(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
-
-
-def transfer_by_id(session: Session, transfer_id: str) -> LedgerTransfer | None:
-    return session.get(LedgerTransfer, transfer_id)
 
 
 def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
@@ -119,7 +102,7 @@ def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
 
 def entries_of_transfer(session: Session, transfer_id: str) -> list[LedgerEntry]:
     return list(
-        session.exec(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id).order_by(LedgerEntry.id))
+        session.exec(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id).order_by(col(LedgerEntry.id)))
     )
 
 
@@ -128,12 +111,12 @@ def statement(
 ) -> list[tuple[LedgerEntry, LedgerTransfer]]:
     query = (
         select(LedgerEntry, LedgerTransfer)
-        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)  # type: ignore[arg-type]
+        .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
         .where(LedgerEntry.account_id == account_id)
     )
     if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(LedgerEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(LedgerEntry.id) < before_id)
+    return list(session.exec(query.order_by(col(LedgerEntry.id).desc()).limit(limit)))
 
 
 def antenna_entries(
@@ -141,12 +124,12 @@ def antenna_entries(
 ) -> list[tuple[LedgerEntry, LedgerTransfer]]:
     query = (
         select(LedgerEntry, LedgerTransfer)
-        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)  # type: ignore[arg-type]
+        .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
         .where(LedgerTransfer.antenna_id == antenna_id)
     )
     if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(LedgerEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(LedgerEntry.id) < before_id)
+    return list(session.exec(query.order_by(col(LedgerEntry.id).desc()).limit(limit)))
 
 
 def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:
@@ -159,21 +142,22 @@ def accounts_with_drift(session: Session) -> list[tuple[int, int, int]]:
     """(account id, cached balance, sum of entries) for every account whose cache disagrees."""
     sums = (
         select(LedgerEntry.account_id, func.sum(LedgerEntry.minutes).label("total"))
-        .group_by(LedgerEntry.account_id)
+        .group_by(col(LedgerEntry.account_id))
         .subquery()
     )
     rows = session.exec(
-        select(LedgerAccount.id, LedgerAccount.balance, func.coalesce(sums.c.total, 0)).outerjoin(
+        select(col(LedgerAccount.id), LedgerAccount.balance, func.coalesce(sums.c.total, 0)).outerjoin(
             sums, sums.c.account_id == LedgerAccount.id
         )
     )
-    return [(int(a), int(b), int(t)) for a, b, t in rows if int(b) != int(t)]
+    # `a is not None`: a stored row always has its id; SQLModel types the column as optional.
+    return [(a, int(b), int(t)) for a, b, t in rows if a is not None and int(b) != int(t)]
 
 
 def unbalanced_transfers(session: Session) -> list[str]:
     rows = session.exec(
         select(LedgerEntry.transfer_id)
-        .group_by(LedgerEntry.transfer_id)
+        .group_by(col(LedgerEntry.transfer_id))
         .having((func.sum(LedgerEntry.minutes) != 0) | (func.count() != 2))
     )
     return list(rows)

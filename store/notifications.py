@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
 
@@ -36,10 +36,10 @@ def list_member_notifications(
 ) -> list[Notification]:
     query = select(Notification).where(Notification.member_id == member_id)
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+        query = query.where(col(Notification.read_at).is_(None))
     if before_id is not None:
-        query = query.where(Notification.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Notification.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Notification.id) < before_id)
+    return list(session.exec(query.order_by(col(Notification.id).desc()).limit(limit)))
 
 
 def recently_notified(
@@ -51,7 +51,7 @@ def recently_notified(
     rows = session.exec(
         select(Notification.member_id, Notification.subject_id).where(
             Notification.kind == kind,
-            Notification.subject_id.in_(subject_ids),  # type: ignore[union-attr]
+            col(Notification.subject_id).in_(subject_ids),
             Notification.created_at >= since,
         )
     )

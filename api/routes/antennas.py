@@ -81,8 +81,8 @@ def memberships(
         session,
         antenna_id=antenna.id,
         status=status_filter,
-        after=after,
-        limit=limit + 1,  # type: ignore[arg-type]
+        after=after,  # type: ignore[arg-type]  # decode_cursor(size=2) gives two ints
+        limit=limit + 1,
     )
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1][0], page[-1][1].id or 0) if more and page else None

@@ -51,10 +51,10 @@ def antenna_exchanges(
 ) -> Page[ExchangeOut]:
     rows = list_antenna_exchanges(
         session,
-        antenna_id=antenna.id,
+        antenna_id=antenna.id,  # type: ignore[arg-type]  # a loaded antenna has its id
         state=state,
         before_id=before_id(cursor),
-        limit=limit + 1,  # type: ignore[arg-type]
+        limit=limit + 1,
     )
     return newest_first_page(
         Page[ExchangeOut], rows, limit=limit, shape_all=lambda page: exchange_outs(session, page, None)
@@ -124,7 +124,7 @@ def resolve(
         return exchange_out(session, row, person.id)
 
     return idempotency.run(  # type: ignore[no-any-return]
-        member_id=person.id,
+        member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=200,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )

@@ -144,9 +144,9 @@ def correct(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]
-        member_id=person.id,
+        member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=201,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )
 
 
@@ -178,7 +178,7 @@ def pool_payment(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]
-        member_id=person.id,
+        member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=201,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )

@@ -31,7 +31,7 @@ def me_out(session: Session, member: Member) -> MeOut:
         select(Membership, Antenna.slug).join(Antenna).where(Membership.member_id == member.id).order_by(Membership.id)  # type: ignore[arg-type]
     )
     moderator_of = session.exec(
-        select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)  # type: ignore[arg-type]
+        select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)
     )
     location = None
     if member.location_lat is not None:

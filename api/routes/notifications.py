@@ -21,7 +21,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 def notification_out(row: Notification, lang: str) -> NotificationOut:
     return NotificationOut(
         id=row.id or 0,
-        kind=row.kind.value,  # type: ignore[arg-type]
+        kind=row.kind.value,
         message=service.render(row, lang),
         payload=row.payload,
         created_at=row.created_at,

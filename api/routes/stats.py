@@ -19,6 +19,7 @@ from api.schemas.stats import (
     ReciprocityAnswer,
     ReciprocityRow,
 )
+from buurtbank.clock import today_in_brussels
 from buurtbank.settings import Settings
 from domain.errors import NotFound
 from domain.stats.cells import CSV_COLUMNS, Cell
@@ -53,7 +54,7 @@ def _max_age(settings: Settings) -> timedelta:
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
-    default_start, default_end = service.default_range(date.today())
+    default_start, default_end = service.default_range(today_in_brussels())
     if start is None and end is None:
         return default_start, default_end
     if start is None:

@@ -75,12 +75,12 @@ class MePatch(BaseModel):
 
     # Fields that may be left out but not set to null are typed without None (the default is not
     # validated), so the schema does not advertise null where null is refused.
-    display_name: DisplayName = Field(default=None)
-    language: LanguageCode = Field(default=None)
+    display_name: DisplayName = Field(default=None)  # type: ignore[assignment]  # absent, never null (see above)
+    language: LanguageCode = Field(default=None)  # type: ignore[arg-type]  # absent, never null (see above)
     location: LocationIn | None = None
     background: BackgroundIn | None = None
-    background_consent: bool = Field(default=None)
-    paused: bool = Field(default=None, description="true: the scheduler proposes nothing to you")
+    background_consent: bool = Field(default=None)  # type: ignore[assignment]  # absent, never null (see above)
+    paused: bool = Field(default=None, description="true: the scheduler proposes nothing to you")  # type: ignore[assignment]  # absent, never null (see above)
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> MePatch:
