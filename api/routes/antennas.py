@@ -30,6 +30,7 @@ from api.schemas.antennas import (
 from api.schemas.common import MAX_ID, MemberRef
 from services import memberships as membership_service
 from services import roles
+from store.accounts import DeskAccount, desk_accounts_of
 from store.antennas import Antenna, list_antennas
 from store.audit import AuditEntry, list_audit
 from store.members import Member
@@ -66,9 +67,14 @@ def member_ref(session: Session, member_id: int) -> MemberRef:
     return MemberRef(id=member_id, display_name=member.display_name if member else "")
 
 
-def membership_out(session: Session, membership: Membership, antenna: Antenna) -> MembershipOut:
+def membership_out(
+    session: Session, membership: Membership, antenna: Antenna, *, desk: DeskAccount | None = None
+) -> MembershipOut:
     assert membership.id is not None
     return MembershipOut(
+        managed=desk.managed if desk else False,
+        member_number=desk.member_number if desk else None,
+        phone=desk.phone if desk else None,
         id=membership.id,
         antenna=antenna.slug,
         member=member_ref(session, membership.member_id),
@@ -118,7 +124,9 @@ def memberships(
     )
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1][0], page[-1][1].id or 0) if more and page else None
-    return Page[MembershipOut](items=[membership_out(session, m, antenna) for _, m in page], next_cursor=next_cursor)
+    desks = desk_accounts_of(session, {m.member_id for _, m in page})
+    items = [membership_out(session, m, antenna, desk=desks.get(m.member_id)) for _, m in page]
+    return Page[MembershipOut](items=items, next_cursor=next_cursor)
 
 
 def _decide(
