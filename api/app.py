@@ -15,7 +15,9 @@ from swagger_ui_bundle import swagger_ui_path
 from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
 from api.problems import Problem
+from api.routes import account as account_routes
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
+from api.routes import desk as desk_routes
 from api.routes import matching as matching_routes
 from api.routes import notifications as notification_routes
 from api.routes import stats as stats_routes
@@ -40,6 +42,8 @@ ROUTERS: list[APIRouter] = [
     stats_routes.router,
     matching_routes.router,
     notification_routes.router,
+    account_routes.router,
+    desk_routes.router,
 ]
 
 

@@ -20,7 +20,8 @@ from buurtbank.settings import Settings
 from domain import geo
 from domain.errors import NotAllowed, NotFound, Unauthenticated
 from services.actors import Actor
-from services.tokens import member_id_from_token
+from services.sessions import session_is_live
+from services.tokens import read_token
 from store import audit
 from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
 from store.members import Member, get_member
@@ -65,12 +66,21 @@ def language(request: Request) -> str:
 LanguageDep = Annotated[str, Depends(language)]
 
 
-def signed_in(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]) -> Member:
+def signed_in(
+    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Member:
     if not token:
         raise Unauthenticated()
-    member = get_member(session, member_id_from_token(token, secret=settings.resolved_secret_key()))
+    claims = read_token(token, secret=settings.resolved_secret_key())
+    # Every access token names its session: one read by primary key tells whether it was revoked.
+    if claims.session_id is None or not session_is_live(
+        session, session_id=claims.session_id, member_id=claims.member_id
+    ):
+        raise Unauthenticated("error.token_invalid")
+    member = get_member(session, claims.member_id)
     if member is None:
         raise Unauthenticated("error.token_invalid")
+    request.state.auth_session_id = claims.session_id
     return member
 
 
@@ -166,3 +176,19 @@ def analyst_user(person: SignedIn) -> Member:
 
 
 AnalystUser = Annotated[Member, Depends(analyst_user)]
+
+
+def auth_session_id(request: Request, person: SignedIn) -> int | None:
+    """The session the caller's access token belongs to (kept open when they change their password)."""
+    return getattr(request.state, "auth_session_id", None)
+
+
+AuthSessionId = Annotated[int | None, Depends(auth_session_id)]
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address, for throttling per client (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else None
+
+
+ClientAddress = Annotated[str | None, Depends(client_address)]

@@ -41,7 +41,14 @@ def _status_of(exc: DomainError) -> int:
 
 
 def _problem(
-    request: Request, *, status: int, key: str, detail: str, title: str, errors: list[FieldError] | None = None
+    request: Request,
+    *,
+    status: int,
+    key: str,
+    detail: str,
+    title: str,
+    errors: list[FieldError] | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"urn:buurtbank:problem:{key.removeprefix('error.').replace('.', ':')}",
@@ -51,7 +58,8 @@ def _problem(
         instance=request.url.path,
         errors=errors,
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    headers.update(extra_headers or {})
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
@@ -70,7 +78,18 @@ def domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
     errors = None
     if isinstance(exc, InvalidInput) and exc.field:
         errors = [FieldError(field=exc.field, message=detail, type=exc.message_key)]
-    return _problem(request, status=_status_of(exc), key=exc.message_key, title=title, detail=detail, errors=errors)
+    # A refusal for too many attempts says when to come back (seconds), as RFC 9110 asks of a 429.
+    retry_after = exc.params.get("retry_after") if isinstance(exc, TooManyAttempts) else None
+    extra_headers = {"Retry-After": str(int(retry_after))} if isinstance(retry_after, int) else None
+    return _problem(
+        request,
+        status=_status_of(exc),
+        key=exc.message_key,
+        title=title,
+        detail=detail,
+        errors=errors,
+        extra_headers=extra_headers,
+    )
 
 
 def _field_message(error: dict[str, Any], lang: str) -> str:

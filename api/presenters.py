@@ -25,6 +25,7 @@ from services.actors import Actor
 from services.proposals import party_of
 from services.read_side import PageLookups, gather
 from services.statements import Line
+from store.accounts import desk_accounts_of
 from store.antennas import Antenna
 from store.audit import AuditEntry
 from store.exchanges import Exchange
@@ -61,10 +62,17 @@ def antenna_out(antenna: Antenna) -> AntennaOut:
     )
 
 
-def membership_outs(session: Session, rows: Sequence[Membership], antenna: Antenna) -> list[MembershipOut]:
+def membership_outs(
+    session: Session, rows: Sequence[Membership], antenna: Antenna, *, with_desk: bool = False
+) -> list[MembershipOut]:
+    """Memberships; `with_desk` adds the desk details (managed, member number, phone) for the moderators' list."""
     lookups = gather(session, member_ids=(m.member_id for m in rows))
+    desks = desk_accounts_of(session, {m.member_id for m in rows}) if with_desk else {}
     return [
         MembershipOut(
+            managed=desk.managed if desk else False,
+            member_number=desk.member_number if desk else None,
+            phone=desk.phone if desk else None,
             id=m.id or 0,
             antenna=antenna.slug,
             member=_ref(lookups, m.member_id),
@@ -74,6 +82,7 @@ def membership_outs(session: Session, rows: Sequence[Membership], antenna: Anten
             reason=m.reason,
         )
         for m in rows
+        for desk in [desks.get(m.member_id)]
     ]
 
 

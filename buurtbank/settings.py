@@ -29,6 +29,9 @@ class PasswordCost(NamedTuple):
     memory_kib: int
     parallelism: int
 
+# A secret shorter than this is refused in production: HS256 keys should be at least as long as the hash.
+MIN_SECRET_KEY_BYTES = 32
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUURTBANK_", env_file=".env", extra="ignore")
@@ -41,7 +44,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="signs access tokens; required outside development")
     secret_file: Path = Field(default=Path(".buurtbank-secret"), description="where development keeps its secret")
     antennas_dir: Path = Path("antennas")
-    access_token_minutes: int = 60 * 12
+    access_token_minutes: int = Field(default=15, ge=1, description="lifetime of an access token")
     login_max_failures: int = 5
     login_window_minutes: int = 15
     geocoder: str = Field(default="gazetteer", description="gazetteer (offline) or nominatim (needs a network)")
@@ -78,9 +81,31 @@ class Settings(BaseSettings):
             parallelism=self.password_parallelism or base.parallelism,
         )
 
+    # Accounts for everyone (issue 12): sessions, one-time codes, throttling per client, mail.
+    refresh_token_days: int = Field(default=30, ge=1, description="a session lasts this long without a login")
+    login_code_days: int = Field(default=30, ge=1, description="how long a desk enrolment's login code is valid")
+    reset_code_hours: int = Field(default=24, ge=1, description="how long a password reset code is valid")
+    client_max_failures: int = Field(
+        default=50, ge=1, description="failed logins, resets and code attempts per client (IP) per window"
+    )
+    client_max_registrations: int = Field(default=30, ge=1, description="registrations per client (IP) per window")
+    client_window_minutes: int = Field(default=15, ge=1)
+    smtp_host: str | None = Field(default=None, description="an SMTP relay for reset-code mail; none: no mail")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "BuurtBank <no-reply@buurtbank.invalid>"
+
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""
         if self.secret_key:
+            if self.environment is Environment.PRODUCTION and len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+                raise MissingSecretKey(
+                    f"BUURTBANK_SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes. In production the service "
+                    "refuses to start with a short key: set it to a long random value, for example the output of "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+                )
             return self.secret_key
         if self.environment is Environment.PRODUCTION:
             raise MissingSecretKey(

@@ -27,6 +27,10 @@ class PartnerKind(StrEnum):
 class Partner(_Strict):
     kind: PartnerKind
     name: str = Field(min_length=2, max_length=200)
+    # How members reach the partner (printed on the welcome card of members enrolled at the desk).
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=200)
 
 
 class Point(_Strict):

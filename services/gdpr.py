@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, delete, select
 
+from services import desk
 from services.actors import Actor
 from services.gdpr_exchanges import (
     delete_notifications,
@@ -104,6 +105,7 @@ EXPORT_SECTIONS: list[ExportSection] = [
     ledger_section,
     notifications_section,
     _audit,
+    desk.export_section,
 ]
 
 
@@ -124,7 +126,7 @@ def _erase_listings(session: Session, member_id: int) -> None:
         session.add(listing)
 
 
-ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments, delete_notifications]
+ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments, delete_notifications, desk.erase_step]
 
 
 def erase_member(session: Session, actor: Actor) -> None:

@@ -15,11 +15,11 @@ from store.memberships import Membership, MembershipStatus, get_membership
 
 
 def request_membership(session: Session, actor: Actor, antenna: Antenna) -> Membership:
-    """Ask to join. A rejected member may ask again; a pending or approved one is told so (409)."""
+    """Ask to join. A rejected member, or one who left, may ask again; a pending or approved one is told so (409)."""
     assert antenna.id is not None
     existing = get_membership(session, member_id=actor.member_id, antenna_id=antenna.id)
     if existing is not None:
-        if existing.status != MembershipStatus.REJECTED:
+        if existing.status not in (MembershipStatus.REJECTED, MembershipStatus.LEFT):
             raise Conflict("error.membership.exists", status=existing.status.value)
         existing.status, existing.requested_at = MembershipStatus.PENDING, utcnow()
         existing.decided_at = existing.decided_by = existing.reason = None

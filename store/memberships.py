@@ -15,6 +15,7 @@ class MembershipStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    LEFT = "left"  # the member left the antenna, or withdrew a pending request to join
 
 
 class Membership(SQLModel, table=True):

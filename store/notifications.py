@@ -15,6 +15,7 @@ from store.base import enum_column, utc_field
 class NotificationKind(StrEnum):
     CONFIRM_REMINDER = "confirm_reminder"
     PROPOSAL_WAITING = "proposal_waiting"
+    EXCHANGE_CANCELLED_LEFT = "exchange_cancelled_left"  # the other party left the antenna
 
 
 class Notification(SQLModel, table=True):

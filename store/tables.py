@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from store import (  # noqa: F401
+    accounts,
     antennas,
     audit,
     background,

@@ -86,7 +86,8 @@ def memberships(
     )
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1][0], page[-1][1].id or 0) if more and page else None
-    return Page[MembershipOut](items=membership_outs(session, [m for _, m in page], antenna), next_cursor=next_cursor)
+    items = membership_outs(session, [m for _, m in page], antenna, with_desk=True)
+    return Page[MembershipOut](items=items, next_cursor=next_cursor)
 
 
 def _decide(

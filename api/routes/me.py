@@ -16,6 +16,7 @@ from api.schemas.members import (
     RolesOut,
 )
 from services import gdpr, profile
+from store.accounts import get_desk_account
 from store.antennas import Antenna, Moderator
 from store.background import get_background
 from store.members import Member
@@ -25,8 +26,9 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 
 def me_out(session: Session, member: Member) -> MeOut:
-    assert member.id is not None and member.email is not None
+    assert member.id is not None
     background = get_background(session, member.id)
+    desk = get_desk_account(session, member.id)
     memberships = session.exec(
         select(Membership, Antenna.slug).join(Antenna).where(Membership.member_id == member.id).order_by(Membership.id)  # type: ignore[arg-type]
     )
@@ -39,6 +41,8 @@ def me_out(session: Session, member: Member) -> MeOut:
     return MeOut(
         id=member.id,
         email=member.email,
+        member_number=desk.member_number if desk else None,
+        managed=desk.managed if desk else False,
         display_name=member.display_name,
         language=member.language,
         location=location,

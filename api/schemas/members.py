@@ -25,6 +25,11 @@ class RegisterIn(BaseModel):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds the access token is valid; then use the refresh token")
+    refresh_token: str = Field(description="for POST /v1/auth/refresh, once: each refresh returns a new one")
+    must_set_password: bool = Field(
+        default=False, description="logged in with a one-time login code: set a PIN or password (POST /v1/me/password)"
+    )
 
 
 class PostcodeIn(BaseModel):
@@ -117,7 +122,9 @@ class RolesOut(BaseModel):
 
 class MeOut(BaseModel):
     id: int
-    email: str
+    email: str | None = Field(description="none for a member enrolled at a desk who has not added one")
+    member_number: str | None = Field(default=None, description="for members enrolled at an antenna's desk")
+    managed: bool = Field(default=False, description="the antenna's moderators manage this account for the member")
     display_name: str
     language: str
     location: LocationOut | None = Field(description="your own stored (coarsened) location; nobody else sees it")
