@@ -13,8 +13,14 @@ from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
 from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
+from api.routes import conversations as conversation_routes
+from api.routes import devices as device_routes
+from api.routes import events as event_routes
+from api.routes import feedback as feedback_routes
 from api.routes import matching as matching_routes
+from api.routes import meetings as meeting_routes
 from api.routes import notifications as notification_routes
+from api.routes import safety as safety_routes
 from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
@@ -35,6 +41,12 @@ ROUTERS: list[APIRouter] = [
     stats_routes.router,
     matching_routes.router,
     notification_routes.router,
+    conversation_routes.router,
+    meeting_routes.router,
+    device_routes.router,
+    event_routes.router,
+    safety_routes.router,
+    feedback_routes.router,
 ]
 
 

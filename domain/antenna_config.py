@@ -27,6 +27,9 @@ class PartnerKind(StrEnum):
 class Partner(_Strict):
     kind: PartnerKind
     name: str = Field(min_length=2, max_length=200)
+    address: str | None = Field(
+        default=None, min_length=5, max_length=300, description="where members may meet (place antenna_partner)"
+    )
 
 
 class Point(_Strict):

@@ -10,20 +10,26 @@ from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.routes.antennas import member_ref
+from api.routes.meetings import meeting_out
 from api.schemas.common import MAX_ID
 from api.schemas.exchanges import ConfirmIn, ExchangeOut, NoteIn, ResolveIn
 from domain.exchanges import ExchangeState
 from services import exchanges as service
 from store.antennas import Antenna
 from store.exchanges import Exchange, list_antenna_exchanges, list_member_exchanges
+from store.meetings import Meeting, meetings_for
 
 router = APIRouter(tags=["exchanges"])
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
-def exchange_out(session: Session, row: Exchange, viewer_id: int | None) -> ExchangeOut:
+def exchange_out(
+    session: Session, row: Exchange, viewer_id: int | None, meetings: dict[int, Meeting] | None = None
+) -> ExchangeOut:
+    """`meetings`: the page's meetings, loaded once for a list (meetings_for); looked up alone otherwise."""
     antenna = session.get(Antenna, row.antenna_id)
+    meeting = (meetings if meetings is not None else meetings_for(session, [row.id or 0])).get(row.id or 0)
     role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
     return ExchangeOut(
         id=row.id or 0,
@@ -42,6 +48,7 @@ def exchange_out(session: Session, row: Exchange, viewer_id: int | None) -> Exch
         offer_id=row.offer_id,
         planned_at=row.planned_at,
         settled_at=row.settled_at,
+        meeting=meeting_out(row, meeting),
     )
 
 
@@ -56,8 +63,9 @@ def my_exchanges(
     rows = list_member_exchanges(
         session, member_id=actor.member_id, state=state, before_id=before_id(cursor), limit=limit + 1
     )
+    meetings = meetings_for(session, [row.id or 0 for row in rows[:limit]])
     return newest_first_page(
-        Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, actor.member_id)
+        Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, actor.member_id, meetings)
     )
 
 
@@ -81,7 +89,10 @@ def antenna_exchanges(
         before_id=before_id(cursor),
         limit=limit + 1,  # type: ignore[arg-type]
     )
-    return newest_first_page(Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, None))
+    meetings = meetings_for(session, [row.id or 0 for row in rows[:limit]])
+    return newest_first_page(
+        Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, None, meetings)
+    )
 
 
 @router.get("/exchanges/{exchange_id}", response_model=ExchangeOut, responses=problem_responses(401, 403, 404, 422))

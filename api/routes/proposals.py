@@ -68,6 +68,7 @@ def member_view(session: Session, actor: Actor, row: Proposal) -> ProposalOut:
         message=row.message,
         exchange_id=_exchange_id(session, row),
         created_at=row.created_at,
+        reason=row.reason if row.state is ProposalState.REJECTED else None,
     )
 
 
