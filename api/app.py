@@ -17,9 +17,15 @@ from api.guards import refuse_nul_characters
 from api.problems import Problem
 from api.routes import account as account_routes
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
+from api.routes import conversations as conversation_routes
 from api.routes import desk as desk_routes
+from api.routes import devices as device_routes
+from api.routes import events as event_routes
+from api.routes import feedback as feedback_routes
 from api.routes import matching as matching_routes
+from api.routes import meetings as meeting_routes
 from api.routes import notifications as notification_routes
+from api.routes import safety as safety_routes
 from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.geocoding import nominatim_geocoder
@@ -44,6 +50,12 @@ ROUTERS: list[APIRouter] = [
     notification_routes.router,
     account_routes.router,
     desk_routes.router,
+    conversation_routes.router,
+    meeting_routes.router,
+    device_routes.router,
+    event_routes.router,
+    safety_routes.router,
+    feedback_routes.router,
 ]
 
 

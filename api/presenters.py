@@ -19,6 +19,7 @@ from sqlmodel import Session
 from api.schemas.antennas import AntennaOut, AreaOut, AuditEntryOut, CircleOut, MembershipOut, PartnerOut
 from api.schemas.common import MemberRef
 from api.schemas.exchanges import ExchangeOut, ProposalOut, ProposalReviewOut, StatementLine
+from api.schemas.neighbours import MeetingOut
 from domain import geo
 from domain.exchanges import Party, ProposalState
 from services.actors import Actor
@@ -30,6 +31,7 @@ from store.antennas import Antenna
 from store.audit import AuditEntry
 from store.exchanges import Exchange
 from store.listings import HelpRequest, Listing
+from store.meetings import Meeting, PlaceKind, meetings_for
 from store.memberships import Membership
 from store.proposals import Proposal
 
@@ -193,6 +195,7 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
                 if row.state is ProposalState.ACCEPTED
                 else None,
                 created_at=row.created_at,
+                reason=row.reason if row.state is ProposalState.REJECTED else None,
             )
         )
     return shaped
@@ -243,6 +246,7 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
         member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],
         antenna_ids=(r.antenna_id for r in rows),
     )
+    meetings = meetings_for(session, [row.id or 0 for row in rows])
     shaped = []
     for row in rows:
         role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
@@ -264,6 +268,7 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
                 offer_id=row.offer_id,
                 planned_at=row.planned_at,
                 settled_at=row.settled_at,
+                meeting=meeting_out(row, meetings.get(row.id or 0)),
             )
         )
     return shaped
@@ -271,6 +276,19 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
 
 def exchange_out(session: Session, row: Exchange, viewer_id: int | None) -> ExchangeOut:
     return exchange_outs(session, [row], viewer_id)[0]
+
+
+def meeting_out(exchange: Exchange, meeting: Meeting | None) -> MeetingOut | None:
+    if meeting is None:
+        return None
+    return MeetingOut(
+        starts_at=meeting.starts_at,
+        place=meeting.place,
+        at_antenna_partner=meeting.place_kind is PlaceKind.ANTENNA_PARTNER,
+        proposed_by="helper" if meeting.proposed_by == exchange.helper_id else "receiver",
+        accepted=meeting.accepted_at is not None,
+        accepted_at=meeting.accepted_at,
+    )
 
 
 def line_out(line: Line) -> StatementLine:

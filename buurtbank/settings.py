@@ -97,6 +97,19 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_sender: str = "BuurtBank <no-reply@buurtbank.invalid>"
 
+    meeting_reminder_interval_minutes: int = Field(
+        default=60, ge=1, description="how often the scheduler looks for meetings starting within a day"
+    )
+    push_interval_seconds: int = Field(default=60, ge=5, description="how often the push sender runs")
+    expo_push_host: str | None = Field(
+        default=None, description="Expo push service base URL (default: the SDK's, https://exp.host)"
+    )
+    expo_access_token: str | None = Field(default=None, description="Expo access token, if push security is on")
+    events_poll_seconds: float = Field(default=2.0, gt=0, description="how often an event stream looks for news")
+    events_max_seconds: float = Field(
+        default=300.0, gt=0, description="an event stream ends after this long; clients reconnect with Last-Event-ID"
+    )
+
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""
         if self.secret_key:

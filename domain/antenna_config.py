@@ -30,7 +30,9 @@ class Partner(_Strict):
     # How members reach the partner (printed on the welcome card of members enrolled at the desk).
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
-    address: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(
+        default=None, min_length=5, max_length=300, description="where members may meet (place antenna_partner)"
+    )
 
 
 class Point(_Strict):

@@ -22,7 +22,9 @@ from sqlmodel import Session
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from scheduler import jobs
+from services.push_providers import ExpoProvider, PushProvider
 from store.antennas import list_antennas
+from store.push import Platform
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +76,31 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
         kwargs={"engine": engine, "interval_minutes": settings.stats_refresh_minutes},
         **stats_options,
     )
+    scheduler.add_job(
+        jobs.meeting_reminders,
+        id="meeting_reminders",
+        name="remind members of tomorrow's meetings",
+        kwargs={"engine": engine, "interval_minutes": settings.meeting_reminder_interval_minutes},
+        **_job_options(timedelta(minutes=settings.meeting_reminder_interval_minutes)),  # type: ignore[arg-type]
+    )
+    scheduler.add_job(
+        jobs.push_notifications,
+        id="push",
+        name="push new notifications to members' devices",
+        kwargs={
+            "engine": engine,
+            "interval_seconds": settings.push_interval_seconds,
+            "providers": push_providers(settings),
+        },
+        **_job_options(timedelta(seconds=settings.push_interval_seconds)),  # type: ignore[arg-type]
+    )
     ids = [job.id for job in scheduler.get_jobs()]
     log.info("scheduler jobs: %s", ", ".join(ids))
     return ids
+
+
+def push_providers(settings: Settings) -> dict[Platform, PushProvider]:
+    return {Platform.EXPO: ExpoProvider(host=settings.expo_push_host, access_token=settings.expo_access_token)}
 
 
 def start_background_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:

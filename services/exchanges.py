@@ -14,6 +14,7 @@ from domain import exchanges as rules
 from domain.errors import NotAllowed, NotFound
 from domain.exchanges import ExchangeState
 from domain.ledger import TransferKind
+from services import events
 from services.actors import Actor
 from services.ledger import TransferRequest, ensure_member_account, execute_transfer, pay_from_pool
 from services.proposals import party_of
@@ -114,25 +115,30 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
             by=actor.acting_id,
             on_behalf_of=actor.member_id if actor.on_behalf else None,
         )
+    events.exchange_confirmed(session, row, by=party)
     session.flush()
     return row
 
 
 def dispute(session: Session, actor: Actor, *, exchange_id: int, note: str | None) -> Exchange:
     row = visible_exchange(session, actor, exchange_id, lock=True)
-    outcome = rules.dispute_exchange(to_rule(row), party=party_of(row, actor.member_id), now=utcnow(), note=note)
+    party = party_of(row, actor.member_id)
+    outcome = rules.dispute_exchange(to_rule(row), party=party, now=utcnow(), note=note)
     _store(row, outcome.exchange)
     session.add(row)
+    events.exchange_disputed(session, row, by=party)
     session.flush()
     return row
 
 
 def cancel(session: Session, actor: Actor, *, exchange_id: int, note: str | None) -> Exchange:
     row = visible_exchange(session, actor, exchange_id, lock=True)
-    outcome = rules.cancel_exchange(to_rule(row), party=party_of(row, actor.member_id), now=utcnow(), note=note)
+    party = party_of(row, actor.member_id)
+    outcome = rules.cancel_exchange(to_rule(row), party=party, now=utcnow(), note=note)
     _store(row, outcome.exchange)
     session.add(row)
     _set_request_status(session, row, ListingStatus.OPEN)  # the need is still there
+    events.exchange_cancelled(session, row, by=party)
     session.flush()
     return row
 
@@ -181,6 +187,7 @@ def resolve(
         antenna_id=row.antenna_id,
         detail={"exchange_id": row.id, "minutes": row.settled_minutes, "reason": row.note, "from_pool": from_pool},
     )
+    events.exchange_resolved(session, row)
     session.flush()
     return row
 

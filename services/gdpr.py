@@ -21,6 +21,7 @@ from services.gdpr_exchanges import (
     notifications_section,
     proposals_section,
 )
+from services.gdpr_neighbours import erase_neighbour_data, neighbours_section
 from store.antennas import Antenna, Moderator
 from store.audit import audit_about_member
 from store.background import delete_background, get_background
@@ -104,6 +105,7 @@ EXPORT_SECTIONS: list[ExportSection] = [
     exchanges_section,
     ledger_section,
     notifications_section,
+    neighbours_section,
     _audit,
     desk.export_section,
 ]
@@ -126,7 +128,13 @@ def _erase_listings(session: Session, member_id: int) -> None:
         session.add(listing)
 
 
-ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments, delete_notifications, desk.erase_step]
+ERASURE_STEPS: list[ErasureStep] = [
+    _erase_listings,
+    end_open_commitments,
+    erase_neighbour_data,
+    delete_notifications,
+    desk.erase_step,
+]
 
 
 def erase_member(session: Session, actor: Actor) -> None:

@@ -107,7 +107,7 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
     ]
     exclusions = q.excluded_pairs(
         session, antenna_id=antenna.id, declined_since=now - timedelta(days=settings.decline_cooldown_days)
-    )
+    ) | q.blocked_round_pairs(session, antenna_id=antenna.id)
     inputs = RoundInputs.build(
         requests=(
             OpenRequest(

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.errors import Conflict, NotFound
+from services import events
 from services.actors import Actor
 from store import audit
 from store.antennas import Antenna
@@ -64,5 +65,6 @@ def decide_membership(
         subject_member_id=membership.member_id,
         detail={"membership_id": membership.id, "reason": reason} if reason else {"membership_id": membership.id},
     )
+    events.membership_decided(session, membership, antenna)
     session.flush()
     return membership

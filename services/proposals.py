@@ -11,6 +11,7 @@ from sqlmodel import Session
 from domain import exchanges as rules
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.exchanges import Origin, Party, ProposalState
+from services import events
 from services.actors import Actor
 from store import audit
 from store.antennas import Antenna, is_moderator
@@ -26,6 +27,7 @@ from store.proposals import (
     live_key,
     stale_open_proposals,
 )
+from store.safety import blocked_between
 
 
 def to_rule(row: Proposal) -> rules.Proposal:
@@ -96,6 +98,8 @@ def _respond(
         raise InvalidInput("error.proposal.own_listing", field="request_id" if is_request else "offer_id")
     if listing.status != ListingStatus.OPEN:
         raise Conflict("error.proposal.listing_closed")
+    if blocked_between(session, actor.member_id, listing.member_id):
+        raise NotAllowed("error.block.no_contact")
     antenna = _antenna(session, listing.antenna_id)
     value = rules.new_proposal(
         origin=Origin.MEMBER, initiator=initiator, lifecycle=antenna.declaration().lifecycle, now=utcnow()
@@ -116,7 +120,9 @@ def _respond(
         message=message,
     )
     _store(row, value)
-    return _insert(session, row)
+    _insert(session, row)
+    events.proposal_opened(session, row)
+    return row
 
 
 def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: bool = False) -> Proposal:
@@ -173,6 +179,10 @@ def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bo
             "receiver_id": row.receiver_id,
         },
     )
+    if approve:
+        events.proposal_opened(session, row)
+    else:
+        events.proposal_rejected(session, row)
     session.flush()
     return row
 
@@ -191,6 +201,7 @@ def answer(
     _store(row, outcome.proposal)
     session.add(row)
     exchange = _start_exchange(session, row, now=now) if outcome.create_exchange else None
+    events.proposal_answered(session, row, by=party, exchange=exchange)
     session.flush()
     return row, exchange
 

@@ -70,3 +70,8 @@ def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
 
 def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
     return session.get(Moderator, (member_id, antenna_id)) is not None
+
+
+def antenna_moderator_ids(session: Session, antenna_id: int) -> list[int]:
+    query = select(Moderator.member_id).where(Moderator.antenna_id == antenna_id)
+    return list(session.exec(query.order_by(Moderator.member_id)))  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from store.listings import HelpRequest, ListingStatus, Offer
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 from store.proposals import OPEN_PROPOSAL_STATES, Proposal
+from store.safety import blocked_pairs_among
 
 COMPLETED_EXCHANGE_STATES = (ExchangeState.SETTLED, ExchangeState.RESOLVED)
 
@@ -158,3 +159,8 @@ def excluded_pairs(session: Session, *, antenna_id: int, declined_since: datetim
         .distinct()
     )
     return {(int(r), int(h)) for r, h in rows}
+
+
+def blocked_round_pairs(session: Session, *, antenna_id: int) -> set[tuple[int, int]]:
+    """Pairs of the round's members where one blocked the other, in both orders: never to be proposed."""
+    return blocked_pairs_among(session, _round_members(antenna_id))

@@ -20,7 +20,7 @@ from store.accounts import get_desk_account
 from store.antennas import Antenna, Moderator
 from store.background import get_background
 from store.members import Member
-from store.memberships import Membership
+from store.memberships import Membership, MembershipStatus
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -57,7 +57,15 @@ def me_out(session: Session, member: Member) -> MeOut:
         else None,
         paused=member.paused,
         roles=RolesOut(admin=member.is_admin, analyst=member.is_analyst, moderator_of=list(moderator_of)),
-        memberships=[MembershipSummary(id=m.id or 0, antenna=slug, status=m.status.value) for m, slug in memberships],
+        memberships=[
+            MembershipSummary(
+                id=m.id or 0,
+                antenna=slug,
+                status=m.status.value,
+                reason=m.reason if m.status is MembershipStatus.REJECTED else None,
+            )
+            for m, slug in memberships
+        ],
         created_at=member.created_at,
     )
 

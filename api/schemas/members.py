@@ -112,6 +112,7 @@ class MembershipSummary(BaseModel):
     id: int
     antenna: str
     status: str
+    reason: str | None = Field(default=None, description="why a moderator rejected it (status rejected)")
 
 
 class RolesOut(BaseModel):

@@ -158,7 +158,17 @@ def test_the_background_scheduler_registers_its_jobs_and_shuts_down(
 
             slugs = [a.slug for a in list_antennas(s)]
         assert len(slugs) == 10
-        assert set(jobs_by_id) == {f"match:{slug}" for slug in slugs} | {"expire", "confirm_reminders", "stats_cache"}
+        assert set(jobs_by_id) == {f"match:{slug}" for slug in slugs} | {
+            "expire",
+            "confirm_reminders",
+            "stats_cache",
+            "meeting_reminders",
+            "push",
+        }
+        assert jobs_by_id["meeting_reminders"].trigger.interval == timedelta(
+            minutes=settings.meeting_reminder_interval_minutes
+        )
+        assert jobs_by_id["push"].trigger.interval == timedelta(seconds=settings.push_interval_seconds)
         match = jobs_by_id["match:molenbeek"]
         assert isinstance(match.trigger, IntervalTrigger)
         assert match.trigger.interval == timedelta(hours=24)
