@@ -15,10 +15,10 @@ from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
 from api.routes import matching as matching_routes
 from api.routes import notifications as notification_routes
-from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from domain import geo
+from stats import endpoints as stats_endpoints
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -32,7 +32,7 @@ ROUTERS: list[APIRouter] = [
     proposals.router,
     exchanges.router,
     ledger.router,
-    stats_routes.router,
+    stats_endpoints.router,
     matching_routes.router,
     notification_routes.router,
 ]

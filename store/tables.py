@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from stats import tables as stats_tables  # noqa: F401  (the statistics' feature home)
 from store import (  # noqa: F401
     antennas,
     audit,
@@ -17,8 +18,6 @@ from store import (  # noqa: F401
     memberships,
     notifications,
     proposals,
-    stats_cache,
-    stats_indexes,
 )
 
 metadata = SQLModel.metadata

@@ -84,7 +84,6 @@ def settings(database_url: str) -> Settings:
         antennas_dir=ANTENNAS_DIR,
         login_max_failures=5,
         scheduler_enabled=False,
-        stats_max_age_minutes=0,  # every statistics request re-checks its data (one test sets an age)
     )
 
 
