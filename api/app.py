@@ -26,12 +26,12 @@ from api.routes import matching as matching_routes
 from api.routes import meetings as meeting_routes
 from api.routes import notifications as notification_routes
 from api.routes import safety as safety_routes
-from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.geocoding import nominatim_geocoder
 from buurtbank.settings import Settings
 from domain import geo
 from services import passwords
+from stats import endpoints as stats_endpoints
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -45,7 +45,7 @@ ROUTERS: list[APIRouter] = [
     proposals.router,
     exchanges.router,
     ledger.router,
-    stats_routes.router,
+    stats_endpoints.router,
     matching_routes.router,
     notification_routes.router,
     account_routes.router,

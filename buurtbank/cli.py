@@ -166,7 +166,7 @@ def _extra_commands() -> list[Callable[[Subcommands], None]]:
     """Commands that live with their feature: match (scheduler), ledger check, stats."""
     from scheduler.commands import add_commands as matching_commands
     from services.ledger_commands import add_commands as ledger_commands
-    from services.stats_commands import add_commands as stats_commands
+    from stats.commands import add_commands as stats_commands
 
     return [matching_commands, ledger_commands, stats_commands]
 

@@ -52,15 +52,29 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     expiry_interval_minutes: int = 60
     reminder_interval_minutes: int = 60 * 24
-    stats_refresh_minutes: int = Field(
-        default=10, ge=1, description="how often the scheduler re-checks the statistics and recomputes changed quarters"
+    # Statistics releases (stats/): differential privacy parameters, see README "Statistics releases".
+    stats_release_minutes: int = Field(
+        default=60, ge=1, description="how often the scheduler releases the windows that have closed"
     )
-    stats_max_age_minutes: int = Field(
-        default=15,
-        ge=0,
-        description="a cached statistics block checked this recently is served without re-checking its data "
-        "(0: every request re-checks); older ones are re-checked, and recomputed if their data changed",
+    stats_release_delay_days: int = Field(
+        default=7, ge=0, description="a window is released this many days after it ends (late confirmations count)"
     )
+    stats_epsilon_month: float = Field(default=1.0, gt=0, description="epsilon spent by one antenna's month release")
+    stats_epsilon_quarter: float = Field(
+        default=2.0, gt=0, description="epsilon spent by one antenna's quarter release"
+    )
+    stats_budget_per_quarter: float = Field(
+        default=5.0, gt=0, description="the most one antenna's quarter and its months may spend together (accountant)"
+    )
+    stats_bound_exchanges: int = Field(default=12, ge=1, description="exchanges counted per member per quarter")
+    stats_bound_minutes: int = Field(
+        default=900, ge=1, description="minutes given + received counted per member per quarter"
+    )
+    stats_bound_partners: int = Field(default=6, ge=1, description="partners counted per member per quarter")
+    stats_bound_posts: int = Field(
+        default=6, ge=1, description="offers, requests, proposals counted per member per quarter"
+    )
+    stats_bound_pool_minutes: int = Field(default=600, ge=1, description="pool minutes counted per member per quarter")
 
     password_time_cost: int | None = Field(
         default=None, ge=1, description="argon2 passes; default: argon2-cffi's (RFC 9106), 1 under test"

@@ -41,7 +41,7 @@ def _job_options(interval: timedelta) -> dict[str, object]:
 
 
 def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) -> list[str]:
-    """Adds one match job per antenna (at its run_every_hours), the expiry, reminders and stats cache jobs."""
+    """Adds one match job per antenna (at its run_every_hours), the expiry, reminders and stats release jobs."""
     with Session(engine) as session:
         antennas = [(a.slug, a.declaration().matching.run_every_hours) for a in list_antennas(session)]
     for slug, hours in antennas:
@@ -66,15 +66,15 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
         kwargs={"engine": engine, "interval_minutes": settings.reminder_interval_minutes},
         **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),
     )
-    stats_options = _job_options(timedelta(minutes=settings.stats_refresh_minutes))
-    # Also once at start, so a new or migrated database (an emptied cache) is warm before analysts ask.
+    stats_options = _job_options(timedelta(minutes=settings.stats_release_minutes))
+    # Also once at start, so windows that closed while nothing ran are released before analysts ask.
     stats_options["next_run_time"] = datetime.now(UTC)
     scheduler.add_job(
-        jobs.warm_stats_cache,
-        id="stats_cache",
-        name="keep the analysts' statistics cache current",
-        kwargs={"engine": engine, "interval_minutes": settings.stats_refresh_minutes},
-        **stats_options,
+        jobs.release_statistics,
+        id="stats_release",
+        name="release the analysts' statistics of closed windows",
+        kwargs={"engine": engine, "settings": settings, "interval_minutes": settings.stats_release_minutes},
+        **stats_options,  # type: ignore[arg-type]
     )
     scheduler.add_job(
         jobs.meeting_reminders,

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from stats import tables as stats_tables  # noqa: F401  (the statistics' feature home)
 from store import (  # noqa: F401
     accounts,
     antennas,
@@ -23,8 +24,6 @@ from store import (  # noqa: F401
     proposals,
     push,
     safety,
-    stats_cache,
-    stats_indexes,
 )
 
 metadata = SQLModel.metadata

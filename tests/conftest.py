@@ -91,7 +91,6 @@ def settings(database_url: str) -> Settings:
         antennas_dir=ANTENNAS_DIR,
         login_max_failures=5,
         scheduler_enabled=False,
-        stats_max_age_minutes=0,  # every statistics request re-checks its data (one test sets an age)
         events_max_seconds=0.5,  # an event stream ends soon, so a client reading it to the end returns
     )
 

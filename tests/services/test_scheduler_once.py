@@ -161,7 +161,7 @@ def test_the_background_scheduler_registers_its_jobs_and_shuts_down(
         assert set(jobs_by_id) == {f"match:{slug}" for slug in slugs} | {
             "expire",
             "confirm_reminders",
-            "stats_cache",
+            "stats_release",
             "meeting_reminders",
             "push",
         }
@@ -175,12 +175,12 @@ def test_the_background_scheduler_registers_its_jobs_and_shuts_down(
         assert match.coalesce is True and match.max_instances == 1
         assert jobs_by_id["expire"].trigger.interval == timedelta(minutes=settings.expiry_interval_minutes)
         assert jobs_by_id["confirm_reminders"].trigger.interval == timedelta(minutes=settings.reminder_interval_minutes)
-        assert jobs_by_id["stats_cache"].trigger.interval == timedelta(minutes=settings.stats_refresh_minutes)
-        # The statistics job also runs once at start, so an emptied cache is warm before analysts ask.
+        assert jobs_by_id["stats_release"].trigger.interval == timedelta(minutes=settings.stats_release_minutes)
+        # The statistics job also runs once at start, so windows that closed meanwhile are released.
         deadline = time.monotonic() + 30
-        while not _count(db, JobRun, JobRun.job == "stats_cache") and time.monotonic() < deadline:  # type: ignore[arg-type]
+        while not _count(db, JobRun, JobRun.job == "stats_release") and time.monotonic() < deadline:  # type: ignore[arg-type]
             time.sleep(0.05)
-        assert _count(db, JobRun, JobRun.job == "stats_cache") == 1  # type: ignore[arg-type]
+        assert _count(db, JobRun, JobRun.job == "stats_release") == 1  # type: ignore[arg-type]
         # Fire times are aligned to the slot epoch, so every process fires at the same instants.
         assert match.next_run_time == jobs.slot_start(match.next_run_time, timedelta(hours=24))
     finally:

@@ -1,7 +1,7 @@
-"""Indexes the analysts' statistics need (store/stats_queries.py), attached to the existing tables.
+"""Indexes the analysts' statistics need (stats/queries.py), attached to the existing tables.
 
 Declared here rather than in each table module so the statistics' needs stay in one place; store/tables.py
-imports this module, so the metadata (tests, autogenerate) and migration 0004 agree.
+imports this module (through stats/tables.py), so the metadata (tests, autogenerate) and migration 0004 agree.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ STATS_INDEXES = (
     # Moderators' decisions and members' answers in a date range.
     Index("ix_proposals_decided_at", _proposals.c.decided_at),
     Index("ix_proposals_state_since", _proposals.c.state, _proposals.c.state_since),
-    # Covering indexes (migration 0005): pair flows and the cache fingerprints (store/stats_fingerprint.py)
-    # read settled exchanges, and what hangs off a request, from the index alone.
+    # Covering indexes (migration 0005): pair activity reads settled exchanges, and what hangs off a request,
+    # from the index alone.
     Index(
         "ix_exchanges_settled_cover",
         _exchanges.c.settled_at,

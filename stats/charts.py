@@ -1,6 +1,6 @@
-"""PNG charts of published statistics (matplotlib, Agg canvas: no display, safe in a server thread).
+"""PNG charts of released statistics (matplotlib, Agg canvas: no display, safe in a server thread).
 
-Only protected cells are drawn: a suppressed or undefined figure is a gap in the line, never a zero.
+Only published cells are drawn: a withheld or undefined figure is a gap in the line, never a zero.
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ from collections import defaultdict
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from services.stats import StatsTable
+from stats.service import StatsTable
 
 CHARTS = ("bridging-share", "reciprocity-classes")
-CLASSES = (("members_giver", "givers"), ("members_balanced", "balanced"), ("members_receiver", "receivers"))
+CLASSES = (
+    ("members_gave_only", "gave only"),
+    ("members_gave_and_received", "gave and received"),
+    ("members_received_only", "received only"),
+)
 
 
 def _value(cell: object) -> float:
@@ -45,7 +49,7 @@ def draw(name: str, table: StatsTable) -> bytes:
             axes.fill_between(x, lower, upper, alpha=0.15, color=line.get_color())
         axes.set_ylim(0, 1)
         axes.set_ylabel("external share E/(E+I)")
-        axes.set_title(f"Bridging share ({dimension}), 95% Wilson interval")
+        axes.set_title(f"Bridging share ({dimension}), with the 95% range of its noise")
     else:
         antenna = table.antennas[0]
         for measure, label in CLASSES:
@@ -62,7 +66,8 @@ def draw(name: str, table: StatsTable) -> bytes:
     axes.set_xticks(x, periods, rotation=45, ha="right")
     if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize="small", ncol=2)
-    axes.text(0.99, 0.01, "suppressed figures are gaps", transform=axes.transAxes, ha="right", fontsize="x-small")
+    note = "withheld figures are gaps; figures are noisy (differential privacy)"
+    axes.text(0.99, 0.01, note, transform=axes.transAxes, ha="right", fontsize="x-small")
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")

@@ -1,4 +1,4 @@
-"""`buurtbank stats`: the analysts' figures from the command line (the same protected cells as the API)."""
+"""`buurtbank stats`: the analysts' figures from the command line (the same releases as the API)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import date
 from buurtbank.clock import today_in_brussels
 from buurtbank.db import make_engine, unit_of_work
 from buurtbank.settings import Settings
-from domain.stats.cells import CSV_COLUMNS
-from domain.stats.windows import Period
+from stats.rules.figures import CSV_COLUMNS
+from stats.rules.windows import Period
 
 
 def _day(text: str) -> date:
@@ -21,7 +21,7 @@ def _day(text: str) -> date:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    stats = sub.add_parser("stats", help="reciprocity and bridging statistics (aggregates, privacy-protected)")
+    stats = sub.add_parser("stats", help="reciprocity and bridging statistics (differentially private releases)")
     stats.add_argument("--antenna", help="an antenna slug or `all` (default: every antenna and all)")
     stats.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: 12 months ago)")
     stats.add_argument("--to", dest="end", type=_day, help="last day, YYYY-MM-DD (default: today)")
@@ -31,9 +31,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from api.routes.stats import to_csv
     from domain.errors import DomainError
-    from services import stats as service
+    from stats import service
+    from stats.endpoints import to_csv
 
     default_start, default_end = service.default_range(today_in_brussels())
     start, end = args.start or default_start, args.end or default_end
@@ -42,7 +42,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         with unit_of_work(engine) as session:
             table = service.statistics(
                 session, start=start, end=end, period=Period(args.period), antenna=args.antenna,
-                measures=service.ALL_MEASURES,
+                measures=service.ALL_MEASURES, params=service.parameters(settings),
+                delay_days=settings.stats_release_delay_days,
             )  # fmt: skip
     except DomainError as exc:
         print(f"buurtbank stats: {exc}", file=sys.stderr)

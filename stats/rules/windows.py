@@ -2,8 +2,9 @@
 
 Statistics are only ever computed over whole calendar months or whole calendar quarters. Arbitrary date
 ranges would let an analyst subtract two overlapping ranges (1-20 March minus 1-19 March) and isolate one
-day, so `windows()` widens the requested range to the whole windows it touches. The one remaining
-hierarchy, three months inside a quarter, is handled by secondary suppression in `privacy.py`.
+day, so `windows()` widens the requested range to the whole windows it touches. Each closed window is
+released once per antenna with its own noise (figures.py); a quarter and its months are separate releases whose
+privacy cost is added up by the accountant (accountant.py).
 
 Labels: a month is `YYYY-MM` (`2026-03`), a quarter `YYYY-Qn` (`2026-Q1`).
 """

@@ -1,41 +1,45 @@
-"""Analysts' statistics: aggregates only, protected by domain/stats/privacy.py before they get here."""
+"""Analysts' statistics (HTTP): parse, authorise, read the releases through stats/service.py, shape the answer."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import AnalystUser, SessionDep, SettingsDep
 from api.problems import problem_responses
-from api.schemas.stats import (
+from buurtbank.clock import today_in_brussels
+from buurtbank.settings import Settings
+from domain.errors import NotFound
+from stats import service
+from stats.charts import CHARTS, draw
+from stats.rules.figures import CSV_COLUMNS, Cell
+from stats.rules.windows import Period
+from stats.schemas import (
+    Bounds,
     BridgingAnswer,
     BridgingRow,
     Dimension,
     Figure,
+    PrivacyAnswer,
+    QuarterSpend,
     ReciprocityAnswer,
     ReciprocityRow,
+    ReleaseSpend,
 )
-from buurtbank.clock import today_in_brussels
-from buurtbank.settings import Settings
-from domain.errors import NotFound
-from domain.stats.cells import CSV_COLUMNS, Cell
-from domain.stats.windows import Period
-from services import stats as service
-from services.stats_charts import CHARTS, draw
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 
 _RANGE_DOC = (
     " Windows are whole calendar months or quarters (Brussels time): `from`/`to` are widened to the windows "
-    "they touch (default: the last twelve months), at most ten years. Counts and minutes are rounded to 5; a "
-    "count under 10 (origin, languages, any) or 5 (otherwise) is suppressed, with secondary suppression so "
-    "it cannot be recovered from totals; an antenna with fewer than 10 active members gets no breakdown. "
-    "Members without background consent count in totals only. A suppressed figure has value null, "
-    "suppressed true and a reason, never 0."
+    "they touch (default: the last twelve months), at most ten years. Every figure comes from a release made "
+    "once per antenna and closed window with member-level differential privacy (GET /v1/stats/privacy): noisy, "
+    "with its noise_sd and the 95% range of its noise; a window is released some days after it ends and the "
+    "open one is never published; `all` is the sum of the antennas' releases. Members without background "
+    "consent count in totals only. A withheld figure has value null, suppressed true and a reason, never 0."
 )
 AntennaQuery = Annotated[
     str | None, Query(max_length=60, description="an antenna slug, or `all`; default: every antenna and `all`")
@@ -49,8 +53,14 @@ ERRORS = problem_responses(401, 403, 404, 422)
 AS_OF_HEADER = "Data-As-Of"
 
 
-def _max_age(settings: Settings) -> timedelta:
-    return timedelta(minutes=settings.stats_max_age_minutes)
+def _table(
+    session: SessionDep, settings: Settings, *, start: date, end: date, period: Period, antenna: str | None,
+    measures: tuple[str, ...] = service.RECIPROCITY_MEASURES, dimension: str | None = None,
+) -> service.StatsTable:  # fmt: skip
+    return service.statistics(
+        session, start=start, end=end, period=period, params=service.parameters(settings), antenna=antenna,
+        measures=measures, dimension=dimension, delay_days=settings.stats_release_delay_days,
+    )  # fmt: skip
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
@@ -64,7 +74,10 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 
 
 def _figure(cell: Cell) -> Figure:
-    return Figure(value=cell.value, lower=cell.lower, upper=cell.upper, suppressed=cell.suppressed, reason=cell.reason)
+    return Figure(
+        value=cell.value, lower=cell.lower, upper=cell.upper, suppressed=cell.suppressed, reason=cell.reason,
+        noise_sd=cell.noise_sd, epsilon=cell.epsilon,
+    )  # fmt: skip
 
 
 def _rows(table: service.StatsTable, *, by_dimension: bool) -> list[dict[str, object]]:
@@ -105,11 +118,10 @@ def reciprocity(
     period: PeriodQuery = Period.MONTH,
 ) -> ReciprocityAnswer:
     first, last = _range(start, end)
-    table = service.statistics(
-        session, start=first, end=last, period=period, antenna=antenna, max_age=_max_age(settings)
-    )
+    table = _table(session, settings, start=first, end=last, period=period, antenna=antenna)
     return ReciprocityAnswer(
         start=first, end=last, period=period.value, periods=list(table.periods), as_of=table.as_of,
+        open_periods=list(table.open_periods),
         rows=[ReciprocityRow(**row) for row in _rows(table, by_dimension=False)],
     )  # fmt: skip
 
@@ -134,12 +146,13 @@ def bridging(
     dimension: DimensionQuery = None,
 ) -> BridgingAnswer:
     first, last = _range(start, end)
-    table = service.statistics(
-        session, start=first, end=last, period=period, antenna=antenna, measures=service.BRIDGING_MEASURES,
-        dimension=dimension.value if dimension else None, max_age=_max_age(settings),
+    table = _table(
+        session, settings, start=first, end=last, period=period, antenna=antenna,
+        measures=(*service.BRIDGING_MEASURES, "active_members"), dimension=dimension.value if dimension else None,
     )  # fmt: skip
     return BridgingAnswer(
         start=first, end=last, period=period.value, periods=list(table.periods), as_of=table.as_of,
+        open_periods=list(table.open_periods),
         rows=[BridgingRow(**row) for row in _rows(table, by_dimension=True)],
     )  # fmt: skip
 
@@ -163,15 +176,8 @@ def export(
     period: PeriodQuery = Period.MONTH,
 ) -> Response:
     first, last = _range(start, end)
-    table = service.statistics(
-        session,
-        start=first,
-        end=last,
-        period=period,
-        antenna=antenna,
-        measures=tuple(service.ALL_MEASURES),
-        max_age=_max_age(settings),
-    )
+    table = _table(session, settings, start=first, end=last, period=period, antenna=antenna,
+                   measures=service.ALL_MEASURES)  # fmt: skip
     return Response(
         content=to_csv(table.cells),
         media_type="text/csv; charset=utf-8",
@@ -187,7 +193,9 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
-    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason) for cell in cells)
+    writer.writerows(
+        (*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells
+    )
     return out.getvalue()
 
 
@@ -196,9 +204,9 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
     response_class=Response,
     responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}, **ERRORS},
     summary="A chart of the published figures",
-    description="`bridging-share`: E/(E+I) over time per antenna, with its 95% Wilson interval (dimension: "
-    "`any` unless given); `reciprocity-classes`: shares of givers, balanced members and receivers over time "
-    "(antenna: `all` unless given). Suppressed figures are gaps, never zeros." + _RANGE_DOC,
+    description="`bridging-share`: E/(E+I) over time per antenna, with the 95% range of its noise (dimension: "
+    "`any` unless given); `reciprocity-classes`: shares of active members who only gave, only received, or "
+    "both, over time (antenna: `all` unless given). Withheld figures are gaps, never zeros." + _RANGE_DOC,
 )
 def chart(
     _: AnalystUser,
@@ -215,14 +223,49 @@ def chart(
         raise NotFound()
     first, last = _range(start, end)
     if name == "bridging-share":
-        table = service.statistics(
-            session, start=first, end=last, period=period, antenna=antenna, measures=("external_share",),
-            dimension=dimension.value if dimension else "any", max_age=_max_age(settings),
+        table = _table(
+            session, settings, start=first, end=last, period=period, antenna=antenna, measures=("external_share",),
+            dimension=dimension.value if dimension else "any",
         )  # fmt: skip
     else:
-        table = service.statistics(
-            session, start=first, end=last, period=period, antenna=antenna or "all",
-            measures=("members_giver", "members_balanced", "members_receiver", "active_members"),
-            max_age=_max_age(settings),
+        table = _table(
+            session, settings, start=first, end=last, period=period, antenna=antenna or "all",
+            measures=("members_gave_only", "members_gave_and_received", "members_received_only", "active_members"),
         )  # fmt: skip
     return Response(content=draw(name, table), media_type="image/png", headers={AS_OF_HEADER: table.as_of.isoformat()})
+
+
+@router.get(
+    "/privacy",
+    response_model=PrivacyAnswer,
+    responses=problem_responses(401, 403, 404),
+    summary="The privacy parameters and the budget spent per antenna and quarter",
+    description="Every figure is released once per antenna and closed window with member-level pure "
+    "epsilon-differential privacy: each member's contribution is bounded (the bounds below), OpenDP adds "
+    "discrete Laplace noise, and the accountant adds up the epsilons of a quarter's release and its months' "
+    "releases, refusing any release past `budget_per_quarter`.",
+)
+def privacy(
+    _: AnalystUser, session: SessionDep, settings: SettingsDep, antenna: AntennaQuery = None
+) -> PrivacyAnswer:
+    params = service.parameters(settings)
+    report = service.privacy_report(session, params=params, antenna=None if antenna == "all" else antenna)
+    return PrivacyAnswer(
+        guarantee="Whether any one member took part in an antenna's quarter or not changes the probability of "
+        f"any published answer about it by a factor of at most e^{params.budget_per_quarter:g}.",
+        mechanism=service.MECHANISM,
+        epsilon_month=params.epsilon_month,
+        epsilon_quarter=params.epsilon_quarter,
+        delta=params.delta,
+        budget_per_quarter=params.budget_per_quarter,
+        release_delay_days=settings.stats_release_delay_days,
+        quarter_bounds=Bounds(**params.quarter_bounds.as_dict()),
+        month_bounds=Bounds(**params.month_bounds.as_dict()),
+        spent=[
+            QuarterSpend(
+                antenna=b.antenna, quarter=b.quarter, budget=b.budget, spent=b.spent, remaining=b.remaining,
+                releases=[ReleaseSpend(period=p, epsilon=e, released_at=t) for p, e, t in b.releases],
+            )  # fmt: skip
+            for b in report
+        ],
+    )
