@@ -47,7 +47,9 @@ def test_the_desk_journey(client: TestClient, world: World, db: Engine) -> None:
     assert re.fullmatch(r"MOL-\d{4}", number)
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     assert body["email"] is None and body["managed"] is True
-    assert body["memberships"] == [{"id": body["memberships"][0]["id"], "antenna": "molenbeek", "status": "approved", "reason": None}]
+    assert body["memberships"] == [
+        {"id": body["memberships"][0]["id"], "antenna": "molenbeek", "status": "approved", "reason": None}
+    ]
     assert body["background_consent"] is True and body["background"] is None  # the moderator never sees it
     assert "555" not in enrolled.text  # the phone is not echoed back in the member's profile
     with Session(db) as session:
