@@ -11,6 +11,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
+from api.openapi import install_openapi_shaping
 from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
 from api.routes import matching as matching_routes
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.include_router(v1)
     _offline_docs(app)
     _register_problem_schema(app)
+    install_openapi_shaping(app)
     return app
 
 
