@@ -11,7 +11,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
-from api.openapi import install_openapi_shaping
+from api.openapi import TAGS, OperationIds, install_openapi_shaping
 from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
 from api.routes import matching as matching_routes
@@ -47,6 +47,7 @@ def make_geocoder(settings: Settings) -> geo.Geocoder:
 
 def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: geo.Geocoder | None = None) -> FastAPI:
     settings.resolved_secret_key()  # fail at start-up, not at the first login, when the key is missing
+    operation_ids = OperationIds()
     app = FastAPI(
         title="BuurtBank",
         version="1.0.0",
@@ -54,6 +55,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        generate_unique_id_function=operation_ids,
+        openapi_tags=[{"name": name, "description": text} for name, text in TAGS],
+        servers=[{"url": settings.public_url or "/", "description": "this BuurtBank service"}],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -65,7 +69,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.include_router(v1)
     _offline_docs(app)
     _register_problem_schema(app)
-    install_openapi_shaping(app)
+    install_openapi_shaping(app, operation_ids)
     return app
 
 

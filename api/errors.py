@@ -41,7 +41,14 @@ def _status_of(exc: DomainError) -> int:
 
 
 def _problem(
-    request: Request, *, status: int, key: str, detail: str, title: str, errors: list[FieldError] | None = None
+    request: Request,
+    *,
+    status: int,
+    key: str,
+    detail: str,
+    title: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"urn:buurtbank:problem:{key.removeprefix('error.').replace('.', ':')}",
@@ -51,7 +58,9 @@ def _problem(
         instance=request.url.path,
         errors=errors,
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
@@ -70,7 +79,18 @@ def domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
     errors = None
     if isinstance(exc, InvalidInput) and exc.field:
         errors = [FieldError(field=exc.field, message=detail, type=exc.message_key)]
-    return _problem(request, status=_status_of(exc), key=exc.message_key, title=title, detail=detail, errors=errors)
+    headers = None
+    if isinstance(exc, TooManyAttempts) and isinstance(exc.params.get("minutes"), int):
+        headers = {"Retry-After": str(exc.params["minutes"] * 60)}
+    return _problem(
+        request,
+        status=_status_of(exc),
+        key=exc.message_key,
+        title=title,
+        detail=detail,
+        errors=errors,
+        headers=headers,
+    )
 
 
 def _field_message(error: dict[str, Any], lang: str) -> str:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         "(0: every request re-checks); older ones are re-checked, and recomputed if their data changed",
     )
 
+    public_url: str | None = Field(
+        default=None, description="the API's public base URL, listed as the server in the OpenAPI document"
+    )
+
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""
         if self.secret_key:
