@@ -14,6 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
+from api.openapi import TAGS, OperationIds, install_openapi_shaping
 from api.problems import Problem
 from api.routes import account as account_routes
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
@@ -59,9 +60,15 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
+# One per process, like the routes it names (their operationIds are fixed when the routers are included).
+OPERATION_IDS = OperationIds()
+
+
 @cache
 def _v1_routes() -> tuple[BaseRoute, ...]:
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(refuse_nul_characters)])
+    v1 = APIRouter(
+        prefix="/v1", dependencies=[Depends(refuse_nul_characters)], generate_unique_id_function=OPERATION_IDS
+    )
     for router in ROUTERS:
         v1.include_router(router)
     return tuple(v1.routes)
@@ -83,6 +90,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        generate_unique_id_function=OPERATION_IDS,
+        openapi_tags=[{"name": name, "description": text} for name, text in TAGS],
+        servers=[{"url": settings.public_url or "/", "description": "this BuurtBank service"}],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -94,6 +104,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.router.routes.extend(_v1_routes())
     _offline_docs(app)
     _register_problem_schema(app)
+    install_openapi_shaping(app, OPERATION_IDS)
     return app
 
 

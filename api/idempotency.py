@@ -24,8 +24,9 @@ from domain.errors import InvalidInput
 from store import idempotency
 from store.idempotency import IdempotentResponse
 
+# Typed `str` with a None default (as On-Behalf-Of): a header is absent or a string, never a null.
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         min_length=1,
@@ -102,7 +103,11 @@ class Idempotency:
         )
 
 
-def request_idempotency(session: SessionDep, fingerprint: Fingerprint, key: IdempotencyKey = None) -> Idempotency:
+def request_idempotency(
+    session: SessionDep,
+    fingerprint: Fingerprint,
+    key: IdempotencyKey = None,  # type: ignore[assignment]  # absent: no key
+) -> Idempotency:
     return Idempotency(session=session, key=key, fingerprint=fingerprint)
 
 

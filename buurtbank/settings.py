@@ -124,6 +124,10 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="an event stream ends after this long; clients reconnect with Last-Event-ID"
     )
 
+    public_url: str | None = Field(
+        default=None, description="the API's public base URL, listed as the server in the OpenAPI document"
+    )
+
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""
         if self.secret_key:
