@@ -192,9 +192,7 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
-    writer.writerows(
-        (*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells
-    )
+    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells)
     return out.getvalue()
 
 
@@ -244,9 +242,7 @@ def chart(
     "discrete Laplace noise, and the accountant adds up the epsilons of a quarter's release and its months' "
     "releases, refusing any release past `budget_per_quarter`.",
 )
-def privacy(
-    _: AnalystUser, session: SessionDep, settings: SettingsDep, antenna: AntennaQuery = None
-) -> PrivacyAnswer:
+def privacy(_: AnalystUser, session: SessionDep, settings: SettingsDep, antenna: AntennaQuery = None) -> PrivacyAnswer:
     params = service.parameters(settings)
     report = service.privacy_report(session, params=params, antenna=None if antenna == "all" else antenna)
     return PrivacyAnswer(
@@ -262,7 +258,11 @@ def privacy(
         month_bounds=Bounds(**params.month_bounds.as_dict()),
         spent=[
             QuarterSpend(
-                antenna=b.antenna, quarter=b.quarter, budget=b.budget, spent=b.spent, remaining=b.remaining,
+                antenna=b.antenna,
+                quarter=b.quarter,
+                budget=b.budget,
+                spent=b.spent,
+                remaining=b.remaining,
                 releases=[ReleaseSpend(period=p, epsilon=e, released_at=t) for p, e, t in b.releases],
             )  # fmt: skip
             for b in report

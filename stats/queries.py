@@ -130,12 +130,12 @@ def decisions(session: Session, span: Span) -> dict[int, list[PairDecisions]]:
     p = Proposal
     counts: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)
     moderators = (
-        select(p.antenna_id, p.helper_id, p.receiver_id, p.state == ProposalState.REJECTED, func.count())
+        select(p.antenna_id, p.helper_id, p.receiver_id, p.state, func.count())
         .where(p.decided_by.is_not(None), span.within(p.decided_at))
-        .group_by(p.antenna_id, p.helper_id, p.receiver_id, p.state == ProposalState.REJECTED)
+        .group_by(p.antenna_id, p.helper_id, p.receiver_id, p.state)
     )
-    for antenna, helper, receiver, rejected, count in session.execute(moderators):
-        name = "rejected" if rejected else "approved"
+    for antenna, helper, receiver, state, count in session.execute(moderators):
+        name = "rejected" if ProposalState(state) is ProposalState.REJECTED else "approved"
         values = counts[(int(antenna), int(helper), int(receiver))]
         values[name] = values.get(name, 0) + int(count)
     answers = (

@@ -102,7 +102,7 @@ FigureKey = tuple[str, str | None]  # measure, dimension (None for a total)
 _RECIPROCITY_BASE = (
     BaseFigure("registered_members", Kind.COUNT, Bound.ONE, 0.02),
     BaseFigure("approved_members", Kind.COUNT, Bound.ONE, 0.02),
-    BaseFigure("active_members", Kind.COUNT, Bound.PARTNERS, 0.15),
+    BaseFigure("active_members", Kind.COUNT, Bound.PARTNERS, 0.2),
     BaseFigure("members_gave", Kind.COUNT, Bound.PARTNERS, 0.05),
     BaseFigure("members_received", Kind.COUNT, Bound.PARTNERS, 0.05),
     BaseFigure("exchanges", Kind.COUNT, Bound.EXCHANGES, 0.15),
