@@ -74,7 +74,8 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 
 def _figure(cell: Cell) -> Figure:
     return Figure(
-        value=cell.value, lower=cell.lower, upper=cell.upper, suppressed=cell.suppressed, reason=cell.reason,
+        value=cell.value, lower=cell.lower, upper=cell.upper, suppressed=cell.suppressed,
+        reason=cell.reason,  # type: ignore[arg-type]  # a Reason value: pydantic validates it into ReasonCode
         noise_sd=cell.noise_sd, epsilon=cell.epsilon,
     )  # fmt: skip
 
