@@ -75,7 +75,8 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 
 def _figure(cell: Cell) -> Figure:
     return Figure(
-        value=cell.value, lower=cell.lower, upper=cell.upper, suppressed=cell.suppressed, reason=cell.reason,
+        value=cell.value, lower=cell.lower, upper=cell.upper, suppressed=cell.suppressed,
+        reason=cell.reason,  # type: ignore[arg-type]  # a Reason value: pydantic validates it into ReasonCode
         noise_sd=cell.noise_sd, epsilon=cell.epsilon,
     )  # fmt: skip
 
@@ -193,9 +194,7 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
-    writer.writerows(
-        (*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells
-    )
+    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells)
     return out.getvalue()
 
 
@@ -245,9 +244,7 @@ def chart(
     "discrete Laplace noise, and the accountant adds up the epsilons of a quarter's release and its months' "
     "releases, refusing any release past `budget_per_quarter`.",
 )
-def privacy(
-    _: AnalystUser, session: SessionDep, settings: SettingsDep, antenna: AntennaQuery = None
-) -> PrivacyAnswer:
+def privacy(_: AnalystUser, session: SessionDep, settings: SettingsDep, antenna: AntennaQuery = None) -> PrivacyAnswer:
     params = service.parameters(settings)
     report = service.privacy_report(session, params=params, antenna=None if antenna == "all" else antenna)
     return PrivacyAnswer(
@@ -263,7 +260,11 @@ def privacy(
         month_bounds=Bounds(**params.month_bounds.as_dict()),
         spent=[
             QuarterSpend(
-                antenna=b.antenna, quarter=b.quarter, budget=b.budget, spent=b.spent, remaining=b.remaining,
+                antenna=b.antenna,
+                quarter=b.quarter,
+                budget=b.budget,
+                spent=b.spent,
+                remaining=b.remaining,
                 releases=[ReleaseSpend(period=p, epsilon=e, released_at=t) for p, e, t in b.releases],
             )  # fmt: skip
             for b in report

@@ -65,7 +65,7 @@ def earliest_activity(session: Session) -> datetime | None:
 
 def membership_counts(session: Session, span: Span) -> dict[int, tuple[int, int]]:
     """Per antenna: members who had asked to join by the window's end, and those approved by then."""
-    m = Membership
+    m: Any = Membership  # SQLModel types the fields as values; as columns they are Any here
     registered = select(m.antenna_id, func.count()).where(span.until_end(m.requested_at)).group_by(m.antenna_id)
     approved = (
         select(m.antenna_id, func.count())
@@ -81,7 +81,7 @@ def membership_counts(session: Session, span: Span) -> dict[int, tuple[int, int]
 
 def pair_activity(session: Session, span: Span) -> dict[int, list[PairActivity]]:
     """Per antenna: settled exchanges and minutes per (giver, receiver) in the window."""
-    e = Exchange
+    e: Any = Exchange
     query = (
         select(e.antenna_id, e.helper_id, e.receiver_id, func.count(), func.sum(e.settled_minutes))
         .where(_settled(e), span.within(e.settled_at))
@@ -96,6 +96,7 @@ def pair_activity(session: Session, span: Span) -> dict[int, list[PairActivity]]
 def posts(session: Session, span: Span) -> tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]]:
     """Per antenna and member: offers posted, and requests posted, in the window."""
     out: list[dict[int, dict[int, int]]] = []
+    model: Any
     for model in (Offer, HelpRequest):
         query = (
             select(model.antenna_id, model.member_id, func.count())
@@ -111,7 +112,8 @@ def posts(session: Session, span: Span) -> tuple[dict[int, dict[int, int]], dict
 
 def matched_requests(session: Session, span: Span) -> dict[int, list[Shared]]:
     """Per antenna: requests posted in the window that led to a settled exchange, per (requester, helper)."""
-    r, e = HelpRequest, Exchange
+    r: Any = HelpRequest
+    e: Any = Exchange
     query = (
         select(r.antenna_id, r.member_id, e.helper_id, func.count(func.distinct(r.id)))
         .join(e, e.request_id == r.id)
@@ -127,15 +129,15 @@ def matched_requests(session: Session, span: Span) -> dict[int, list[Shared]]:
 def decisions(session: Session, span: Span) -> dict[int, list[PairDecisions]]:
     """Per antenna and (helper, receiver): moderators' decisions (by decided_at) and members' answers
     (accepted or declined, by state_since) in the window."""
-    p = Proposal
+    p: Any = Proposal
     counts: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)
     moderators = (
-        select(p.antenna_id, p.helper_id, p.receiver_id, p.state == ProposalState.REJECTED, func.count())
+        select(p.antenna_id, p.helper_id, p.receiver_id, p.state, func.count())
         .where(p.decided_by.is_not(None), span.within(p.decided_at))
-        .group_by(p.antenna_id, p.helper_id, p.receiver_id, p.state == ProposalState.REJECTED)
+        .group_by(p.antenna_id, p.helper_id, p.receiver_id, p.state)
     )
-    for antenna, helper, receiver, rejected, count in session.execute(moderators):
-        name = "rejected" if rejected else "approved"
+    for antenna, helper, receiver, state, count in session.execute(moderators):
+        name = "rejected" if ProposalState(state) is ProposalState.REJECTED else "approved"
         values = counts[(int(antenna), int(helper), int(receiver))]
         values[name] = values.get(name, 0) + int(count)
     answers = (
@@ -155,7 +157,9 @@ def decisions(session: Session, span: Span) -> dict[int, list[PairDecisions]]:
 
 def pool_flows(session: Session, span: Span) -> tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]]:
     """Per antenna and member: minutes the member donated to the pool, and minutes the pool paid them."""
-    t, entry, account = LedgerTransfer, LedgerEntry, LedgerAccount
+    t: Any = LedgerTransfer
+    entry: Any = LedgerEntry
+    account: Any = LedgerAccount
     out: list[dict[int, dict[int, int]]] = []
     for kind, sign in ((TransferKind.DONATION, -1), (TransferKind.POOL_PAYMENT, 1)):
         side = entry.minutes < 0 if sign < 0 else entry.minutes > 0
@@ -184,10 +188,10 @@ def profiles(session: Session, members: Iterable[int]) -> dict[int, BackgroundPr
     """The declared backgrounds of these members, for those who consented (the others have no row)."""
     ids = sorted(set(members))
     result: dict[int, BackgroundProfile] = {}
-    b = MemberBackground
+    b: Any = MemberBackground
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        query = select(b.member_id, b.languages, b.origin, b.age_band, b.circle).where(b.member_id.in_(chunk))  # type: ignore[attr-defined]
+        query = select(b.member_id, b.languages, b.origin, b.age_band, b.circle).where(b.member_id.in_(chunk))
         for member, languages, origin, age_band, circle in session.execute(query):
             result[int(member)] = BackgroundProfile(
                 languages=parse_languages(languages), origin=origin, age_band=age_band, circle=circle

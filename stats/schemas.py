@@ -50,8 +50,7 @@ class Figure(BaseModel):
 _B = "Released with noise; one member counts at most to the contribution bounds of GET /v1/stats/privacy."
 _D = "Derived from released figures (post-processing, no extra privacy cost)."
 MEASURE_DOCS: dict[str, str] = {
-    "registered_members": "Members with a membership request for the antenna (any status) at the window's end. "
-    + _B,
+    "registered_members": "Members with a membership request for the antenna (any status) at the window's end. " + _B,
     "approved_members": "Members whose membership was approved by the window's end. " + _B,
     "active_members": "Members who gave or received at least one settled minute in the window (each member "
     "absorbs at most `partners` others: a maximum-flow bound). " + _B,

@@ -375,7 +375,10 @@ def privacy_report(session: Session, *, params: PrivacyParameters, antenna: str 
             grouped[(slug, r.quarter)].append(r)
     return [
         QuarterBudget(
-            antenna=slug, quarter=quarter, budget=params.budget_per_quarter, spent=sum(r.epsilon for r in rows),
+            antenna=slug,
+            quarter=quarter,
+            budget=params.budget_per_quarter,
+            spent=sum(r.epsilon for r in rows),
             releases=tuple((r.period, r.epsilon, r.released_at) for r in sorted(rows, key=lambda r: r.period)),
         )  # fmt: skip
         for (slug, quarter), rows in sorted(grouped.items())

@@ -102,7 +102,7 @@ FigureKey = tuple[str, str | None]  # measure, dimension (None for a total)
 _RECIPROCITY_BASE = (
     BaseFigure("registered_members", Kind.COUNT, Bound.ONE, 0.02),
     BaseFigure("approved_members", Kind.COUNT, Bound.ONE, 0.02),
-    BaseFigure("active_members", Kind.COUNT, Bound.PARTNERS, 0.15),
+    BaseFigure("active_members", Kind.COUNT, Bound.PARTNERS, 0.2),
     BaseFigure("members_gave", Kind.COUNT, Bound.PARTNERS, 0.05),
     BaseFigure("members_received", Kind.COUNT, Bound.PARTNERS, 0.05),
     BaseFigure("exchanges", Kind.COUNT, Bound.EXCHANGES, 0.15),
@@ -485,12 +485,21 @@ class Cell(NamedTuple):
     @classmethod
     def of(cls, antenna: str, period: str, f: Figure) -> Cell:
         return cls(
-            antenna, period, f.measure, f.dimension, f.value, f.lower, f.upper, f.suppressed,
-            None if f.reason is None else str(f.reason), f.noise_sd, f.epsilon,
+            antenna, period, f.measure, f.dimension, _round(f.value), _round(f.lower), _round(f.upper),
+            f.suppressed, None if f.reason is None else str(f.reason), _round(f.noise_sd), _round(f.epsilon),
         )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         return self._asdict()
+
+    def as_row(self) -> tuple[Any, ...]:
+        """Values in CSV_COLUMNS order."""
+        return tuple(self)
+
+
+def _round(value: int | float | None) -> int | float | None:
+    """Six significant digits are more than the noise leaves: no need to print float artefacts."""
+    return float(f"{value:.6g}") if isinstance(value, float) else value
 
 
 assert Cell._fields == CSV_COLUMNS, "the CSV writes a cell's fields in order"

@@ -18,6 +18,7 @@ from stats.rules.figures import (
     Bounds,
     Estimate,
     PairActivity,
+    PairDecisions,
     Reason,
     WindowData,
     bounded_values,
@@ -165,3 +166,47 @@ def test_the_accountant_refuses_a_release_past_the_budget() -> None:
         check_budget(spent=4.5, epsilon=1.0, budget=5.0)
     with pytest.raises(BudgetExhausted):
         check_budget(spent=0.0, epsilon=6.0, budget=5.0)
+
+
+def _remove(data: WindowData, member: int) -> WindowData:
+    """The same window without one member and everything they took part in (the neighbouring data set)."""
+    return WindowData(
+        registered=data.registered - 1,
+        approved=data.approved - 1,
+        pairs=tuple(p for p in data.pairs if member not in (p.giver, p.receiver)),
+        offers={m: n for m, n in data.offers.items() if m != member},
+        requests={m: n for m, n in data.requests.items() if m != member},
+        matched=tuple(s for s in data.matched if member not in (s.first, s.second)),
+        decisions=tuple(d for d in data.decisions if member not in (d.helper, d.receiver)),
+        pool_in={m: n for m, n in data.pool_in.items() if m != member},
+        pool_out={m: n for m, n in data.pool_out.items() if m != member},
+        profiles={m: p for m, p in data.profiles.items() if m != member},
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), members=st.integers(2, 14))
+def test_one_member_moves_every_base_figure_by_at_most_its_sensitivity(seed: int, members: int) -> None:
+    # The whole privacy argument: the noise of each figure is calibrated to this sensitivity.
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(rng.randint(0, 40)):
+        giver, receiver = rng.sample(range(members), 2)
+        pairs.append(PairActivity(giver, receiver, rng.randint(1, 4), 15 * rng.randint(1, 12)))
+    origins = ["BE", "EU", "Maghreb"]
+    data = WindowData(
+        registered=members, approved=members, pairs=tuple(pairs),
+        offers={m: rng.randint(0, 5) for m in range(members)}, requests={m: rng.randint(0, 5) for m in range(members)},
+        matched=tuple(Shared(p.receiver, p.giver, 1) for p in pairs[: len(pairs) // 2]),
+        decisions=tuple(PairDecisions(p.giver, p.receiver, approved=rng.randint(0, 2), rejected=rng.randint(0, 1),
+                                      accepted=rng.randint(0, 2), declined=rng.randint(0, 1)) for p in pairs),
+        pool_in={m: 30 * rng.randint(0, 20) for m in range(members)},
+        pool_out={m: 30 * rng.randint(0, 20) for m in range(members)},
+        profiles={m: BackgroundProfile(origin=rng.choice(origins), languages=frozenset({rng.choice("ab")}))
+                  for m in range(members) if rng.random() < 0.7},
+    )  # fmt: skip
+    values = bounded_values(data, BOUNDS)
+    for member in range(members):
+        without = bounded_values(_remove(data, member), BOUNDS)
+        for f in BASE_FIGURES:
+            assert abs(values[f.key] - without[f.key]) <= sensitivity(f, BOUNDS), (f.key, member)
