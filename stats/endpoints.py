@@ -237,7 +237,7 @@ def chart(
 @router.get(
     "/privacy",
     response_model=PrivacyAnswer,
-    responses=problem_responses(401, 403, 404),
+    responses=ERRORS,
     summary="The privacy parameters and the budget spent per antenna and quarter",
     description="Every figure is released once per antenna and closed window with member-level pure "
     "epsilon-differential privacy: each member's contribution is bounded (the bounds below), OpenDP adds "
