@@ -146,7 +146,7 @@ def _month(
         members=[m.profile for m in world.members.values()],
         exclusions=[pair for pair, until in world.cooldown.items() if until > round_no],
     )
-    result = run_round(inputs, settings, radius_km=radius_km, lang="en")
+    result = run_round(inputs, settings, radius_km=radius_km)
     closed: set[int] = set()
     base = settings.bonding_base_exchanges
     for p in result.proposals:
