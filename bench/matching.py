@@ -23,7 +23,7 @@ import sys
 import time
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -176,7 +176,7 @@ def build_instance(
     cat_keys = [c.key for c in CATEGORIES]
     cat_p = np.array([CATEGORY_WEIGHTS[k] for k in cat_keys], dtype=float)
     cat_p /= cat_p.sum()
-    now = datetime(2025, 3, 1, 8, 0)
+    now = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
     r_lat, r_lon = _locations(rng, antenna, requests)
     requesters = rng.choice(ids, requests)
     r_cat = rng.choice(cat_keys, requests, p=cat_p)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ from domain.matching.explain import DistanceBand, Message, distance_band, member
 from domain.matching.model import Background, MemberProfile, Offer, OpenRequest, RoundInputs, RoundResult
 from domain.matching.round import run_round
 
-WHEN = datetime(2025, 3, 1)
+WHEN = datetime(2025, 3, 1, tzinfo=UTC)
 SETTINGS = MatchingSettings()
 HOME = Background(languages=frozenset({"fr"}), origin="BE", age_band="25-44", circle="parish-sint-gillis")
 AWAY = Background(languages=frozenset({"ar"}), origin="Maghreb", age_band="65-79", circle="mosque-al-khalil")

@@ -80,8 +80,9 @@ def test_admin_create_and_demo_are_idempotent(cli_env: str, capsys: pytest.Captu
     assert _count(cli_env, Member) == members
 
 
+@pytest.mark.usefixtures("cli_env")
 def test_production_without_a_secret_key_exits_2_with_a_clear_message(
-    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BUURTBANK_ENVIRONMENT", "production")
     monkeypatch.delenv("BUURTBANK_SECRET_KEY")
