@@ -108,7 +108,7 @@ def current_actor(
     person: SignedIn,
     # Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema
     # must not advertise a nullable header, which clients would send as the text "null".
-    on_behalf_of: int = Header(  # noqa: B008
+    on_behalf_of: int = Header(
         default=None,
         alias="On-Behalf-Of",
         description="a moderator acting for a member of an antenna they moderate (audited)",

@@ -39,13 +39,13 @@ def _load_antennas(settings: Settings) -> None:
     print(f"antennas: {len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     print("database migrated")
     return 0
 
 
-def cmd_antennas_load(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_antennas_load(_args: argparse.Namespace, settings: Settings) -> int:
     _load_antennas(settings)
     return 0
 
@@ -115,7 +115,7 @@ def _start_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
     return start_background_scheduler(settings, engine)
 
 
-def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_worker(_args: argparse.Namespace, settings: Settings) -> int:
     from scheduler.runner import run_worker
 
     settings.resolved_secret_key()

@@ -9,7 +9,7 @@ from buurtbank.settings import Settings
 from store.ledger import accounts_with_drift, total_of_all_entries, unbalanced_transfers
 
 
-def check_ledger(args: argparse.Namespace, settings: Settings) -> int:
+def check_ledger(_args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     with unit_of_work(engine) as session:
         total = total_of_all_entries(session)

@@ -34,7 +34,7 @@ class AnsweringGeopy:
     def __init__(self, answer: FakeLocation | None) -> None:
         self.answer = answer
 
-    def geocode(self, query: str, **kwargs: Any) -> Any:
+    def geocode(self, _query: str, **_kwargs: Any) -> Any:
         return self.answer
 
 
@@ -64,7 +64,7 @@ def test_geopy_geocoder_falls_back_on_no_answer_or_an_answer_outside_brussels() 
 
 def test_geopy_geocoder_uses_the_given_fallback() -> None:
     class Nowhere:
-        def geocode(self, text: str) -> tuple[float, float] | None:
+        def geocode(self, _text: str) -> tuple[float, float] | None:
             return None
 
     geocoder = GeopyGeocoder(RaisingGeopy(GeocoderTimedOut()), fallback=Nowhere())
