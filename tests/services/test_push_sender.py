@@ -3,23 +3,32 @@ provider is retried with back-off, a token the provider rejects is dropped with 
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import http_ece
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from py_vapid import Vapid02
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from domain.errors import InvalidInput
 from domain.push import MAX_ATTEMPTS, quiet_until, retry_delay
 from scheduler import jobs
 from services import push
 from services.notifications import notify
-from services.push_providers import ExpoProvider
+from services.push_providers import ExpoProvider, WebPushProvider
 from store.members import Member
 from store.notifications import NotificationKind
 from store.push import DeliveryState, Device, Platform, PushDelivery
-from tests.push_fakes import FakeExpo, fake_expo
+from tests.push_fakes import FakeExpo, fake_expo, fake_webpush
 from tests.services.matching_helpers import actor
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -184,3 +193,67 @@ def test_quiet_until(local: str, start: str, end: str, until: str | None) -> Non
         expected_day = day.date() + timedelta(days=1 if next_day else 0)
         expected = datetime.combine(expected_day, time.fromisoformat(until.removeprefix("next ")), tzinfo=BRUSSELS)
         assert found == expected
+
+
+@dataclass
+class Browser:
+    """A browser's side of a Web Push subscription: its keys, to read what the push service was given."""
+
+    key: ec.EllipticCurvePrivateKey
+    auth: bytes
+    endpoint: str
+
+    def token(self) -> str:
+        public = self.key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        keys = {"p256dh": _b64(public), "auth": _b64(self.auth)}
+        return json.dumps({"endpoint": self.endpoint, "keys": keys})
+
+    def read(self, body: bytes) -> dict[str, object]:
+        return json.loads(http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"))  # type: ignore[no-any-return]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_web_push_is_encrypted_signed_and_drops_expired_subscriptions(session: Session, db: Engine) -> None:
+    member = _member(session, "noor", language="nl")
+    vapid = Vapid02()
+    vapid.generate_keys()
+    with fake_webpush() as service:
+        kept = Browser(ec.generate_private_key(ec.SECP256R1()), os.urandom(16), service.base + "kept")
+        expired = Browser(ec.generate_private_key(ec.SECP256R1()), os.urandom(16), service.base + "expired")
+        service.gone.add("expired")
+        for browser in (kept, expired):
+            push.register_device(session, actor(member), platform=Platform.WEBPUSH, token=browser.token())
+        noon = datetime(2026, 3, 10, 12, 0, tzinfo=BRUSSELS).astimezone(UTC)
+        _notify(session, member, noon)
+        providers = {
+            Platform.WEBPUSH: WebPushProvider(
+                vapid_private_key=vapid.private_pem().decode(), subject="mailto:ops@example.org"
+            )
+        }
+        assert jobs.push_notifications(db, interval_seconds=60, providers=providers, now=noon) == {
+            "sent": 1,
+            "dropped": 1,
+        }
+        [(subscription, headers, body)] = service.received
+        assert subscription == "kept"
+        assert headers["content-encoding"] == "aes128gcm" and headers["authorization"].startswith("vapid t=")
+        message = kept.read(body)
+        assert message["title"] == "BuurtBank" and "Boodschappen" in str(message["body"])  # her language: Dutch
+    session.expire_all()
+    assert [d.token for d in session.exec(select(Device))] == [kept.token()]
+    session.commit()
+
+
+def test_a_web_push_token_must_be_a_subscription(session: Session) -> None:
+    member = _member(session, "sam")
+    for token in (
+        "not json",
+        "[]",
+        '{"endpoint": "ftp://x", "keys": {"p256dh": "a", "auth": "b"}}',
+        '{"endpoint": "https://x"}',
+    ):
+        with pytest.raises(InvalidInput):
+            push.register_device(session, actor(member), platform=Platform.WEBPUSH, token=token)
