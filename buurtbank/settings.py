@@ -119,6 +119,12 @@ class Settings(BaseSettings):
         default=None, description="Expo push service base URL (default: the SDK's, https://exp.host)"
     )
     expo_access_token: str | None = Field(default=None, description="Expo access token, if push security is on")
+    webpush_vapid_private_key: str | None = Field(
+        default=None, description="VAPID private key (PEM or base64url DER); without it Web Push is off"
+    )
+    webpush_vapid_subject: str = Field(
+        default="mailto:admin@buurtbank.invalid", description="VAPID subject: a mailto: or https: contact"
+    )
     events_poll_seconds: float = Field(default=2.0, gt=0, description="how often an event stream looks for news")
     events_max_seconds: float = Field(
         default=300.0, gt=0, description="an event stream ends after this long; clients reconnect with Last-Event-ID"

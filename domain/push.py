@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 MAX_ATTEMPTS = 6
-FIRST_RETRY = timedelta(minutes=1)
+FIRST_RETRY = timedelta(minutes=2)
 LONGEST_WAIT = timedelta(hours=2)
 
 
@@ -40,7 +40,7 @@ def quiet_until(local_now: datetime, *, start: time, end: time) -> datetime | No
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """After `attempts` failed tries: 1, 2, 4, 8... minutes, at most LONGEST_WAIT."""
+    """After `attempts` failed tries: 2, 4, 8, 16... minutes, at most LONGEST_WAIT."""
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 

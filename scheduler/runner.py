@@ -22,7 +22,7 @@ from sqlmodel import Session
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from scheduler import jobs
-from services.push_providers import ExpoProvider, PushProvider
+from services.push_providers import ExpoProvider, PushProvider, WebPushProvider
 from store.antennas import list_antennas
 from store.push import Platform
 
@@ -100,7 +100,14 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
 
 
 def push_providers(settings: Settings) -> dict[Platform, PushProvider]:
-    return {Platform.EXPO: ExpoProvider(host=settings.expo_push_host, access_token=settings.expo_access_token)}
+    providers: dict[Platform, PushProvider] = {
+        Platform.EXPO: ExpoProvider(host=settings.expo_push_host, access_token=settings.expo_access_token)
+    }
+    if settings.webpush_vapid_private_key:
+        providers[Platform.WEBPUSH] = WebPushProvider(
+            vapid_private_key=settings.webpush_vapid_private_key, subject=settings.webpush_vapid_subject
+        )
+    return providers
 
 
 def start_background_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:

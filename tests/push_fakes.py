@@ -90,3 +90,48 @@ def fake_expo() -> Iterator[FakeExpo]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@dataclass
+class FakeWebPush:
+    """A push service endpoint as browsers' subscriptions name them: POST /push/<id>; ids in `gone` answer
+    410 (the subscription expired), any other 201. Keeps each request's headers and encrypted body."""
+
+    base: str = ""
+    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _webpush_handler(fake: FakeWebPush) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            return
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            subscription = self.path.removeprefix("/push/")
+            gone = subscription in fake.gone
+            if not gone:
+                with fake.lock:
+                    fake.received.append((subscription, {k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(410 if gone else 201)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+    return Handler
+
+
+@contextmanager
+def fake_webpush() -> Iterator[FakeWebPush]:
+    fake = FakeWebPush()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _webpush_handler(fake))
+    fake.base = f"http://127.0.0.1:{server.server_address[1]}/push/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
@@ -32,7 +33,9 @@ def register_device(body: DeviceIn, actor: CurrentActor, session: SessionDep) ->
     return device_out(service.register_device(session, actor, platform=Platform(body.platform), token=body.token))
 
 
-@router.get("/devices", response_model=list[DeviceOut], responses=problem_responses(401, 403), summary="my devices")
+@router.get(
+    "/devices", response_model=list[DeviceOut], responses=problem_responses(401, 403, 422), summary="my devices"
+)
 def my_devices(actor: CurrentActor, session: SessionDep) -> list[DeviceOut]:
     return [device_out(d) for d in devices_of(session, actor.member_id)]
 
@@ -50,13 +53,13 @@ def remove_device(device_id: IdPath, actor: CurrentActor, session: SessionDep) -
 
 
 def _quiet_out(quiet: service.Quiet) -> QuietHoursOut:
-    return QuietHoursOut(start=quiet.start, end=quiet.end, timezone=quiet.timezone)
+    return QuietHoursOut(start=quiet.start.strftime("%H:%M"), end=quiet.end.strftime("%H:%M"), timezone=quiet.timezone)
 
 
 @router.get(
     "/quiet-hours",
     response_model=QuietHoursOut,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 422),
     summary="when nothing is pushed to me (default 22:00-08:00, Brussels time)",
 )
 def my_quiet_hours(actor: CurrentActor, session: SessionDep) -> QuietHoursOut:
@@ -70,4 +73,7 @@ def my_quiet_hours(actor: CurrentActor, session: SessionDep) -> QuietHoursOut:
     summary="set my quiet hours",
 )
 def set_quiet_hours(body: QuietHoursIn, actor: CurrentActor, session: SessionDep) -> QuietHoursOut:
-    return _quiet_out(service.set_quiet_hours(session, actor, start=body.start, end=body.end, timezone=body.timezone))
+    quiet = service.set_quiet_hours(
+        session, actor, start=time.fromisoformat(body.start), end=time.fromisoformat(body.end), timezone=body.timezone
+    )
+    return _quiet_out(quiet)

@@ -42,7 +42,20 @@ def _news(engine: Engine, *, member_id: int, after_id: int, lang: str) -> list[t
         200: {
             "description": "`event: notification` messages; `id` is the notification id, `data` a notification "
             "as in GET /v1/me/notifications",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "event": {"type": "string", "enum": ["notification", "end"]},
+                            "id": {"type": "string", "description": "the notification id (event notification)"},
+                            "data": {"type": "string", "description": "JSON: a notification, or {reconnect: true}"},
+                            "retry": {"type": "integer", "description": "milliseconds before reconnecting"},
+                        },
+                        "required": ["event", "data"],
+                    }
+                }
+            },
         },
         **problem_responses(401, 403, 422),
     },

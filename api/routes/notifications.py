@@ -74,7 +74,7 @@ def mark_read(
 @router.get(
     "/me/notifications/unread-count",
     response_model=UnreadCountOut,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 422),
     summary="how many of my notifications I have not read",
 )
 def unread_count(actor: CurrentActor, session: SessionDep) -> UnreadCountOut:
@@ -84,7 +84,7 @@ def unread_count(actor: CurrentActor, session: SessionDep) -> UnreadCountOut:
 @router.post(
     "/me/notifications/read-all",
     response_model=ReadAllOut,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 422),
     summary="mark all my notifications read",
 )
 def read_all(actor: CurrentActor, session: SessionDep) -> ReadAllOut:

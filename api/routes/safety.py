@@ -121,7 +121,9 @@ def block(body: BlockIn, actor: CurrentActor, session: SessionDep) -> BlockOut:
     return blocks_out(session, [service.block(session, actor, member_id=body.member_id)])[0]
 
 
-@router.get("/me/blocks", response_model=list[BlockOut], responses=problem_responses(401, 403), summary="my blocks")
+@router.get(
+    "/me/blocks", response_model=list[BlockOut], responses=problem_responses(401, 403, 422), summary="my blocks"
+)
 def my_blocks(actor: CurrentActor, session: SessionDep) -> list[BlockOut]:
     return blocks_out(session, blocks_of(session, actor.member_id))
 

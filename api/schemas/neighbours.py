@@ -4,7 +4,7 @@ about, id, reason; member_id; thanks, met_someone_new)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
@@ -68,17 +68,23 @@ class DeviceOut(BaseModel):
     created_at: datetime
 
 
+# A local time of day as HH:MM (JSON Schema's "time" format wants an offset, which a local time has not).
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
 class QuietHoursIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: time = Field(description="local time the quiet hours begin, e.g. 22:00")
-    end: time = Field(description="local time they end, e.g. 08:00 (the next morning); equal times: none")
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=60)] = "Europe/Brussels"
+    start: ClockTime = Field(description="local time the quiet hours begin, e.g. 22:00")
+    end: ClockTime = Field(description="local time they end, e.g. 08:00 (the next morning); equal times: none")
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=60)] = Field(
+        default="Europe/Brussels", description="an IANA time zone"
+    )
 
 
 class QuietHoursOut(BaseModel):
-    start: time
-    end: time
+    start: ClockTime
+    end: ClockTime
     timezone: str
 
 

@@ -313,3 +313,19 @@ def test_erased_members_messages_become_a_neutral_marker(
         assert items[1]["text"] == "Dank je"
     with Session(db) as session:
         assert "0470" not in str([m.text for m in session.exec(select(Message)).all()])
+
+
+def test_quiet_hours_default_to_the_brussels_night_and_can_be_changed(client: TestClient, world: World) -> None:
+    headers = world.alice.headers
+    assert client.get("/v1/me/quiet-hours", headers=headers).json() == {
+        "start": "22:00",
+        "end": "08:00",
+        "timezone": "Europe/Brussels",
+    }
+    changed = client.put("/v1/me/quiet-hours", json={"start": "21:30", "end": "07:00"}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["start"] == "21:30"
+    assert client.get("/v1/me/quiet-hours", headers=world.bob.headers).json()["start"] == "22:00"
+    for body in ({"start": "25:00", "end": "07:00"}, {"start": "21:00", "end": "07:00", "timezone": "Mars/Olympus"}):
+        answer = client.put("/v1/me/quiet-hours", json=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+    assert client.get("/v1/me/quiet-hours", headers=headers).json()["start"] == "21:30"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from scheduler import jobs
@@ -19,19 +20,18 @@ def town(session: Session) -> Town:
 
 
 @pytest.mark.parametrize("who_blocks", ["asker", "helper"])
-def test_a_blocked_pair_is_never_proposed(town: Town, who_blocks: str) -> None:
+def test_a_blocked_pair_is_never_proposed(town: Town, db: Engine, who_blocks: str) -> None:
     asker, helper = town.member("Asker"), town.member("Helper", north_m=200)
     request = town.request(asker)
     town.offer(helper)
     blocker, blocked = (asker, helper) if who_blocks == "asker" else (helper, asker)
     safety.block(town.session, actor(blocker), member_id=blocked.id)  # type: ignore[arg-type]
     town.session.commit()
-    engine = town.session.get_bind()
 
     # The scheduler's own job, at several of its slots, long after the block too.
     start = utcnow()
     for days in (0, 1, 30, 800):
-        summary = jobs.match_round(engine, antenna_slug="molenbeek", now=start + timedelta(days=days))  # type: ignore[arg-type]
+        summary = jobs.match_round(db, antenna_slug="molenbeek", now=start + timedelta(days=days))
         assert summary is not None
         assert summary["requests_seen"] == 1 and summary["proposals"] == 0
         assert summary["unmatched_request_ids"] == [request.id]
@@ -41,6 +41,6 @@ def test_a_blocked_pair_is_never_proposed(town: Town, who_blocks: str) -> None:
     newcomer = town.member("Newcomer", north_m=500)
     town.offer(newcomer)
     town.session.commit()
-    summary = jobs.match_round(engine, antenna_slug="molenbeek", now=start + timedelta(days=801))  # type: ignore[arg-type]
+    summary = jobs.match_round(db, antenna_slug="molenbeek", now=start + timedelta(days=801))  # type: ignore[arg-type]
     assert summary is not None and summary["proposals"] == 1
     assert [p.helper_id for p in town.proposals()] == [newcomer.id]
