@@ -108,6 +108,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one API process, configured from the environment (`uvicorn --factory`, `buurtbank serve`)."""
+    settings = Settings()
+    return create_app(settings)
+
+
 def _offline_docs(app: FastAPI) -> None:
     """Swagger UI from the bundled assets: the default loads them from a CDN, blank without a network."""
     app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-static")

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.schemas.common import MAX_ID
+from buurtbank.db import READ_FIRST
 from buurtbank.i18n import negotiate
 from buurtbank.settings import Settings
 from domain import geo
@@ -42,9 +43,19 @@ def get_geocoder(request: Request) -> geo.Geocoder:
     return request.app.state.geocoder  # type: ignore[no-any-return]
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back if anything raised."""
+# Requests that only read: on SQLite they take no write lock (buurtbank.db.READ_FIRST).
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back if anything raised.
+
+    A GET starts without SQLite's write lock (and takes it only if it writes after all); every other
+    method takes it at its first statement, so credit-moving and state-changing calls stay serialised.
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if request.method in _READING_METHODS:
+            session.connection(execution_options={READ_FIRST: True})
         try:
             yield session
             session.commit()
@@ -178,7 +189,7 @@ def analyst_user(person: SignedIn) -> Member:
 AnalystUser = Annotated[Member, Depends(analyst_user)]
 
 
-def auth_session_id(request: Request, person: SignedIn) -> int | None:
+def auth_session_id(request: Request, person: SignedIn) -> int | None:  # noqa: ARG001  # signs the caller in first
     """The session the caller's access token belongs to (kept open when they change their password)."""
     return getattr(request.state, "auth_session_id", None)
 

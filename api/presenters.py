@@ -4,6 +4,10 @@ Every function here takes a whole page of rows, asks services.read_side.gather()
 points, slugs and exchange ids they refer to (one query per kind of thing), and shapes the response
 models. A single row goes through the same function as a page of one. Nothing here runs a query per row.
 
+Rows come from our own database with their types already checked, so the page models are built with
+`model_construct` (no second validation of every field; FastAPI then serialises them as they are).
+tests/api keep the shapes honest: every answer is also checked against the OpenAPI schema (test_contract).
+
 The console imports these (and the response models in api/schemas/) to render its pages, so a member
 sees the same thing in the app and in the browser.
 """
@@ -37,7 +41,11 @@ from store.proposals import Proposal
 
 
 def _ref(lookups: PageLookups, member_id: int) -> MemberRef:
-    return MemberRef(id=member_id, display_name=lookups.name(member_id))
+    """One MemberRef per member and page (a helper shown on 30 rows is built once)."""
+    ref = lookups.refs.get(member_id)
+    if ref is None:
+        ref = lookups.refs[member_id] = MemberRef.model_construct(id=member_id, display_name=lookups.name(member_id))
+    return ref
 
 
 # --- antennas ----------------------------------------------------------------------------------------------
@@ -143,7 +151,7 @@ def listing_outs(
         }
         if isinstance(listing, HelpRequest):
             fields |= {"needed_by": listing.needed_by, "minutes": listing.minutes}
-        shaped.append(out(**fields))
+        shaped.append(out.model_construct(**fields))
     return shaped
 
 
@@ -176,7 +184,7 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
             else (row.receiver_accepted, row.helper_accepted)
         )
         shaped.append(
-            ProposalOut(
+            ProposalOut.model_construct(
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
@@ -211,7 +219,7 @@ def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[P
         if row.explanation:
             explanation = row.explanation.get(lang) or row.explanation.get("en")
         shaped.append(
-            ProposalReviewOut(
+            ProposalReviewOut.model_construct(
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
@@ -251,7 +259,7 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
     for row in rows:
         role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
         shaped.append(
-            ExchangeOut(
+            ExchangeOut.model_construct(
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
@@ -294,12 +302,12 @@ def meeting_out(exchange: Exchange, meeting: Meeting | None) -> MeetingOut | Non
 def line_out(line: Line) -> StatementLine:
     """A statement line; services.statements already loaded its counterparty with the page."""
     other = line.counterparty
-    return StatementLine(
+    return StatementLine.model_construct(
         entry_id=line.entry.id or 0,
         transfer_id=line.transfer.id,
         kind=line.transfer.kind.value,
         minutes=line.entry.minutes,
-        counterparty=MemberRef(id=other.id, display_name=other.display_name) if other else None,
+        counterparty=MemberRef.model_construct(id=other.id, display_name=other.display_name) if other else None,
         counterparty_pool=line.counterparty_pool,
         exchange_id=line.transfer.exchange_id,
         category=line.category,

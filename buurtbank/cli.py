@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import make_url
+
 from buurtbank.db import make_engine, unit_of_work
 from buurtbank.settings import MissingSecretKey, Settings
 
@@ -87,25 +89,53 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+# What `serve` hands to uvicorn: every API process builds its own app (and engine) from the environment.
+APP_FACTORY = "api.app:app_from_environment"
 
-    from api.app import create_app
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate and load once, then run N API processes behind one port; the scheduler runs in one process.
+
+    With --workers 1 the API and the scheduler share this process. With N > 1, uvicorn's supervisor (this
+    process) starts N API processes that each build their app from the environment (APP_FACTORY) and
+    restarts any that die; the scheduler runs here, in the supervisor, exactly once (or, with
+    --no-scheduler, in `buurtbank worker`). On SQLite several processes are safe (SQLite's file lock
+    serialises the writers of every process) but only reads gain from them; PostgreSQL is the database
+    for several processes in production.
+    """
+    import uvicorn
 
     settings.resolved_secret_key()
     _migrate(settings)
     _load_antennas(settings)
     if args.demo:
         cmd_demo(argparse.Namespace(members=args.demo_members), settings)
-    app = create_app(settings)
+    if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        log.warning(
+            "serve: %d API processes on SQLite: safe, but writes are serialised by the database file; "
+            "use PostgreSQL to scale writes",
+            args.workers,
+        )
     scheduler = None
+    engine = None
     if settings.scheduler_enabled and not args.no_scheduler:
-        scheduler = _start_scheduler(settings, app.state.engine)
+        engine = make_engine(settings.database_url)
+        scheduler = _start_scheduler(settings, engine)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            access_log=not args.no_access_log,
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if engine is not None:
+            engine.dispose()
     return 0
 
 
@@ -125,6 +155,13 @@ def cmd_worker(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def build_parser(extra: Sequence[Callable[[Subcommands], None]] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buurtbank", description="BuurtBank timebank service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +172,10 @@ def build_parser(extra: Sequence[Callable[[Subcommands], None]] = ()) -> argpars
     serve.add_argument("--no-scheduler", action="store_true", help="leave scheduled jobs to `buurtbank worker`")
     serve.add_argument("--demo", action="store_true", help="add synthetic demo data (idempotent)")
     serve.add_argument("--demo-members", type=int, default=12)
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="API processes behind the one port (default 1; see README)"
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="leave out uvicorn's line per request")
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("worker", help="run the scheduler alone").set_defaults(handler=cmd_worker)

@@ -16,7 +16,7 @@ from domain.exchanges import ExchangeState
 from domain.ledger import TransferKind
 from services import events
 from services.actors import Actor
-from services.ledger import TransferRequest, ensure_member_account, execute_transfer, pay_from_pool
+from services.ledger import TransferRequest, ensure_member_accounts, execute_transfer, pay_from_pool
 from services.proposals import party_of
 from store import audit
 from store.antennas import Antenna, is_moderator
@@ -69,12 +69,13 @@ def _antenna(session: Session, row: Exchange) -> Antenna:
 def _settle(
     session: Session, row: Exchange, *, minutes: int, antenna: Antenna, by: int, on_behalf_of: int | None
 ) -> None:
+    accounts = ensure_member_accounts(session, [row.receiver_id, row.helper_id])
     execute_transfer(
         session,
         TransferRequest(
             kind=TransferKind.SETTLEMENT,
-            debit=ensure_member_account(session, row.receiver_id),
-            credit=ensure_member_account(session, row.helper_id),
+            debit=accounts[row.receiver_id],
+            credit=accounts[row.helper_id],
             minutes=minutes,
             antenna=antenna,
             created_by=by,

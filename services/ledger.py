@@ -27,6 +27,7 @@ from store.ledger import (
     entries_of_transfer,
     lock_accounts,
     member_account,
+    member_accounts,
     pool_account,
     reversal_of,
 )
@@ -50,6 +51,15 @@ def ensure_member_account(session: Session, member_id: int) -> LedgerAccount:
     return member_account(session, member_id) or _create_account(
         session, LedgerAccount(kind=AccountKind.MEMBER, member_id=member_id)
     )
+
+
+def ensure_member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
+    """The accounts of several members by member id, opening those that do not exist yet (one query if all do)."""
+    found = member_accounts(session, member_ids)
+    for member_id in member_ids:
+        if member_id not in found:
+            found[member_id] = ensure_member_account(session, member_id)
+    return found
 
 
 def ensure_pool_account(session: Session, antenna_id: int) -> LedgerAccount:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
@@ -30,6 +31,8 @@ class PageLookups:
     members: dict[int, MemberCard] = field(default_factory=dict)
     antennas: dict[int, str] = field(default_factory=dict)
     exchange_of_proposal: dict[int, int] = field(default_factory=dict)
+    # Presenters keep the member references they built here, one per member and page.
+    refs: dict[int, Any] = field(default_factory=dict)
 
     def name(self, member_id: int) -> str:
         """A member's display name ('' for an id that no longer exists, as the single-row path answered)."""

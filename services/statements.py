@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
+from domain.ledger import TransferKind
 from store.antennas import Antenna
 from store.base import row_id
-from store.ledger import (
-    LedgerAccount,
-    LedgerEntry,
-    LedgerTransfer,
-    antenna_entries,
-    member_account,
-    pool_account,
-    statement,
-)
-from store.lookups import EntrySide, MemberCard, antenna_slugs, exchange_categories, member_cards, transfer_sides
+from store.ledger import LedgerAccount, StatementRow, member_account, pool_account, statement_rows
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 
 
+class EntryView(NamedTuple):
+    id: int
+    account_id: int
+    minutes: int
+    created_at: datetime
+
+
+class TransferView(NamedTuple):
+    id: str
+    kind: TransferKind
+    exchange_id: int | None
+    reason: str | None
+
+
+class Counterparty(NamedTuple):
+    id: int
+    display_name: str
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
-    entry: LedgerEntry
-    transfer: LedgerTransfer
-    counterparty: MemberCard | None
+    entry: EntryView
+    transfer: TransferView
+    counterparty: Counterparty | None
     counterparty_pool: str | None
     category: str | None
 
@@ -38,33 +51,28 @@ class Statement:
     more: bool
 
 
-def _lines(session: Session, rows: list[tuple[LedgerEntry, LedgerTransfer]]) -> list[Line]:
-    """Lines for a page of entries with their counterparties, in four queries whatever the page size."""
-    sides = transfer_sides(session, {t.id for _, t in rows})
-    others: list[EntrySide | None] = []
-    for entry, transfer in rows:
-        other = [s for s in sides.get(transfer.id, []) if s.account_id != entry.account_id]
-        others.append(other[0] if other else None)
-    members = member_cards(session, (o.member_id for o in others if o is not None))
-    pools = antenna_slugs(session, (o.pool_antenna_id for o in others if o is not None))
-    categories = exchange_categories(session, (t.exchange_id for _, t in rows))
-    lines = []
-    for (entry, transfer), other in zip(rows, others, strict=True):
-        counterparty = members.get(other.member_id) if other is not None and other.member_id is not None else None
-        pool = pools.get(other.pool_antenna_id) if other is not None and other.pool_antenna_id is not None else None
-        category = categories.get(transfer.exchange_id) if transfer.exchange_id is not None else None
-        lines.append(Line(entry, transfer, counterparty, pool, category))
-    return lines
+def _lines(rows: list[StatementRow]) -> list[Line]:
+    """Lines from statement rows, which carry their counterparty and category (one query for the page)."""
+    return [
+        Line(
+            entry=EntryView(r.entry_id, r.account_id, r.minutes, r.created_at),
+            transfer=TransferView(r.transfer_id, r.kind, r.exchange_id, r.reason),
+            counterparty=Counterparty(r.counterparty_id, r.counterparty_name or "")
+            if r.counterparty_id is not None
+            else None,
+            counterparty_pool=r.counterparty_pool,
+            category=r.category,
+        )
+        for r in rows
+    ]
 
 
 def member_statement(session: Session, *, member_id: int, before_id: int | None, limit: int) -> Statement:
     account = member_account(session, member_id)
     if account is None:
         return Statement(balance=0, lines=[], more=False)
-    rows = statement(session, account_id=row_id(account), before_id=before_id, limit=limit + 1)
-    return Statement(
-        balance=account.balance, lines=_lines(session, rows[:limit]), more=len(rows) > limit
-    )
+    rows = statement_rows(session, account_id=row_id(account), before_id=before_id, limit=limit + 1)
+    return Statement(balance=account.balance, lines=_lines(rows[:limit]), more=len(rows) > limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +92,10 @@ def antenna_ledger(session: Session, *, antenna: Antenna, before_id: int | None,
         .where(Membership.antenna_id == antenna.id, Membership.status == MembershipStatus.APPROVED)
         .order_by(col(Member.id))
     )
-    rows = antenna_entries(session, antenna_id=row_id(antenna), before_id=before_id, limit=limit + 1)
+    rows = statement_rows(session, antenna_id=row_id(antenna), before_id=before_id, limit=limit + 1)
     return AntennaLedger(
         pool_balance=pool.balance if pool else 0,
         accounts=[(member, int(balance or 0)) for member, balance in balances],
-        lines=_lines(session, rows[:limit]),
+        lines=_lines(rows[:limit]),
         more=len(rows) > limit,
     )

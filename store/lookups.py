@@ -1,14 +1,16 @@
 """Batched look-ups for the read side: one query per kind of thing for a whole page, never one per row.
 
 Each function takes the ids a page refers to and answers a dict keyed by id; an id that is not found is
-simply absent (the caller decides what to show). Empty input runs no query.
+simply absent (the caller decides what to show). Rows the session already holds (the caller, the antenna
+of the route) are read from its identity map; only the others are queried. Empty input runs no query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from store.antennas import Antenna
@@ -39,25 +41,41 @@ def _ids(values: Iterable[int | None]) -> set[int]:
     return {v for v in values if v is not None}
 
 
+def _loaded(session: Session, model: type[Any], ids: set[int]) -> dict[int, Any]:
+    """Rows of `model` this session already holds (no query), for the ids asked."""
+    found = {}
+    for id_ in ids:
+        row = session.identity_map.get(identity_key(model, id_))
+        if row is not None:
+            found[id_] = row
+    return found
+
+
 def member_cards(session: Session, ids: Iterable[int | None]) -> dict[int, MemberCard]:
     wanted = _ids(ids)
-    if not wanted:
-        return {}
-    rows = session.exec(
-        select(Member.id, Member.display_name, Member.location_lat, Member.location_lon).where(
-            col(Member.id).in_(wanted)
+    cards = {
+        i: MemberCard(i, m.display_name, m.location_lat, m.location_lon)
+        for i, m in _loaded(session, Member, wanted).items()
+    }
+    missing = wanted - cards.keys()
+    if missing:
+        rows = session.exec(
+            select(Member.id, Member.display_name, Member.location_lat, Member.location_lon).where(
+                col(Member.id).in_(missing)
+            )
         )
-    )
-    return {int(i): MemberCard(int(i), name, lat, lon) for i, name, lat, lon in rows}
+        cards |= {int(i): MemberCard(int(i), name, lat, lon) for i, name, lat, lon in rows}
+    return cards
 
 
 def antenna_slugs(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = _ids(ids)
-    if not wanted:
-        return {}
-    return {
-        int(i): slug for i, slug in session.exec(select(Antenna.id, Antenna.slug).where(col(Antenna.id).in_(wanted)))
-    }
+    slugs = {i: a.slug for i, a in _loaded(session, Antenna, wanted).items()}
+    missing = wanted - slugs.keys()
+    if missing:
+        rows = session.exec(select(Antenna.id, Antenna.slug).where(col(Antenna.id).in_(missing)))
+        slugs |= {int(i): slug for i, slug in rows}
+    return slugs
 
 
 def exchange_ids_by_proposal(session: Session, proposal_ids: Iterable[int | None]) -> dict[int, int]:

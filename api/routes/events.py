@@ -68,7 +68,7 @@ async def my_events(
     settings: SettingsDep,
     lang: ReaderLanguage,
     engine: Engine = Depends(get_engine),  # noqa: B008
-    last_event_id: int = Header(  # noqa: B008
+    last_event_id: int = Header(
         default=None, alias="Last-Event-ID", ge=0, le=MAX_ID, description="continue after this notification"
     ),
 ) -> EventSourceResponse:
