@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from functools import cache
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +18,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
+from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency
 from api.openapi import TAGS, OperationIds, install_openapi_shaping
 from api.problems import Problem
 from api.routes import account as account_routes
@@ -98,6 +103,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.geocoder = geocoder or make_geocoder(settings)
     install_error_handlers(app)
+    _install_middleware(app, settings)
     # The routes are built (and their dependencies analysed) once per process and shared by every app
     # made in it: including the routers again costs most of a second per app (the test suite makes one
     # per test). They hold no per-app state; settings, engine and geocoder are read from request.app.
@@ -114,19 +120,56 @@ def app_from_environment() -> FastAPI:
     return create_app(settings)
 
 
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost first: security headers on every answer, then CORS (answers preflights), then the limits."""
+    limits = Limits(
+        max_body_bytes=settings.max_body_bytes,
+        max_concurrent=settings.max_concurrent_requests or default_concurrency(app.state.engine.pool),
+        max_queued=settings.request_queue_size,
+        queue_timeout_seconds=settings.request_queue_timeout_seconds,
+        retry_after_seconds=settings.busy_retry_after_seconds,
+    )
+    app.add_middleware(RequestLimits, limits=limits)  # type: ignore[arg-type]
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,  # type: ignore[arg-type]
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key", "On-Behalf-Of"],
+            expose_headers=["Retry-After", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    # Tokens, the profile and the export (and anything asked with a token) are never kept in a cache.
+    app.add_middleware(SecurityHeaders, no_store_prefixes=("/v1/auth/", "/v1/me"))  # type: ignore[arg-type]
+
+
+def _docs_policy(html: str) -> str:
+    """A Content-Security-Policy for the docs page: its own assets only, and its one inline script by hash."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    )
+    return (
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
 def _offline_docs(app: FastAPI) -> None:
     """Swagger UI from the bundled assets: the default loads them from a CDN, blank without a network."""
     app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-static")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="BuurtBank API",
             swagger_js_url="/docs/static/swagger-ui-bundle.js",
             swagger_css_url="/docs/static/swagger-ui.css",
             swagger_favicon_url="/docs/static/favicon-32x32.png",
         )
+        page.headers["Content-Security-Policy"] = _docs_policy(bytes(page.body).decode())
+        return page
 
 
 def _register_problem_schema(app: FastAPI) -> None:

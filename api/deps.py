@@ -26,7 +26,7 @@ from services.tokens import read_token
 from store import audit
 from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
 from store.members import Member, get_member
-from store.memberships import member_antenna_ids
+from store.memberships import approved_antenna_ids
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -130,9 +130,11 @@ def current_actor(
     if on_behalf_of is None or on_behalf_of == person.id:
         return Actor(member=person, acting=person)
     assert person.id is not None
-    shared = member_antenna_ids(session, on_behalf_of) & moderated_antenna_ids(session, person.id)
+    # Only an approved member of an antenna the caller moderates, and never an account with a role: a
+    # pending applicant (who may be anybody, an admin included) or another moderator is not theirs to act for.
+    shared = approved_antenna_ids(session, on_behalf_of) & moderated_antenna_ids(session, person.id)
     target = get_member(session, on_behalf_of) if shared else None
-    if target is None:
+    if target is None or has_role(session, target):
         raise NotAllowed("error.on_behalf.not_allowed")
     action = f"{request.method} {_route_template(request)}"
     for antenna_id in sorted(shared):
@@ -149,6 +151,12 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def has_role(session: Session, member: Member) -> bool:
+    """Admins, analysts and moderators act for themselves only."""
+    assert member.id is not None
+    return member.is_admin or member.is_analyst or bool(moderated_antenna_ids(session, member.id))
 
 
 def antenna_by_slug(session: SessionDep, slug: Annotated[str, Path(max_length=60)]) -> Antenna:

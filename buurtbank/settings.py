@@ -134,6 +134,25 @@ class Settings(BaseSettings):
         default=None, description="the API's public base URL, listed as the server in the OpenAPI document"
     )
 
+    # Safe under load and attack (README "Security").
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger request bodies answer 413")
+    max_concurrent_requests: int | None = Field(
+        default=None,
+        ge=1,
+        description="API requests running at once; by default what the database pool can serve (its size and "
+        "overflow, less two for the scheduler), at most 38 (the thread pool's 40 less two)",
+    )
+    request_queue_size: int = Field(default=1000, ge=0, description="requests waiting for a turn; beyond: 503")
+    request_queue_timeout_seconds: float = Field(
+        default=20, gt=0, description="a request that waited this long for its turn answers 503"
+    )
+    busy_retry_after_seconds: int = Field(default=2, ge=1, description="Retry-After on a 503")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='browser origins allowed to call the API, as a JSON list (["https://app.example.org"]); '
+        "none by default",
+    )
+
     def resolved_secret_key(self) -> str:
         """The signing key. Development may invent one and keep it in a local file; nothing else may."""
         if self.secret_key:

@@ -221,6 +221,12 @@ def withdraw_proposal(proposal: Proposal, *, party: Party, now: datetime) -> Pro
     return ProposalOutcome(_move_proposal(proposal, ProposalState.WITHDRAWN, now=now))
 
 
+def end_with_listing(proposal: Proposal, *, now: datetime) -> ProposalOutcome:
+    """The offer or request a proposal is about was withdrawn: an open proposal ends with it."""
+    _check_proposal(proposal, ProposalAction.WITHDRAW)
+    return ProposalOutcome(_move_proposal(proposal, ProposalState.WITHDRAWN, now=now))
+
+
 def proposal_expires_at(proposal: Proposal, *, lifecycle: Lifecycle) -> datetime:
     return proposal.state_since + timedelta(days=lifecycle.proposal_expiry_days)
 

@@ -54,6 +54,7 @@ def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: 
     if row is None:
         raise NotFound()
     if actor.member_id in (row.helper_id, row.receiver_id):
+        actor.require_antenna(row.antenna_id)
         return row
     if not actor.on_behalf and is_moderator(session, member_id=actor.acting_id, antenna_id=row.antenna_id):
         return row

@@ -116,6 +116,10 @@ def export_member(session: Session, actor: Actor) -> dict[str, Any]:
     for section in EXPORT_SECTIONS:
         name, value = section(session, actor.member_id)
         data[name] = value
+    if actor.on_behalf:
+        # Background data is seen by nobody but the member: a moderator helping them learns only whether
+        # they consented to give it.
+        data["background"] = {"consent": data["background"] is not None}
     return data
 
 

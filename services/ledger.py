@@ -100,12 +100,19 @@ class TransferRequest:
     corrects_transfer_id: str | None = None
     # What the domain records the transfer refers to; defaults to the corrected transfer or the exchange.
     reference: str | None = None
+    # A donation gives only minutes the member has: checked on the balance read under the lock.
+    within_debit_balance: bool = False
 
 
 def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransfer:
     assert request.debit.id is not None and request.credit.id is not None
+    # The only place a transfer locks: both accounts at once, in the one global order (ascending id).
+    # Locking one first and the other later (as donations once did) deadlocks against a transfer that
+    # takes the same two the other way round, such as a pool payment to the donor.
     locked = lock_accounts(session, [request.debit.id, request.credit.id])
     debit, credit = locked[request.debit.id], locked[request.credit.id]
+    if request.within_debit_balance and request.minutes > debit.balance:
+        raise Conflict("error.donation.exceeds_balance", balance=debit.balance)
     planned = rules.plan_transfer(
         kind=request.kind,
         debit=_domain_account(debit),
@@ -189,9 +196,6 @@ def donate(session: Session, *, member: Member, antenna: Antenna, minutes: objec
     counted = validate_minutes(minutes, step=antenna.declaration().time_step_minutes, maximum=10**6)
     account = ensure_member_account(session, member.id)
     pool = ensure_pool_account(session, antenna.id)
-    balance = lock_accounts(session, [row_id(account)])[row_id(account)].balance
-    if counted > balance:
-        raise Conflict("error.donation.exceeds_balance", balance=balance)
     return execute_transfer(
         session,
         TransferRequest(
@@ -202,6 +206,7 @@ def donate(session: Session, *, member: Member, antenna: Antenna, minutes: objec
             antenna=antenna,
             created_by=acting.id,
             on_behalf_of=member.id if acting.id != member.id else None,
+            within_debit_balance=True,
         ),
     )
 

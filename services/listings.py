@@ -12,9 +12,10 @@ from sqlmodel import Session
 from domain import geo
 from domain.background import AVAILABILITY_SLOTS
 from domain.categories import CATEGORY_KEYS
-from domain.errors import InvalidInput, NotAllowed, NotFound
+from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.time_units import validate_minutes
 from services.actors import Actor
+from services.proposals import end_proposals_of_listing
 from store.antennas import Antenna, moderated_antenna_ids
 from store.base import utcnow
 from store.listings import HelpRequest, Listing, ListingStatus, ListingT, list_listings
@@ -38,9 +39,9 @@ class ListingInput:
 def visible_antenna_ids(session: Session, actor: Actor) -> set[int]:
     """Listings are seen by approved members of their antenna and by its moderators."""
     ids = approved_antenna_ids(session, actor.member_id)
-    if not actor.on_behalf:
-        ids |= moderated_antenna_ids(session, actor.acting_id)
-    return ids
+    if actor.on_behalf:
+        return ids & actor.on_behalf_antenna_ids  # a moderator acting for someone stays in their antennas
+    return ids | moderated_antenna_ids(session, actor.acting_id)
 
 
 def _check_fields(
@@ -63,6 +64,7 @@ def _check_fields(
 def create_listing(session: Session, actor: Actor, model: type[ListingT], data: ListingInput) -> ListingT:
     antenna = data.antenna
     assert antenna.id is not None
+    actor.require_antenna(antenna.id)
     if antenna.id not in approved_antenna_ids(session, actor.member_id):
         raise NotAllowed("error.listing.not_a_member")
     member = actor.member
@@ -104,6 +106,8 @@ def get_listing(session: Session, actor: Actor, model: type[ListingT], listing_i
 
 def _own_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
     listing = session.get(model, listing_id, with_for_update=True)
+    if listing is not None and listing.member_id == actor.member_id:
+        actor.require_antenna(listing.antenna_id)  # the member's own, but outside the moderator's antennas
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
         raise NotFound()
     if listing.member_id != actor.member_id:
@@ -117,6 +121,9 @@ def update_listing(
     session: Session, actor: Actor, model: type[ListingT], listing_id: int, *, changes: dict[str, Any]
 ) -> ListingT:
     listing = _own_listing(session, actor, model, listing_id)
+    if listing.status != ListingStatus.OPEN:
+        # A matched request has a helper who agreed to what it said; a closed one is history.
+        raise Conflict("error.listing.not_editable", status=listing.status.value)
     antenna = session.get(Antenna, listing.antenna_id)
     assert antenna is not None
     _check_fields(
@@ -140,8 +147,11 @@ def update_listing(
 
 def withdraw_listing(session: Session, actor: Actor, model: type[Listing], listing_id: int) -> None:
     listing = _own_listing(session, actor, model, listing_id)
-    listing.status, listing.updated_at = ListingStatus.WITHDRAWN, utcnow()
+    now = utcnow()
+    listing.status, listing.updated_at = ListingStatus.WITHDRAWN, now
     session.add(listing)
+    # Locked listing first, then its proposals: the order answering a proposal uses too.
+    end_proposals_of_listing(session, listing, now=now)
     session.flush()
 
 

@@ -18,6 +18,7 @@ from store.memberships import Membership, MembershipStatus, get_membership
 def request_membership(session: Session, actor: Actor, antenna: Antenna) -> Membership:
     """Ask to join. A rejected member, or one who left, may ask again; a pending or approved one is told so (409)."""
     assert antenna.id is not None
+    actor.require_antenna(antenna.id)  # a moderator acting for a member cannot take them elsewhere
     existing = get_membership(session, member_id=actor.member_id, antenna_id=antenna.id)
     if existing is not None:
         if existing.status not in (MembershipStatus.REJECTED, MembershipStatus.LEFT):

@@ -17,7 +17,7 @@ from store import audit
 from store.antennas import Antenna, is_moderator
 from store.base import row_id, utcnow
 from store.exchanges import Exchange
-from store.listings import HelpRequest, ListingStatus, Offer
+from store.listings import HelpRequest, Listing, ListingStatus, Offer
 from store.members import Member
 from store.memberships import approved_antenna_ids
 from store.proposals import (
@@ -25,6 +25,7 @@ from store.proposals import (
     Proposal,
     get_proposal_for_update,
     live_key,
+    open_proposals_of_listing,
     stale_open_proposals,
 )
 from store.safety import blocked_between
@@ -83,7 +84,8 @@ def respond_to_request(session: Session, actor: Actor, *, request_id: int, messa
 
 def respond_to_offer(session: Session, actor: Actor, *, offer_id: int, message: str | None) -> Proposal:
     """The caller asks for the help someone offers."""
-    offer = session.get(Offer, offer_id)
+    # Locked like a request, so a withdrawal of the offer cannot miss a proposal made at the same moment.
+    offer = session.get(Offer, offer_id, with_for_update=True)
     return _respond(session, actor, listing=offer, initiator=Party.RECEIVER, message=message)
 
 
@@ -93,6 +95,7 @@ def _respond(
     """A member's own proposal: the poster of the listing is the other party."""
     if listing is None or listing.antenna_id not in approved_antenna_ids(session, actor.member_id):
         raise NotFound()
+    actor.require_antenna(listing.antenna_id)
     is_request = isinstance(listing, HelpRequest)
     if listing.member_id == actor.member_id:
         raise InvalidInput("error.proposal.own_listing", field="request_id" if is_request else "offer_id")
@@ -133,6 +136,7 @@ def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: 
     if actor.member_id in (row.helper_id, row.receiver_id):
         if row.state is ProposalState.PENDING_REVIEW and row.origin is Origin.SCHEDULER:
             raise NotFound()
+        actor.require_antenna(row.antenna_id)
         return row
     if not actor.on_behalf and is_moderator(session, member_id=actor.acting_id, antenna_id=row.antenna_id):
         return row
@@ -157,10 +161,36 @@ def _moderated(session: Session, moderator: Member, proposal_id: int) -> Proposa
     return row
 
 
+def _listing_of(session: Session, row: Proposal, *, lock: bool = False) -> Listing | None:
+    if row.request_id is not None:
+        return session.get(HelpRequest, row.request_id, with_for_update=lock)
+    if row.offer_id is not None:
+        return session.get(Offer, row.offer_id, with_for_update=lock)
+    return None
+
+
+def _refuse_if_withdrawn(listing: Listing | None) -> None:
+    if listing is not None and listing.status == ListingStatus.WITHDRAWN:
+        raise Conflict("error.proposal.listing_withdrawn")
+
+
+def end_proposals_of_listing(session: Session, listing: Listing, *, now: datetime) -> int:
+    """A withdrawn offer or request takes its open proposals with it; returns how many ended."""
+    is_request = isinstance(listing, HelpRequest)
+    rows = open_proposals_of_listing(
+        session, request_id=listing.id if is_request else None, offer_id=None if is_request else listing.id
+    )
+    for row in rows:
+        _store(row, rules.end_with_listing(to_rule(row), now=now).proposal)
+        session.add(row)
+    return len(rows)
+
+
 def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bool, reason: str | None) -> Proposal:
     row = _moderated(session, moderator, proposal_id)
     now = utcnow()
     if approve:
+        _refuse_if_withdrawn(_listing_of(session, row))
         outcome = rules.approve_proposal(to_rule(row), now=now)
     else:
         outcome = rules.reject_proposal(to_rule(row), reason=reason, now=now)
@@ -191,6 +221,10 @@ def answer(
     session: Session, actor: Actor, *, proposal_id: int, accept: bool, note: str | None = None
 ) -> tuple[Proposal, Exchange | None]:
     """A member accepts or declines; the second acceptance creates the exchange (once: the row is locked)."""
+    if accept:
+        # One lock order with withdrawing a listing (listing, then its proposals): accepting may mark
+        # the request matched, and taking the locks the other way round would deadlock on PostgreSQL.
+        _refuse_if_withdrawn(_listing_of(session, visible_proposal(session, actor, proposal_id), lock=True))
     row = visible_proposal(session, actor, proposal_id, lock=True)
     party = party_of(row, actor.member_id)
     now = utcnow()

@@ -72,6 +72,7 @@ def donate(
         antenna = get_antenna_by_slug(session, body.antenna)
         if antenna is None:
             raise NotFound("error.antenna.unknown")
+        actor.require_antenna(antenna.id)
         transfer = service.donate(
             session, member=actor.member, antenna=antenna, minutes=body.minutes, acting=actor.acting
         )

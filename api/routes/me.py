@@ -25,7 +25,8 @@ from store.memberships import Membership, MembershipStatus
 router = APIRouter(prefix="/me", tags=["me"])
 
 
-def me_out(session: Session, member: Member) -> MeOut:
+def me_out(session: Session, member: Member, *, show_background: bool = True) -> MeOut:
+    """`show_background=False` for a moderator acting on behalf: they learn whether consent was given, no more."""
     assert member.id is not None
     background = get_background(session, member.id)
     desk = get_desk_account(session, member.id)
@@ -53,7 +54,7 @@ def me_out(session: Session, member: Member) -> MeOut:
             age_band=background.age_band,
             circle=background.circle,
         )
-        if background is not None
+        if background is not None and show_background
         else None,
         paused=member.paused,
         roles=RolesOut(admin=member.is_admin, analyst=member.is_analyst, moderator_of=list(moderator_of)),
@@ -75,7 +76,7 @@ _AUTH_ERRORS = (401, 403, 422)
 
 @router.get("", response_model=MeOut, responses=problem_responses(*_AUTH_ERRORS))
 def read_me(actor: CurrentActor, session: SessionDep) -> MeOut:
-    return me_out(session, actor.member)
+    return me_out(session, actor.member, show_background=not actor.on_behalf)
 
 
 @router.patch("", response_model=MeOut, responses=problem_responses(*_AUTH_ERRORS))
@@ -91,7 +92,7 @@ def patch_me(body: MePatch, actor: CurrentActor, session: SessionDep, geocoder: 
     if "paused" in changes:
         actor.member.paused = bool(changes.pop("paused"))
     member = profile.update_profile(session, actor, changes=changes, geocoder=geocoder)
-    return me_out(session, member)
+    return me_out(session, member, show_background=not actor.on_behalf)
 
 
 @router.get(
