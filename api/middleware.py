@@ -35,8 +35,9 @@ class Limits:
     max_queued: int  # requests waiting for a slot; beyond that: 503 at once
     queue_timeout_seconds: float  # a request that waits longer for a slot: 503
     retry_after_seconds: int
-    # Paths that never touch the database (the API documentation) skip the concurrency bound.
-    unbounded_prefixes: tuple[str, ...] = ("/docs", "/openapi.json")
+    # Paths that never touch the database (the API documentation) skip the concurrency bound, and so does the
+    # event stream: it stays open for minutes, holding no connection between its short polls.
+    unbounded_prefixes: tuple[str, ...] = ("/docs", "/openapi.json", "/v1/me/events")
 
 
 class BodyTooLarge(HTTPException):
