@@ -25,6 +25,7 @@ COPY store ./store
 COPY services ./services
 COPY scheduler ./scheduler
 COPY buurtbank ./buurtbank
+COPY stats ./stats
 COPY migrations ./migrations
 RUN pip install --no-cache-dir --no-deps .
 
