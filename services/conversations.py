@@ -81,7 +81,7 @@ def post(session: Session, actor: Actor, thread: Thread, *, text: str) -> Messag
     session.add(message)
     session.flush()
     events.message_posted(
-        session, proposal, author_id=-1 if thread.as_antenna else actor.member_id, exchange_id=thread.exchange_id
+        session, proposal, author_id=None if thread.as_antenna else actor.member_id, exchange_id=thread.exchange_id
     )
     session.flush()
     return message

@@ -59,9 +59,9 @@ def _to_parties(session: Session, row: Exchange, kind: Kind, parties: Iterable[P
         )
 
 
-def _others(row: Proposal | Exchange, actor_id: int) -> list[Party]:
-    """The parties other than the one who acted (both when a moderator acted)."""
-    acting = _party_of(row, actor_id)
+def _others(row: Proposal | Exchange, actor_id: int | None) -> list[Party]:
+    """The parties other than the one who acted (both when the antenna, `actor_id` None, acted)."""
+    acting = _party_of(row, actor_id) if actor_id is not None else None
     return [p for p in (Party.HELPER, Party.RECEIVER) if p is not acting]
 
 
@@ -157,7 +157,8 @@ def membership_decided(session: Session, membership: Membership, antenna: Antenn
     )
 
 
-def message_posted(session: Session, proposal: Proposal, *, author_id: int, exchange_id: int | None) -> None:
+def message_posted(session: Session, proposal: Proposal, *, author_id: int | None, exchange_id: int | None) -> None:
+    """`author_id` None: a moderator wrote as the antenna, and both parties are told."""
     for party in _others(proposal, author_id):
         notify(
             session,

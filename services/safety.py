@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.exchanges import ProposalState
 from services import events
 from services.actors import Actor
@@ -31,7 +31,6 @@ from store.safety import (
     Report,
     ReportAbout,
     ReportStatus,
-    blocked_between,
     common_antenna_id,
     get_block,
     open_proposals_between,
@@ -72,12 +71,6 @@ def unblock(session: Session, actor: Actor, *, member_id: int) -> None:
         raise NotFound()
     session.delete(existing)
     session.flush()
-
-
-def refuse_if_blocked(session: Session, a: int, b: int) -> None:
-    """For a member about to contact another (responding to a listing, posting, planning)."""
-    if blocked_between(session, a, b):
-        raise NotAllowed("error.block.no_contact")
 
 
 @dataclass(frozen=True, slots=True)

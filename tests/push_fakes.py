@@ -78,18 +78,25 @@ def _handler(fake: FakeExpo) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def fake_expo() -> Iterator[FakeExpo]:
-    fake = FakeExpo()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.host = f"http://127.0.0.1:{server.server_address[1]}"
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serves `handler` on a free local port while the block runs; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield fake
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def fake_expo() -> Iterator[FakeExpo]:
+    fake = FakeExpo()
+    with _serving(_handler(fake)) as url:
+        fake.host = url
+        yield fake
 
 
 @dataclass
@@ -125,13 +132,6 @@ def _webpush_handler(fake: FakeWebPush) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def fake_webpush() -> Iterator[FakeWebPush]:
     fake = FakeWebPush()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _webpush_handler(fake))
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}/push/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(_webpush_handler(fake)) as url:
+        fake.base = f"{url}/push/"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -20,7 +20,9 @@ def test_export_contains_ledger_proposals_and_exchanges(client: TestClient, worl
     assert export["ledger"]["entries"][0]["counterparty"] == "Alice"
     assert export["exchanges"][0]["settled_minutes"] == 30
     assert export["proposals"][0]["role"] == "helper"
-    assert export["notifications"] == []
+    # What Bob was told along the way: his membership approved, the exchange planned, then settled.
+    told = [n["kind"] for n in export["notifications"]]
+    assert told == ["membership_decided", "exchange_planned", "exchange_settled"]
 
 
 def test_erasure_keeps_entries_and_every_other_balance(client: TestClient, world: World, db: Engine) -> None:
