@@ -32,15 +32,18 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings  # app.state is untyped: create_app stores these
+    return settings
 
 
 def get_engine(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 def get_geocoder(request: Request) -> geo.Geocoder:
-    return request.app.state.geocoder  # type: ignore[no-any-return]
+    geocoder: geo.Geocoder = request.app.state.geocoder
+    return geocoder
 
 
 # Requests that only read: on SQLite they take no write lock (buurtbank.db.READ_FIRST).

@@ -20,7 +20,7 @@ may always bring an account back (useful when an antenna tightens its limits). C
 too: the ledger invariant holds whoever writes.
 
 These functions only plan: they take balances the caller has read (under a row lock, in the service) and
-return the entries to append, or raise. `Ledger` is an in-memory ledger built on the same functions.
+return the entries to append, or raise. (tests/domain/memory_ledger.py builds an in-memory ledger on them.)
 """
 
 from __future__ import annotations
@@ -320,98 +320,6 @@ def consistency_problems(entries: Iterable[Entry]) -> list[str]:
         if sums[transfer_id] != 0:
             problems.append(f"transfer {transfer_id}: entries sum to {sums[transfer_id]}, not 0")
     return problems
-
-
-class Ledger:
-    """An append-only ledger in memory, for tests and for reasoning about a sequence of transfers.
-
-    It appends only PlannedTransfers, and refuses a plan made against balances that have since changed:
-    the same guarantee the service gets from re-reading balances under a lock.
-    """
-
-    def __init__(self) -> None:
-        self._entries: list[Entry] = []
-        self._balances: dict[Account, int] = defaultdict(int)
-        self._transfers: dict[UUID, tuple[Entry, Entry]] = {}
-        self._reversed: set[UUID] = set()
-
-    @property
-    def entries(self) -> tuple[Entry, ...]:
-        return tuple(self._entries)
-
-    def balance_of(self, account: Account) -> int:
-        return self._balances.get(account, 0)
-
-    def balances(self) -> dict[Account, int]:
-        return dict(self._balances)
-
-    def is_reversed(self, transfer_id: UUID) -> bool:
-        return transfer_id in self._reversed
-
-    def apply(self, planned: PlannedTransfer) -> None:
-        if planned.transfer_id in self._transfers:
-            raise Conflict("error.ledger.duplicate_transfer.detail", transfer_id=str(planned.transfer_id))
-        if (
-            self.balance_of(planned.debit) != planned.debit_balance_before
-            or self.balance_of(planned.credit) != planned.credit_balance_before
-        ):
-            raise Conflict("error.ledger.stale_plan.detail", transfer_id=str(planned.transfer_id))
-        if planned.kind is TransferKind.REVERSAL:
-            self._reversed.add(self._check_reversal(planned))
-        entries = planned.entries
-        self._entries.extend(entries)
-        self._transfers[planned.transfer_id] = entries
-        for entry in entries:
-            self._balances[entry.account] += entry.minutes
-
-    def _check_reversal(self, planned: PlannedTransfer) -> UUID:
-        undone = UUID(planned.reference or "")
-        if undone not in self._transfers:
-            raise ValueError(f"reversal of an unknown transfer {undone}")
-        if undone in self._reversed:
-            raise Conflict("error.ledger.already_reversed.detail", transfer_id=str(undone))
-        debit, credit = _split(self._transfers[undone])
-        mirrored = (credit.account, debit.account, credit.minutes)
-        if (planned.debit, planned.credit, planned.minutes) != mirrored:
-            raise ValueError("a reversal must negate its original exactly")
-        return undone
-
-    def transfer(
-        self,
-        *,
-        kind: TransferKind,
-        debit: Account,
-        credit: Account,
-        minutes: int,
-        limits: Credit,
-        reason: str | None = None,
-        reference: str | None = None,
-    ) -> PlannedTransfer:
-        planned = plan_transfer(
-            kind=kind,
-            debit=debit,
-            credit=credit,
-            minutes=minutes,
-            debit_balance=self.balance_of(debit),
-            credit_balance=self.balance_of(credit),
-            limits=limits,
-            reason=reason,
-            reference=reference,
-        )
-        self.apply(planned)
-        return planned
-
-    def reverse(self, transfer_id: UUID, *, limits: Credit, reason: str | None) -> PlannedTransfer:
-        original = self._transfers[transfer_id]
-        planned = plan_reversal(
-            original,
-            balances={e.account: self.balance_of(e.account) for e in original},
-            limits=limits,
-            reason=reason,
-            already_reversed=transfer_id in self._reversed,
-        )
-        self.apply(planned)
-        return planned
 
 
 def anchors_crossed(*, before: int, after: int, limits: Credit) -> list[Limit]:

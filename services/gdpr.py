@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from services import desk
 from services.actors import Actor
@@ -65,7 +65,10 @@ def _background(session: Session, member_id: int) -> tuple[str, Any]:
 
 def _memberships(session: Session, member_id: int) -> tuple[str, Any]:
     rows = session.exec(
-        select(Membership, Antenna.slug).join(Antenna).where(Membership.member_id == member_id).order_by(Membership.id)  # type: ignore[arg-type]
+        select(Membership, Antenna.slug)
+        .join(Antenna)
+        .where(Membership.member_id == member_id)
+        .order_by(col(Membership.id))
     )
     return "memberships", [
         {"antenna": slug, "status": m.status.value, "requested_at": m.requested_at.isoformat()} for m, slug in rows
@@ -148,9 +151,9 @@ def erase_member(session: Session, actor: Actor) -> None:
     for step in ERASURE_STEPS:
         step(session, member_id)
     delete_background(session, member_id)
-    session.exec(delete(Moderator).where(Moderator.member_id == member_id))  # type: ignore[arg-type]
+    session.execute(delete(Moderator).where(col(Moderator.member_id) == member_id))
     if member.email:
-        session.exec(delete(LoginFailure).where(LoginFailure.email == member.email))  # type: ignore[arg-type]
+        session.execute(delete(LoginFailure).where(col(LoginFailure.email) == member.email))
     member.email = member.password_hash = None
     member.display_name = f"Former member {member_id}"
     member.location_postcode = member.location_lat = member.location_lon = None

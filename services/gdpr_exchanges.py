@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from domain.exchanges import ExchangeState, ProposalState
 from services.statements import member_statement
@@ -38,7 +38,11 @@ def ledger_section(session: Session, member_id: int) -> tuple[str, Any]:
 
 
 def _involving(model: type[Proposal] | type[Exchange], member_id: int) -> Any:
-    return select(model).where((model.helper_id == member_id) | (model.receiver_id == member_id)).order_by(model.id)  # type: ignore[arg-type]
+    return (
+        select(model)
+        .where((col(model.helper_id) == member_id) | (col(model.receiver_id) == member_id))
+        .order_by(col(model.id))
+    )
 
 
 def proposals_section(session: Session, member_id: int) -> tuple[str, Any]:
@@ -89,7 +93,7 @@ def end_open_commitments(session: Session, member_id: int) -> None:
 
 
 def notifications_section(session: Session, member_id: int) -> tuple[str, Any]:
-    rows = session.exec(select(Notification).where(Notification.member_id == member_id).order_by(Notification.id))  # type: ignore[arg-type]
+    rows = session.exec(select(Notification).where(Notification.member_id == member_id).order_by(col(Notification.id)))
     return "notifications", [
         {
             "kind": n.kind.value,
@@ -102,4 +106,4 @@ def notifications_section(session: Session, member_id: int) -> tuple[str, Any]:
 
 
 def delete_notifications(session: Session, member_id: int) -> None:
-    session.exec(delete(Notification).where(Notification.member_id == member_id))  # type: ignore[arg-type]
+    session.execute(delete(Notification).where(col(Notification.member_id) == member_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain import geo
 from domain.background import validate_background
@@ -64,7 +64,7 @@ def allowed_circles(session: Session, member_id: int) -> set[str]:
     antenna_ids = member_antenna_ids(session, member_id)
     if not antenna_ids:
         return set()
-    antennas = session.exec(select(Antenna).where(Antenna.id.in_(antenna_ids)))  # type: ignore[union-attr]
+    antennas = session.exec(select(Antenna).where(col(Antenna.id).in_(antenna_ids)))
     return {circle.key for antenna in antennas for circle in antenna.declaration().circles}
 
 

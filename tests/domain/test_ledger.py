@@ -12,7 +12,6 @@ from domain.ledger import (
     Account,
     AccountKind,
     Entry,
-    Ledger,
     TransferKind,
     balance,
     balances,
@@ -22,6 +21,7 @@ from domain.ledger import (
     plan_transfer,
     pool_account,
 )
+from tests.domain.memory_ledger import Ledger
 
 LIMITS = Credit(lowest_balance_minutes=-600, highest_balance_minutes=1200)
 ANN = member_account(1)

@@ -11,13 +11,13 @@ from domain.errors import Conflict, CreditLimitExceeded
 from domain.ledger import (
     Account,
     AccountKind,
-    Ledger,
     TransferKind,
     balances,
     consistency_problems,
     member_account,
     pool_account,
 )
+from tests.domain.memory_ledger import Ledger
 
 MEMBERS = [member_account(n) for n in range(4)]
 POOLS = [pool_account("schaerbeek"), pool_account("molenbeek")]
