@@ -246,9 +246,12 @@ def check(database_url: str, exchange_ids: list[int]) -> bool:
     engine.dispose()
     lost = [e for e in exchange_ids if e not in settled_once]
     print(
-        f"sum of all entries: {total}; drifted cached balances: {len(drift)}; unbalanced transfers: {len(unbalanced)}"
+        f"  sum of all entries: {total}; drifted cached balances: {len(drift)}; unbalanced transfers: {len(unbalanced)}"
     )
-    print(f"settled exactly once: {len(settled_once)} of {len(exchange_ids)}; lost: {len(lost)}; states: {states}")
+    print(
+        f"  settled exactly once: {len(exchange_ids) - len(lost)} of this run's {len(exchange_ids)}; "
+        f"lost: {len(lost)}; states in the database: {states}"
+    )
     return total == 0 and not drift and not unbalanced and not lost
 
 
