@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
-from api.guards import refuse_nul_characters
+from api.guards import refuse_dates_out_of_range, refuse_nul_characters
 from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency
 from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
@@ -65,7 +65,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.state.geocoder = geocoder or make_geocoder(settings)
     install_error_handlers(app)
     _install_middleware(app, settings)
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(refuse_nul_characters)])
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(refuse_nul_characters), Depends(refuse_dates_out_of_range)])
     for router in ROUTERS:
         v1.include_router(router)
     app.include_router(v1)

@@ -185,7 +185,7 @@ def find_listings(session: Session, actor: Actor, model: ListingModel, query: Li
     if query.near_km is not None:
         if origin is None:
             raise InvalidInput("error.location.required", field="near_km")
-        bbox = _bounding_box(origin, query.near_km)
+        bbox = _bounding_box(origin, query.near_km + 0.5)  # rounding may bring a farther one within
     statuses = (*_VISIBLE_STATUSES, ListingStatus.CLOSED) if query.mine else (ListingStatus.OPEN,)
     items: list[tuple[Listing, float | None]] = []
     before_id = query.before_id
@@ -205,7 +205,9 @@ def find_listings(session: Session, actor: Actor, model: ListingModel, query: Li
         for listing in batch:
             before_id = listing.id
             distance = _distance(origin, listing)
-            if query.near_km is not None and (distance is None or distance > query.near_km):
+            # Filter on the distance as published (to the half kilometre), never the exact one: otherwise
+            # bisecting near_km would find a member's stored point far more precisely than shown.
+            if query.near_km is not None and (distance is None or geo.published_km(distance) > query.near_km):
                 continue
             items.append((listing, distance))
             if len(items) == query.limit:

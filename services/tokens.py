@@ -10,6 +10,8 @@ from domain.errors import Unauthenticated
 from store.base import utcnow
 
 _ALGORITHM = "HS256"
+# Member ids are INTEGER columns: a subject outside them (only a forged or foreign token has one) is invalid.
+_MAX_MEMBER_ID = 2**31 - 1
 
 
 def issue_token(*, member_id: int, secret: str, lifetime: timedelta) -> str:
@@ -20,6 +22,9 @@ def issue_token(*, member_id: int, secret: str, lifetime: timedelta) -> str:
 def member_id_from_token(token: str, *, secret: str) -> int:
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]})
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError) as exc:
+        member_id = int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise Unauthenticated("error.token_invalid") from exc
+    if not 1 <= member_id <= _MAX_MEMBER_ID:
+        raise Unauthenticated("error.token_invalid")
+    return member_id
