@@ -148,6 +148,11 @@ async def burst(
                 answers[str(answer.status_code)] += 1
             except httpx.HTTPError as exc:
                 answers[f"failed ({type(exc).__name__})"] += 1
+                waited = time.perf_counter() - started
+                print(
+                    f"  {kind} failed after {waited:.1f} s, "
+                    f"{deadline - time.perf_counter():.1f} s before the end: {exc!r}"
+                )
             latencies.append(time.perf_counter() - started)
 
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
