@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 from swagger_ui_bundle import swagger_ui_path
 
 from api.errors import install_error_handlers
-from api.guards import refuse_nul_characters
+from api.guards import refuse_dates_out_of_range, refuse_nul_characters
 from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency
 from api.openapi import TAGS, OperationIds, install_openapi_shaping
 from api.problems import Problem
@@ -73,7 +73,9 @@ OPERATION_IDS = OperationIds()
 @cache
 def _v1_routes() -> tuple[BaseRoute, ...]:
     v1 = APIRouter(
-        prefix="/v1", dependencies=[Depends(refuse_nul_characters)], generate_unique_id_function=OPERATION_IDS
+        prefix="/v1",
+        dependencies=[Depends(refuse_nul_characters), Depends(refuse_dates_out_of_range)],
+        generate_unique_id_function=OPERATION_IDS,
     )
     for router in ROUTERS:
         v1.include_router(router)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import Request
 
 from domain.errors import InvalidInput
@@ -9,6 +11,31 @@ from domain.errors import InvalidInput
 # A JSON body spells NUL as \u0000 (or sends it raw, which is not JSON but may reach us).
 _NUL_IN_BODY = (b"\\u0000", b"\x00")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+# The statistics' `from` and `to` dates: windows are widened to whole quarters and compared with years
+# around them, which overflows Python's dates near year 1 or 9999. No data is older than the service.
+DATE_PARAMETERS = ("from", "to")
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2199, 12, 31)
+
+
+async def refuse_dates_out_of_range(request: Request) -> None:
+    """Dates far outside the service's life are refused as invalid input (422), not left to overflow."""
+    for name in DATE_PARAMETERS:
+        value = request.query_params.get(name)
+        if value is None:
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            continue  # not a date at all: the route's own validation says so
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise InvalidInput(
+                "error.date_out_of_range",
+                field=f"query.{name}",
+                earliest=EARLIEST_DATE.isoformat(),
+                latest=LATEST_DATE.isoformat(),
+            )
 
 
 async def refuse_nul_characters(request: Request) -> None:

@@ -178,5 +178,3 @@ def default_concurrency(pool: Any, *, threads: int = 40, reserve: int = 2) -> in
     overflow = getattr(pool, "_max_overflow", 0)
     capacity = size() + max(int(overflow), 0) if callable(size) else 1
     return max(1, min(capacity - reserve, threads - reserve)) if capacity > reserve else 1
-
-

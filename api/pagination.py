@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from api.schemas.common import MAX_ID
 from domain.errors import InvalidInput
 
 T = TypeVar("T")
@@ -35,6 +36,9 @@ def decode_cursor(cursor: str | None, *, size: int) -> tuple[int, ...] | None:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("error.cursor", field="query.cursor") from exc
     if not (isinstance(raw, list) and len(raw) == size and all(type(v) is int for v in raw)):
+        raise InvalidInput("error.cursor", field="query.cursor")
+    # Cursors hold ids and ranks: beyond the database's integer range the driver fails (a 500), not us.
+    if not all(0 <= v <= MAX_ID for v in raw):
         raise InvalidInput("error.cursor", field="query.cursor")
     return tuple(raw)
 

@@ -144,7 +144,7 @@ def listing_outs(
             "status": listing.status.value,
             "member": _ref(lookups, listing.member_id),
             "mine": listing.member_id == actor.member_id,
-            "distance_km": round(distance * 2) / 2 if distance is not None else None,
+            "distance_km": geo.published_km(distance) if distance is not None else None,
             "distance_band": geo.distance_band(distance) if distance is not None else None,
             "created_at": listing.created_at,
             "updated_at": listing.updated_at,

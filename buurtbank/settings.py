@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     )
     request_queue_size: int = Field(default=1000, ge=0, description="requests waiting for a turn; beyond: 503")
     request_queue_timeout_seconds: float = Field(
-        default=20, gt=0, description="a request that waited this long for its turn answers 503"
+        default=30, gt=0, description="a request that waited this long for its turn answers 503"
     )
     busy_retry_after_seconds: int = Field(default=2, ge=1, description="Retry-After on a 503")
     cors_origins: list[str] = Field(

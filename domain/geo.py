@@ -151,6 +151,11 @@ def distance_km(a: LatLon, b: LatLon) -> float:
     return float(geodesic(a, b).km)
 
 
+def published_km(km: float) -> float:
+    """A distance as shown to members, to the half kilometre; filters compare with this, never the exact one."""
+    return round(km * 2) / 2
+
+
 def distance_band(km: float) -> str:
     """The band key shown instead of an exact distance (exact distances of coarse points mislead anyway)."""
     if not math.isfinite(km) or km < 0:

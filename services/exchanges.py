@@ -158,7 +158,9 @@ def resolve(
         raise NotFound()
     assert moderator.id is not None
     if not is_moderator(session, member_id=moderator.id, antenna_id=row.antenna_id):
-        raise NotAllowed("error.moderator_only")
+        if moderator.id in (row.helper_id, row.receiver_id):
+            raise NotAllowed("error.moderator_only")  # a party sees it, but may not resolve it
+        raise NotFound()  # another antenna's exchange answers exactly like a missing one
     antenna = _antenna(session, row)
     outcome = rules.resolve_exchange(
         to_rule(row), minutes=minutes, reason=reason, step=antenna.declaration().time_step_minutes, now=utcnow()

@@ -184,7 +184,7 @@ def find_listings(session: Session, actor: Actor, model: type[Listing], query: L
     if query.near_km is not None:
         if origin is None:
             raise InvalidInput("error.location.required", field="near_km")
-        bbox = _bounding_box(origin, query.near_km)
+        bbox = _bounding_box(origin, query.near_km + 0.5)  # rounding may bring a farther one within
     statuses = (*_VISIBLE_STATUSES, ListingStatus.CLOSED) if query.mine else (ListingStatus.OPEN,)
     items: list[tuple[Listing, float | None]] = []
     before_id = query.before_id
@@ -204,7 +204,7 @@ def find_listings(session: Session, actor: Actor, model: type[Listing], query: L
         points = [(lst.lat, lst.lon) if lst.lat is not None and lst.lon is not None else None for lst in batch]
         for listing, distance in zip(batch, geo.distances_km(origin, points), strict=True):
             before_id = listing.id
-            if query.near_km is not None and (distance is None or distance > query.near_km):
+            if query.near_km is not None and (distance is None or geo.published_km(distance) > query.near_km):
                 continue
             items.append((listing, distance))
             if len(items) == query.limit:

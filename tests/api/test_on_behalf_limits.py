@@ -103,9 +103,7 @@ def test_on_behalf_join_of_another_antenna_is_403(client: TestClient, world: Wor
     assert [m["antenna"] for m in mine] == ["molenbeek"]
 
 
-def test_answering_confirming_and_disputing_in_another_antenna_is_403(
-    client: TestClient, world: World
-) -> None:
+def test_answering_confirming_and_disputing_in_another_antenna_is_403(client: TestClient, world: World) -> None:
     _alice_also_in_jette(client, world)
     acting = _for(world.mod_molenbeek, world.alice.id)
     # A proposal and an exchange in Jette between Dave (helper) and Alice (receiver).

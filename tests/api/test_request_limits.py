@@ -122,9 +122,7 @@ def test_a_body_over_the_limit_is_refused_from_its_length(client: TestClient, wo
     assert answer.json()["type"] == "urn:buurtbank:problem:body_too_large"
 
 
-def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read_whole(
-    client: TestClient, world: World
-) -> None:
+def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read_whole(client: TestClient, world: World) -> None:
     sent = 0
     chunk = b" " * (64 * 1024)
 
