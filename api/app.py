@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from swagger_ui_bundle import swagger_ui_path
 
+from api.console import install_console
 from api.errors import install_error_handlers
 from api.guards import refuse_nul_characters
 from api.problems import Problem
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     for router in ROUTERS:
         v1.include_router(router)
     app.include_router(v1)
+    install_console(app)
     _offline_docs(app)
     _register_problem_schema(app)
     return app

@@ -6,6 +6,7 @@ from store import (  # noqa: F401
     antennas,
     audit,
     background,
+    console_sessions,
     exchanges,
     idempotency,
     job_runs,
