@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from api.console.web import ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, redirect, render
+from api.console.web import ConsoleAntenna, ConsoleRoute, FormFingerprint, StaffPost, StaffVisit, redirect, render
 from api.deps import SessionDep
-from api.idempotency import Fingerprint, run_idempotent
+from api.idempotency import run_idempotent
 from api.routes.antennas import member_ref
 from api.routes.ledger import line_out, transfer_out
 from api.schemas.common import MAX_ID
@@ -64,7 +64,7 @@ def correct(
     current: StaffPost,
     antenna: ConsoleAntenna,
     session: SessionDep,
-    fingerprint: Fingerprint,
+    fingerprint: FormFingerprint,
     kind: Annotated[Literal["reversal", "adjustment"], Form()],
     reason: ReasonField,
     idempotency_key: KeyField,
@@ -110,7 +110,7 @@ def pool_payment(
     current: StaffPost,
     antenna: ConsoleAntenna,
     session: SessionDep,
-    fingerprint: Fingerprint,
+    fingerprint: FormFingerprint,
     member_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     minutes: MinutesField,
     reason: ReasonField,

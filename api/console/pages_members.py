@@ -11,9 +11,18 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.console.web import ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, Visit, redirect, render
+from api.console.web import (
+    ConsoleAntenna,
+    ConsoleRoute,
+    FormFingerprint,
+    StaffPost,
+    StaffVisit,
+    Visit,
+    redirect,
+    render,
+)
 from api.deps import SessionDep, current_actor
-from api.idempotency import Fingerprint, run_idempotent
+from api.idempotency import run_idempotent
 from api.routes.exchanges import exchange_out
 from api.routes.ledger import line_out, transfer_out
 from api.routes.proposals import member_view
@@ -231,7 +240,7 @@ def confirm(
     antenna: ConsoleAntenna,
     member: AntennaMember,
     session: SessionDep,
-    fingerprint: Fingerprint,
+    fingerprint: FormFingerprint,
     exchange_id: IdPath,
     minutes: Annotated[int, Form(ge=0, le=100_000)],
     idempotency_key: KeyField,
@@ -257,7 +266,7 @@ def donate(
     antenna: ConsoleAntenna,
     member: AntennaMember,
     session: SessionDep,
-    fingerprint: Fingerprint,
+    fingerprint: FormFingerprint,
     minutes: Annotated[int, Form(ge=1, le=100_000)],
     idempotency_key: KeyField,
 ) -> Response:

@@ -166,6 +166,18 @@ async def _csrf_field(request: Request) -> str:
     return value if isinstance(value, str) else ""
 
 
+async def form_fingerprint(request: Request) -> str:
+    """What an idempotent console form said (its fields, not the CSRF token), to tell a resend from a reuse."""
+    form = await request.form()
+    digest = hashlib.sha256(f"{request.method} {request.url.path}".encode())
+    for name, value in sorted((k, str(v)) for k, v in form.multi_items() if k != CSRF_FIELD):
+        digest.update(b"\0" + name.encode() + b"=" + value.encode())
+    return digest.hexdigest()
+
+
+FormFingerprint = Annotated[str, Depends(form_fingerprint)]
+
+
 def checked_visit(current: VisitDep, sent: Annotated[str, Depends(_csrf_field)]) -> Visit:
     """Every console form posts its CSRF token back; a missing or wrong one changes nothing."""
     if current.new_anonymous_csrf or not sent or not hmac.compare_digest(sent, current.csrf):
@@ -298,7 +310,8 @@ def redirect(current: Visit, to: str, *, ok: str | None = None, error: str | Non
     if message is not None:
         value = flash_cookie_value(current.settings, kind=message[0], key=message[1], params=params)
         current.extra_cookies.append((FLASH_COOKIE, value, 120))
-        current.clear_flash = False  # the new message must survive to the next page
+    # A message not shown yet (or the new one) is for the page this redirect leads to.
+    current.clear_flash = False
     finish(current, response)
     return response
 
