@@ -137,7 +137,7 @@ def printable_statement(
     )
 
 
-@router.get("/antennas/{slug}/members/{member_id}/act")
+@router.get("/antennas/{slug}/act/{member_id}")
 def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
     actor = acting_for(current, session, member)
     proposals = [
@@ -173,10 +173,10 @@ def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember
 
 
 def _act_url(antenna: Antenna, member: Member) -> str:
-    return f"/console/antennas/{antenna.slug}/members/{member.id}/act"
+    return f"/console/antennas/{antenna.slug}/act/{member.id}"
 
 
-@router.post("/antennas/{slug}/members/{member_id}/act/listings")
+@router.post("/antennas/{slug}/act/{member_id}/listings")
 def post_listing(
     current: StaffPost,
     antenna: ConsoleAntenna,
@@ -201,7 +201,7 @@ def post_listing(
     return redirect(current, _act_url(antenna, member), ok=f"console.act.posted_{kind}", title=title)
 
 
-@router.post("/antennas/{slug}/members/{member_id}/act/respond")
+@router.post("/antennas/{slug}/act/{member_id}/respond")
 def respond(
     current: StaffPost,
     antenna: ConsoleAntenna,
@@ -220,7 +220,7 @@ def respond(
     return redirect(current, _act_url(antenna, member), ok="console.act.responded")
 
 
-@router.post("/antennas/{slug}/members/{member_id}/act/proposals/{proposal_id}/{answer}")
+@router.post("/antennas/{slug}/act/{member_id}/proposals/{proposal_id}/{answer}")
 def answer_proposal(
     current: StaffPost,
     antenna: ConsoleAntenna,
@@ -234,7 +234,7 @@ def answer_proposal(
     return redirect(current, _act_url(antenna, member), ok=f"console.act.{answer}ed")
 
 
-@router.post("/antennas/{slug}/members/{member_id}/act/exchanges/{exchange_id}/confirm")
+@router.post("/antennas/{slug}/act/{member_id}/exchanges/{exchange_id}/confirm")
 def confirm(
     current: StaffPost,
     antenna: ConsoleAntenna,
@@ -260,7 +260,7 @@ def confirm(
     return redirect(current, _act_url(antenna, member), ok="console.act.confirmed", minutes=minutes)
 
 
-@router.post("/antennas/{slug}/members/{member_id}/act/donations")
+@router.post("/antennas/{slug}/act/{member_id}/donations")
 def donate(
     current: StaffPost,
     antenna: ConsoleAntenna,

@@ -126,3 +126,10 @@ def page(browser: Any, live_server: str, db: Engine) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def world(client: Any, db: Engine) -> Any:
+    from tests.api.helpers import build_world
+
+    return build_world(client, db)

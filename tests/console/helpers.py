@@ -31,4 +31,6 @@ def post_form(client: TestClient, page_path: str, action: str, data: dict[str, s
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Response:
+    """Sign in, with English chosen (the pages would otherwise follow the person's profile language)."""
+    client.cookies.set("bb_lang", "en", domain="testserver.local", path="/console")
     return post_form(client, "/console/sign-in", "/console/sign-in", {"email": email, "password": password})
