@@ -352,7 +352,7 @@ def error_answer(request: Request, exc: Exception) -> Response:
         return response
     page = templates.TemplateResponse(
         request,
-        "error.html",
+        "problem.html",
         {
             "t": lambda key, **p: translate(key, lang, **p),
             "lang": lang,
