@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
 
 from domain.exchanges import ExchangeState, ProposalState
 from store.exchanges import Exchange
@@ -39,7 +39,7 @@ def exchanges_waiting(session: Session, *, antenna_id: int, planned_before: date
         Exchange.state == ExchangeState.PLANNED,
         Exchange.planned_at <= planned_before,
     )
-    return list(session.exec(query.order_by(Exchange.planned_at, Exchange.id)))  # type: ignore[arg-type]
+    return list(session.exec(query.order_by(col(Exchange.planned_at), col(Exchange.id))))
 
 
 def members_without_exchange(session: Session, *, antenna_id: int) -> list[tuple[Member, Membership]]:
@@ -47,7 +47,7 @@ def members_without_exchange(session: Session, *, antenna_id: int) -> list[tuple
     done = select(Exchange.id).where(
         Exchange.antenna_id == antenna_id,
         Exchange.state.in_(DONE_STATES),  # type: ignore[attr-defined]
-        or_(Exchange.helper_id == Member.id, Exchange.receiver_id == Member.id),
+        or_(col(Exchange.helper_id) == Member.id, col(Exchange.receiver_id) == Member.id),
     )
     query = (
         select(Member, Membership)
@@ -58,7 +58,7 @@ def members_without_exchange(session: Session, *, antenna_id: int) -> list[tuple
             Member.erased_at.is_(None),  # type: ignore[union-attr]
             ~done.exists(),
         )
-        .order_by(Membership.decided_at, Member.id)  # type: ignore[arg-type]
+        .order_by(col(Membership.decided_at), col(Member.id))
     )
     return [(m, ms) for m, ms in session.exec(query)]
 
@@ -73,15 +73,18 @@ def search_members(session: Session, *, antenna_id: int, text: str, limit: int) 
     text = text.strip()
     if text:
         pattern = f"%{text.lower()}%"
-        conditions = [func.lower(Member.display_name).like(pattern), func.lower(Member.email).like(pattern)]
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(Member.display_name).like(pattern),
+            func.lower(Member.email).like(pattern),
+        ]
         if text.isdigit() and len(text) < 10:
-            conditions.append(Member.id == int(text))
+            conditions.append(col(Member.id) == int(text))
         query = query.where(or_(*conditions))
-    return [(m, ms) for m, ms in session.exec(query.order_by(Member.display_name, Member.id).limit(limit))]
+    return [(m, ms) for m, ms in session.exec(query.order_by(col(Member.display_name), col(Member.id)).limit(limit))]
 
 
 def memberships_of(session: Session, member_id: int) -> list[Membership]:
-    return list(session.exec(select(Membership).where(Membership.member_id == member_id).order_by(Membership.id)))
+    return list(session.exec(select(Membership).where(Membership.member_id == member_id).order_by(col(Membership.id))))
 
 
 def open_listings(session: Session, *, antenna_id: int) -> tuple[list[Offer], list[HelpRequest]]:
@@ -89,11 +92,11 @@ def open_listings(session: Session, *, antenna_id: int) -> tuple[list[Offer], li
     offers = session.exec(
         select(Offer)
         .where(Offer.antenna_id == antenna_id, Offer.status == ListingStatus.OPEN)
-        .order_by(Offer.category, Offer.id.desc())  # type: ignore[union-attr]
+        .order_by(col(Offer.category), col(Offer.id).desc())
     )
     requests = session.exec(
         select(HelpRequest)
         .where(HelpRequest.antenna_id == antenna_id, HelpRequest.status == ListingStatus.OPEN)
-        .order_by(HelpRequest.category, HelpRequest.id.desc())  # type: ignore[union-attr]
+        .order_by(col(HelpRequest.category), col(HelpRequest.id).desc())
     )
     return list(offers), list(requests)

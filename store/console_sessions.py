@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import utc_field, utcnow
 
@@ -44,8 +44,8 @@ def add_session(session: Session, *, token: str, member_id: int, csrf_token: str
 
 
 def end_session(session: Session, token: str) -> None:
-    session.exec(delete(ConsoleSession).where(ConsoleSession.token_hash == hash_token(token)))  # type: ignore[call-overload]
+    session.execute(delete(ConsoleSession).where(col(ConsoleSession.token_hash) == hash_token(token)))
 
 
 def end_expired_sessions(session: Session, *, now: datetime) -> None:
-    session.exec(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))  # type: ignore[call-overload]
+    session.execute(delete(ConsoleSession).where(col(ConsoleSession.expires_at) <= now))

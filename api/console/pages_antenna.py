@@ -75,6 +75,7 @@ def reject_membership(
 
 @router.get("/antennas/{slug}/proposals")
 def review_queue(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, run: int | None = None) -> Response:
+    assert antenna.id is not None
     rows = list_antenna_proposals(
         session, antenna_id=antenna.id, state=ProposalState.PENDING_REVIEW, before_id=None, limit=LIST_LIMIT
     )
@@ -119,6 +120,7 @@ def match_now(current: StaffPost, session: SessionDep, slug: str) -> Response:
 
 @router.get("/antennas/{slug}/disputes")
 def disputes(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
     rows = list_antenna_exchanges(
         session, antenna_id=antenna.id, state=ExchangeState.DISPUTED, before_id=None, limit=LIST_LIMIT
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import Response
@@ -86,7 +86,7 @@ def search(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q:
     return render(current, "members.html", antenna=antenna, rows=rows, q=q[:80])
 
 
-def _member_page_data(session: Session, current: Visit, antenna: Antenna, member: Member) -> dict[str, object]:
+def _member_page_data(session: Session, current: Visit, antenna: Antenna, member: Member) -> dict[str, Any]:
     assert member.id is not None and current.member.id is not None
     visible = moderated_antenna_ids(session, current.member.id)
     memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]

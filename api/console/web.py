@@ -12,7 +12,7 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -375,7 +375,7 @@ def error_answer(request: Request, exc: Exception) -> Response:
 class ConsoleRoute(APIRoute):
     """Console routes answer HTML: refused actions and bad forms become a message on the page, never JSON."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.audit import AuditEntry
 from store.console_sessions import ConsoleSession
@@ -44,7 +44,7 @@ def test_the_session_cookie_is_httponly_samesite_and_ends_at_sign_out(client: Te
 def test_a_form_without_the_right_csrf_token_changes_nothing(client: TestClient, world: World, db: Engine) -> None:
     sign_in(client, world.mod_molenbeek.email)
     with Session(db) as s:
-        carol = s.exec(select(Membership).where(Membership.member_id == world.carol.id)).scalars().one()  # type: ignore[call-overload]
+        carol = s.execute(select(Membership).where(col(Membership.member_id) == world.carol.id)).scalars().one()
         membership_id = carol.id
     action = f"/console/antennas/molenbeek/memberships/{membership_id}/approve"
     for data in ({}, {"csrf_token": "forged"}):
@@ -110,7 +110,9 @@ def test_acting_for_a_member_is_audited_with_both_identities_and_a_resent_form_c
     with Session(db) as s:
         entries = (
             s.execute(
-                select(AuditEntry).where(AuditEntry.on_behalf.is_(True), AuditEntry.subject_member_id == world.bob.id)  # type: ignore[union-attr]
+                select(AuditEntry).where(
+                    col(AuditEntry.on_behalf).is_(True), col(AuditEntry.subject_member_id) == world.bob.id
+                )
             )
             .scalars()
             .all()
@@ -129,8 +131,8 @@ def test_a_refused_action_shows_the_reason_and_keeps_nothing(client: TestClient,
     with Session(db) as s:
         assert s.execute(select(func.count()).select_from(LedgerTransfer)).scalar_one() == 0
         on_behalf = s.execute(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("POST%"))
-        ).scalar_one()  # type: ignore[attr-defined]
+            select(func.count()).select_from(AuditEntry).where(col(AuditEntry.action).like("POST%"))
+        ).scalar_one()
     assert on_behalf == 0  # the refused call's audit record rolled back with it, as in the API
 
 
