@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint migrate bench install
+.PHONY: run test test-sqlite test-postgres lint typecheck migrate bench install
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -33,6 +33,10 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# mypy with the pydantic plugin; strict for domain/ and services/ (configured in pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy api domain store services scheduler buurtbank
 
 migrate: $(STAMP)
 	$(BIN)/buurtbank migrate

@@ -15,16 +15,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.schemas.common import MAX_ID
+from buurtbank.db import READ_FIRST
 from buurtbank.i18n import negotiate
 from buurtbank.settings import Settings
 from domain import geo
 from domain.errors import NotAllowed, NotFound, Unauthenticated
 from services.actors import Actor
-from services.tokens import member_id_from_token
+from services.sessions import session_is_live
+from services.tokens import read_token
 from store import audit
 from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
 from store.members import Member, get_member
-from store.memberships import member_antenna_ids
+from store.memberships import approved_antenna_ids
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -41,9 +43,19 @@ def get_geocoder(request: Request) -> geo.Geocoder:
     return request.app.state.geocoder  # type: ignore[no-any-return]
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back if anything raised."""
+# Requests that only read: on SQLite they take no write lock (buurtbank.db.READ_FIRST).
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back if anything raised.
+
+    A GET starts without SQLite's write lock (and takes it only if it writes after all); every other
+    method takes it at its first statement, so credit-moving and state-changing calls stay serialised.
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if request.method in _READING_METHODS:
+            session.connection(execution_options={READ_FIRST: True})
         try:
             yield session
             session.commit()
@@ -65,12 +77,21 @@ def language(request: Request) -> str:
 LanguageDep = Annotated[str, Depends(language)]
 
 
-def signed_in(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]) -> Member:
+def signed_in(
+    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Member:
     if not token:
         raise Unauthenticated()
-    member = get_member(session, member_id_from_token(token, secret=settings.resolved_secret_key()))
+    claims = read_token(token, secret=settings.resolved_secret_key())
+    # Every access token names its session: one read by primary key tells whether it was revoked.
+    if claims.session_id is None or not session_is_live(
+        session, session_id=claims.session_id, member_id=claims.member_id
+    ):
+        raise Unauthenticated("error.token_invalid")
+    member = get_member(session, claims.member_id)
     if member is None:
         raise Unauthenticated("error.token_invalid")
+    request.state.auth_session_id = claims.session_id
     return member
 
 
@@ -98,7 +119,7 @@ def current_actor(
     person: SignedIn,
     # Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema
     # must not advertise a nullable header, which clients would send as the text "null".
-    on_behalf_of: int = Header(  # noqa: B008
+    on_behalf_of: int = Header(
         default=None,
         alias="On-Behalf-Of",
         description="a moderator acting for a member of an antenna they moderate (audited)",
@@ -109,9 +130,11 @@ def current_actor(
     if on_behalf_of is None or on_behalf_of == person.id:
         return Actor(member=person, acting=person)
     assert person.id is not None
-    shared = member_antenna_ids(session, on_behalf_of) & moderated_antenna_ids(session, person.id)
+    # Only an approved member of an antenna the caller moderates, and never an account with a role: a
+    # pending applicant (who may be anybody, an admin included) or another moderator is not theirs to act for.
+    shared = approved_antenna_ids(session, on_behalf_of) & moderated_antenna_ids(session, person.id)
     target = get_member(session, on_behalf_of) if shared else None
-    if target is None:
+    if target is None or has_role(session, target):
         raise NotAllowed("error.on_behalf.not_allowed")
     action = f"{request.method} {_route_template(request)}"
     for antenna_id in sorted(shared):
@@ -128,6 +151,12 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def has_role(session: Session, member: Member) -> bool:
+    """Admins, analysts and moderators act for themselves only."""
+    assert member.id is not None
+    return member.is_admin or member.is_analyst or bool(moderated_antenna_ids(session, member.id))
 
 
 def antenna_by_slug(session: SessionDep, slug: Annotated[str, Path(max_length=60)]) -> Antenna:
@@ -166,3 +195,19 @@ def analyst_user(person: SignedIn) -> Member:
 
 
 AnalystUser = Annotated[Member, Depends(analyst_user)]
+
+
+def auth_session_id(request: Request, person: SignedIn) -> int | None:  # noqa: ARG001  # signs the caller in first
+    """The session the caller's access token belongs to (kept open when they change their password)."""
+    return getattr(request.state, "auth_session_id", None)
+
+
+AuthSessionId = Annotated[int | None, Depends(auth_session_id)]
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address, for throttling per client (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else None
+
+
+ClientAddress = Annotated[str | None, Depends(client_address)]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem
 from buurtbank.i18n import has_message, negotiate, translate
@@ -41,7 +42,14 @@ def _status_of(exc: DomainError) -> int:
 
 
 def _problem(
-    request: Request, *, status: int, key: str, detail: str, title: str, errors: list[FieldError] | None = None
+    request: Request,
+    *,
+    status: int,
+    key: str,
+    detail: str,
+    title: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"urn:buurtbank:problem:{key.removeprefix('error.').replace('.', ':')}",
@@ -51,10 +59,43 @@ def _problem(
         instance=request.url.path,
         errors=errors,
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    key: str,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem answer for a condition that has no domain exception (a full queue, an oversized body).
+
+    The title is the key's translation, the detail its `.detail` message filled with `params`.
+    """
+    lang = _language(request)
+    title = translate(key, lang)
+    detail = translate(f"{key}.detail", lang, **(params or {})) if has_message(f"{key}.detail", "en") else title
+    return _problem(request, status=status, key=key, title=title, detail=detail, headers=headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route accepts on this path (one path is often served by several routes, and
+    the 405 the router raises names only the first one's)."""
+    scope = {key: value for key, value in request.scope.items() if key in ("type", "path", "root_path", "app")}
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in request.app.router.routes)
+    ]
+    return ", ".join(allowed)
 
 
 def _language(request: Request) -> str:
@@ -70,7 +111,18 @@ def domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
     errors = None
     if isinstance(exc, InvalidInput) and exc.field:
         errors = [FieldError(field=exc.field, message=detail, type=exc.message_key)]
-    return _problem(request, status=_status_of(exc), key=exc.message_key, title=title, detail=detail, errors=errors)
+    # A refusal for too many attempts says when to come back (seconds), as RFC 9110 asks of a 429.
+    retry_after = exc.params.get("retry_after") if isinstance(exc, TooManyAttempts) else None
+    extra_headers = {"Retry-After": str(int(retry_after))} if isinstance(retry_after, int) else None
+    return _problem(
+        request,
+        status=_status_of(exc),
+        key=exc.message_key,
+        title=title,
+        detail=detail,
+        errors=errors,
+        headers=extra_headers,
+    )
 
 
 def _field_message(error: dict[str, Any], lang: str) -> str:
@@ -117,6 +169,17 @@ def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
             detail=translate("error.validation.detail", lang),
             errors=[FieldError(field="body", message=str(exc.detail), type="body_unreadable")],
         )
+    if exc.status_code == 413:
+        return problem_response(
+            request,
+            status=413,
+            key="error.body_too_large",
+            params={"limit": getattr(exc, "limit", "")},
+            headers={"Connection": "close"},
+        )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     keys = {
         404: "error.not_found",
         405: "error.method_not_allowed",
@@ -125,7 +188,7 @@ def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     }
     key = keys.get(exc.status_code, "error.http")
     title = translate(key, lang)
-    return _problem(request, status=exc.status_code, key=key, title=title, detail=title)
+    return _problem(request, status=exc.status_code, key=key, title=title, detail=title, headers=headers)
 
 
 def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:

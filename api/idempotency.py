@@ -16,7 +16,6 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from api.deps import SessionDep
@@ -24,8 +23,9 @@ from domain.errors import InvalidInput
 from store import idempotency
 from store.idempotency import IdempotentResponse
 
+# Typed `str` with a None default (as On-Behalf-Of): a header is absent or a string, never a null.
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         min_length=1,
@@ -64,22 +64,13 @@ def run_idempotent(
 ) -> Any:
     if key is None:
         return action()
-    found = idempotency.find(session, member_id=member_id, key=key)
-    if found is not None:
-        return _replay(found, fingerprint)
-    claim = IdempotentResponse(member_id=member_id, key=key, request_fingerprint=fingerprint, status_code=0)
-    try:
-        with session.begin_nested():
-            session.add(claim)
-            session.flush()
-    except IntegrityError:
+    claim_id = idempotency.claim(session, member_id=member_id, key=key, fingerprint=fingerprint)
+    if claim_id is None:
         found = idempotency.find(session, member_id=member_id, key=key)
         assert found is not None
         return _replay(found, fingerprint)
     result = action()
-    claim.status_code, claim.body = status_code, jsonable_encoder(result)
-    session.add(claim)
-    session.flush()
+    idempotency.keep_answer(session, claim_id=claim_id, status_code=status_code, body=jsonable_encoder(result))
     return result
 
 
@@ -102,7 +93,11 @@ class Idempotency:
         )
 
 
-def request_idempotency(session: SessionDep, fingerprint: Fingerprint, key: IdempotencyKey = None) -> Idempotency:
+def request_idempotency(
+    session: SessionDep,
+    fingerprint: Fingerprint,
+    key: IdempotencyKey = None,  # type: ignore[assignment]  # absent: no key
+) -> Idempotency:
     return Idempotency(session=session, key=key, fingerprint=fingerprint)
 
 

@@ -55,8 +55,23 @@ def before_id(cursor: str | None) -> int | None:
     return decoded[0] if decoded else None
 
 
-def newest_first_page(page_type: type[Page[U]], rows: Sequence[R], *, limit: int, shape: Callable[[R], U]) -> Page[U]:
-    """Shape a page of rows fetched newest first with `limit + 1`: the extra row only says a next page exists."""
+def newest_first_page(
+    page_type: type[Page[U]],
+    rows: Sequence[R],
+    *,
+    limit: int,
+    shape: Callable[[R], U] | None = None,
+    shape_all: Callable[[Sequence[R]], list[U]] | None = None,
+) -> Page[U]:
+    """Shape a page of rows fetched newest first with `limit + 1`: the extra row only says a next page exists.
+
+    `shape_all` shapes the whole page at once (a presenter that batches its look-ups); `shape` one row.
+    """
     page = rows[:limit]
     more = len(rows) > limit and bool(page)
-    return page_type(items=[shape(row) for row in page], next_cursor=encode_cursor(page[-1].id or 0) if more else None)
+    if shape_all is not None:
+        items = shape_all(page)
+    else:
+        assert shape is not None, "pass shape or shape_all"
+        items = [shape(row) for row in page]
+    return page_type(items=items, next_cursor=encode_cursor(page[-1].id or 0) if more else None)

@@ -24,7 +24,7 @@ import argparse
 import math
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +46,7 @@ MONTHS = 12
 REQUEST_RATE = 0.12  # share of members who ask for something in a month
 REQUEST_ROUNDS = 3  # rounds a request stays open
 COOLDOWN_ROUNDS = 2  # decline_cooldown_days = 60 in monthly rounds
-START = datetime(2025, 1, 1, 9, 0)
+START = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -146,7 +146,7 @@ def _month(
         members=[m.profile for m in world.members.values()],
         exclusions=[pair for pair, until in world.cooldown.items() if until > round_no],
     )
-    result = run_round(inputs, settings, radius_km=radius_km, lang="en")
+    result = run_round(inputs, settings, radius_km=radius_km)
     closed: set[int] = set()
     base = settings.bonding_base_exchanges
     for p in result.proposals:

@@ -6,9 +6,18 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import make_url
 
 from buurtbank.db import make_engine, unit_of_work
 from buurtbank.settings import MissingSecretKey, Settings
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy.engine import Engine
+
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 log = logging.getLogger("buurtbank")
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -32,24 +41,41 @@ def _load_antennas(settings: Settings) -> None:
     print(f"antennas: {len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     print("database migrated")
     return 0
 
 
-def cmd_antennas_load(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_antennas_load(_args: argparse.Namespace, settings: Settings) -> int:
     _load_antennas(settings)
     return 0
 
 
 def cmd_admin_create(args: argparse.Namespace, settings: Settings) -> int:
-    from services.roles import create_admin
+    from buurtbank.i18n import translate
+    from domain.errors import InvalidInput
+    from services.roles import AdminRefused, create_admin
 
     engine = make_engine(settings.database_url)
-    with unit_of_work(engine) as session:
-        admin = create_admin(session, email=args.email, password=args.password)
-        print(f"admin {admin.email} ready (id {admin.id})")
+    try:
+        with unit_of_work(engine) as session:
+            admin = create_admin(
+                session,
+                email=args.email,
+                password=args.password,
+                promote=args.promote,
+                reset_password=args.reset_password,
+            )
+            print(f"admin {admin.email} ready (id {admin.id})")
+    except AdminRefused as exc:
+        print(f"buurtbank: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    except InvalidInput as exc:
+        print(f"buurtbank: {translate(exc.message_key, 'en', **exc.params)} Nothing was changed.", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -63,35 +89,63 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+# What `serve` hands to uvicorn: every API process builds its own app (and engine) from the environment.
+APP_FACTORY = "api.app:app_from_environment"
 
-    from api.app import create_app
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate and load once, then run N API processes behind one port; the scheduler runs in one process.
+
+    With --workers 1 the API and the scheduler share this process. With N > 1, uvicorn's supervisor (this
+    process) starts N API processes that each build their app from the environment (APP_FACTORY) and
+    restarts any that die; the scheduler runs here, in the supervisor, exactly once (or, with
+    --no-scheduler, in `buurtbank worker`). On SQLite several processes are safe (SQLite's file lock
+    serialises the writers of every process) but only reads gain from them; PostgreSQL is the database
+    for several processes in production.
+    """
+    import uvicorn
 
     settings.resolved_secret_key()
     _migrate(settings)
     _load_antennas(settings)
     if args.demo:
         cmd_demo(argparse.Namespace(members=args.demo_members), settings)
-    app = create_app(settings)
+    if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        log.warning(
+            "serve: %d API processes on SQLite: safe, but writes are serialised by the database file; "
+            "use PostgreSQL to scale writes",
+            args.workers,
+        )
     scheduler = None
+    engine = None
     if settings.scheduler_enabled and not args.no_scheduler:
-        scheduler = _start_scheduler(settings, app.state.engine)
+        engine = make_engine(settings.database_url)
+        scheduler = _start_scheduler(settings, engine)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            access_log=not args.no_access_log,
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if engine is not None:
+            engine.dispose()
     return 0
 
 
-def _start_scheduler(settings: Settings, engine):  # type: ignore[no-untyped-def]
+def _start_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
     from scheduler.runner import start_background_scheduler
 
     return start_background_scheduler(settings, engine)
 
 
-def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_worker(_args: argparse.Namespace, settings: Settings) -> int:
     from scheduler.runner import run_worker
 
     settings.resolved_secret_key()
@@ -101,7 +155,14 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] = ()) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def build_parser(extra: Sequence[Callable[[Subcommands], None]] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="buurtbank", description="BuurtBank timebank service")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -111,6 +172,10 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
     serve.add_argument("--no-scheduler", action="store_true", help="leave scheduled jobs to `buurtbank worker`")
     serve.add_argument("--demo", action="store_true", help="add synthetic demo data (idempotent)")
     serve.add_argument("--demo-members", type=int, default=12)
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="API processes behind the one port (default 1; see README)"
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="leave out uvicorn's line per request")
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("worker", help="run the scheduler alone").set_defaults(handler=cmd_worker)
@@ -120,9 +185,13 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
     antennas.add_parser("load", help="load antennas/*.toml (idempotent)").set_defaults(handler=cmd_antennas_load)
 
     admin = sub.add_parser("admin", help="administrators").add_subparsers(dest="action", required=True)
-    create = admin.add_parser("create", help="create or promote an admin")
+    create = admin.add_parser("create", help="create an admin (or, with --promote, make a member one)")
     create.add_argument("--email", required=True)
-    create.add_argument("--password", required=True)
+    create.add_argument("--password", help="the new admin's password (not a common one, at least 8 characters)")
+    create.add_argument("--promote", action="store_true", help="make an existing member an admin")
+    create.add_argument(
+        "--reset-password", action="store_true", help="replace the existing account's password with --password"
+    )
     create.set_defaults(handler=cmd_admin_create)
 
     demo = sub.add_parser("demo", help="add clearly fictional demo members, offers and requests")
@@ -134,11 +203,11 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
     return parser
 
 
-def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def _extra_commands() -> list[Callable[[Subcommands], None]]:
     """Commands that live with their feature: match (scheduler), ledger check, stats."""
     from scheduler.commands import add_commands as matching_commands
     from services.ledger_commands import add_commands as ledger_commands
-    from services.stats_commands import add_commands as stats_commands
+    from stats.commands import add_commands as stats_commands
 
     return [matching_commands, ledger_commands, stats_commands]
 
@@ -148,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(_extra_commands()).parse_args(argv)
     try:
         settings = Settings()
+        from services import passwords
+
+        passwords.configure(**settings.password_hashing()._asdict())
         return int(args.handler(args, settings))
     except MissingSecretKey as exc:
         print(f"buurtbank: {exc}", file=sys.stderr)

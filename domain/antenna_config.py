@@ -27,6 +27,12 @@ class PartnerKind(StrEnum):
 class Partner(_Strict):
     kind: PartnerKind
     name: str = Field(min_length=2, max_length=200)
+    # How members reach the partner (printed on the welcome card of members enrolled at the desk).
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(
+        default=None, min_length=5, max_length=300, description="where members may meet (place antenna_partner)"
+    )
 
 
 class Point(_Strict):

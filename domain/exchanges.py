@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from domain.antenna_config import Lifecycle
 from domain.errors import InvalidInput, InvalidTransition, NotAllowed
@@ -171,8 +172,16 @@ def _check_proposal(proposal: Proposal, action: ProposalAction) -> None:
         raise _refuse(proposal.state, action)
 
 
-def _move_proposal(proposal: Proposal, state: ProposalState, *, now: datetime, **changes: object) -> Proposal:
-    return replace(proposal, state=state, state_since=now, **changes)  # type: ignore[arg-type]
+class _ProposalChanges(TypedDict, total=False):
+    accepted_by: frozenset[Party]
+    declined_by: Party | None
+    reason: str | None
+
+
+def _move_proposal(
+    proposal: Proposal, state: ProposalState, *, now: datetime, **changes: Unpack[_ProposalChanges]
+) -> Proposal:
+    return replace(proposal, state=state, state_since=now, **changes)
 
 
 def approve_proposal(proposal: Proposal, *, now: datetime) -> ProposalOutcome:
@@ -209,6 +218,12 @@ def withdraw_proposal(proposal: Proposal, *, party: Party, now: datetime) -> Pro
     _check_proposal(proposal, ProposalAction.WITHDRAW)
     if proposal.initiator is not party:
         raise NotAllowed("error.proposal.not_initiator.detail", action=ProposalAction.WITHDRAW.value)
+    return ProposalOutcome(_move_proposal(proposal, ProposalState.WITHDRAWN, now=now))
+
+
+def end_with_listing(proposal: Proposal, *, now: datetime) -> ProposalOutcome:
+    """The offer or request a proposal is about was withdrawn: an open proposal ends with it."""
+    _check_proposal(proposal, ProposalAction.WITHDRAW)
     return ProposalOutcome(_move_proposal(proposal, ProposalState.WITHDRAWN, now=now))
 
 

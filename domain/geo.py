@@ -1,9 +1,9 @@
 """Where members are, as coarsely as matching allows: the offline gazetteer, coarsening and distances.
 
 Privacy rule: nothing in this module hands out a precise address. Every point that comes from a member's
-text (geocoding) goes through `coarsen()`, which snaps it to a grid of about 250 m and refuses points outside
-the Brussels-Capital Region. Postcode centroids are public reference data, not addresses, and are returned
-as they are.
+text (geocoding: offline here, over the network in buurtbank.geocoding) goes through `coarsen()`, which
+snaps it to a grid of about 250 m and refuses points outside the Brussels-Capital Region. Postcode
+centroids are public reference data, not addresses, and are returned as they are.
 
 The gazetteer data and its licences are described in domain/data/ATTRIBUTION.md.
 """
@@ -14,16 +14,15 @@ import csv
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from geopy.distance import geodesic
-from geopy.exc import GeopyError
 from numpy.typing import ArrayLike, NDArray
 
 from domain.errors import InvalidInput
@@ -176,7 +175,8 @@ def haversine_km(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     lat2, lon2 = pb[..., 0], pb[..., 1]
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     # clip: rounding can push h a hair above 1 for antipodal points, and arcsin would return NaN.
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    km: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
 
 
 def pairwise_km(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
@@ -184,6 +184,27 @@ def pairwise_km(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     pa = np.asarray(a, dtype=np.float64).reshape(-1, 2)
     pb = np.asarray(b, dtype=np.float64).reshape(-1, 2)
     return haversine_km(pa[:, None, :], pb[None, :, :])
+
+
+def distances_km(origin: LatLon | None, points: Sequence[LatLon | None]) -> list[float | None]:
+    """Distances from one origin to each point in one numpy pass (a page of listings); None where unknown.
+
+    Haversine, not geodesic: at city scale the two differ by well under the 0.5 km that is ever shown.
+    """
+    return pair_distances_km([origin] * len(points), points)
+
+
+def pair_distances_km(a: Sequence[LatLon | None], b: Sequence[LatLon | None]) -> list[float | None]:
+    """Distances between a[i] and b[i] for every i in one numpy pass; None where either point is unknown."""
+    if len(a) != len(b):
+        raise ValueError("a and b must have the same length")
+    known = [i for i, (p, q) in enumerate(zip(a, b, strict=True)) if p is not None and q is not None]
+    result: list[float | None] = [None] * len(a)
+    if known:
+        km = haversine_km([a[i] for i in known], [b[i] for i in known])
+        for i, value in zip(known, km.tolist(), strict=True):
+            result[i] = float(value)
+    return result
 
 
 # --- geocoding ---------------------------------------------------------------------------------------------
@@ -269,54 +290,3 @@ class GazetteerGeocoder:
         if code is None:
             return None
         return coarsen(*self._areas[code].centroid)
-
-
-class _GeopyLike(Protocol):
-    def geocode(self, query: str, **kwargs: Any) -> Any: ...
-
-
-class GeopyGeocoder:
-    """Geocoding through a geopy geocoder (e.g. Nominatim), falling back to the offline gazetteer.
-
-    Falls back on any geopy error (timeouts, quotas, service down), on no result and on a result outside
-    Brussels, so a member can always be placed by postcode. Calls block: run them outside the event loop.
-    Nominatim's usage policy allows about one request a second; wrap bulk use in geopy's RateLimiter.
-    """
-
-    def __init__(
-        self,
-        geocoder: _GeopyLike,
-        *,
-        fallback: Geocoder | None = None,
-        timeout_s: float = 5.0,
-        query_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        self._geocoder = geocoder
-        self._fallback: Geocoder = fallback if fallback is not None else GazetteerGeocoder()
-        self._timeout_s = timeout_s
-        self._query_options = dict(query_options or {})
-
-    def geocode(self, text: str) -> LatLon | None:
-        try:
-            found = self._geocoder.geocode(text, timeout=self._timeout_s, **self._query_options)
-        except (GeopyError, TimeoutError, OSError):
-            found = None
-        if found is not None:
-            lat, lon = float(found.latitude), float(found.longitude)
-            if math.isfinite(lat) and math.isfinite(lon) and in_brussels(lat, lon):
-                return coarsen(lat, lon)
-        return self._fallback.geocode(text)
-
-
-def nominatim_geocoder(user_agent: str, *, domain: str = "nominatim.openstreetmap.org") -> GeopyGeocoder:
-    """A GeopyGeocoder on Nominatim, bounded to the Brussels box. No request is made until geocode()."""
-    from geopy.geocoders import Nominatim
-
-    return GeopyGeocoder(
-        Nominatim(user_agent=user_agent, domain=domain),
-        query_options={
-            "country_codes": "be",
-            "viewbox": ((LAT_MIN, LON_MIN), (LAT_MAX, LON_MAX)),
-            "bounded": True,
-        },
-    )

@@ -31,7 +31,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     match = subparsers.add_parser("match", help="run the nearby-match scheduler for one antenna now")
     match.add_argument("--antenna", required=True, metavar="SLUG")
     match.set_defaults(handler=cmd_match)

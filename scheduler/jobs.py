@@ -16,15 +16,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from buurtbank.db import unit_of_work
+from buurtbank.settings import Settings
 from services.exchanges import expire_stale_exchanges
 from services.matching import run_match_round
+from services.meetings import send_meeting_reminders
 from services.proposals import expire_stale_proposals
+from services.push import send_due
+from services.push_providers import PushProvider
 from services.reminders import send_reminders
-from services.stats import BRUSSELS, warm_cache
+from stats.service import brussels_today, parameters, release_closed_windows
 from store.antennas import get_antenna_by_slug, list_antennas
 from store.base import utcnow
 from store.job_runs import JobRun, claim_slot
 from store.match_runs import MatchTrigger
+from store.push import Platform
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +109,49 @@ def confirm_reminders(engine: Engine, *, interval_minutes: int, now: datetime | 
     return result
 
 
-def warm_stats_cache(engine: Engine, *, interval_minutes: int, now: datetime | None = None) -> dict[str, Any] | None:
-    """Re-checks the analysts' statistics blocks and recomputes those whose data changed (every few minutes),
-    so requests find them current without checking themselves; None when skipped."""
+def release_statistics(
+    engine: Engine, *, settings: Settings, interval_minutes: int, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """Releases the closed months and quarters that have no statistics release yet (stats/service.py); None
+    when skipped. A release a request made first is simply found (UNIQUE(antenna, period))."""
     now = now or utcnow()
     with unit_of_work(engine) as session:
-        claim = _claim(session, job="stats_cache", interval=timedelta(minutes=interval_minutes), now=now)
+        claim = _claim(session, job="stats_release", interval=timedelta(minutes=interval_minutes), now=now)
         if claim is None:
             return None
-        result = warm_cache(session, today=now.astimezone(BRUSSELS).date(), now=now)
+        result = release_closed_windows(
+            session, params=parameters(settings), today=brussels_today(now),
+            delay_days=settings.stats_release_delay_days, now=now,
+        )  # fmt: skip
+        _finish(session, claim, result)
+    return result
+
+
+def meeting_reminders(engine: Engine, *, interval_minutes: int, now: datetime | None = None) -> dict[str, Any] | None:
+    """Reminds both members of each accepted meeting starting within a day; None when skipped."""
+    now = now or utcnow()
+    with unit_of_work(engine) as session:
+        claim = _claim(session, job="meeting_reminders", interval=timedelta(minutes=interval_minutes), now=now)
+        if claim is None:
+            return None
+        result = {"meeting_reminders": send_meeting_reminders(session, now=now)}
+        _finish(session, claim, result)
+    return result
+
+
+def push_notifications(
+    engine: Engine,
+    *,
+    interval_seconds: int,
+    providers: dict[Platform, PushProvider],
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """Sends the due push deliveries (outside quiet hours, with back-off on failure); None when skipped."""
+    now = now or utcnow()
+    with unit_of_work(engine) as session:
+        claim = _claim(session, job="push", interval=timedelta(seconds=interval_seconds), now=now)
+        if claim is None:
+            return None
+        result: dict[str, Any] = send_due(session, providers=providers, now=now)
         _finish(session, claim, result)
     return result

@@ -22,7 +22,9 @@ from sqlmodel import Session
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
 from scheduler import jobs
+from services.push_providers import ExpoProvider, PushProvider, WebPushProvider
 from store.antennas import list_antennas
+from store.push import Platform
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def _job_options(interval: timedelta) -> dict[str, object]:
 
 
 def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) -> list[str]:
-    """Adds one match job per antenna (at its run_every_hours), the expiry, reminders and stats cache jobs."""
+    """Adds one match job per antenna (at its run_every_hours), the expiry, reminders and stats release jobs."""
     with Session(engine) as session:
         antennas = [(a.slug, a.declaration().matching.run_every_hours) for a in list_antennas(session)]
     for slug, hours in antennas:
@@ -48,35 +50,64 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
             id=jobs.match_job_name(slug),
             name=f"match round {slug}",
             kwargs={"engine": engine, "antenna_slug": slug},
-            **_job_options(timedelta(hours=hours)),  # type: ignore[arg-type]
+            **_job_options(timedelta(hours=hours)),
         )
     scheduler.add_job(
         jobs.expire_stale,
         id="expire",
         name="expire stale proposals and exchanges",
         kwargs={"engine": engine, "interval_minutes": settings.expiry_interval_minutes},
-        **_job_options(timedelta(minutes=settings.expiry_interval_minutes)),  # type: ignore[arg-type]
+        **_job_options(timedelta(minutes=settings.expiry_interval_minutes)),
     )
     scheduler.add_job(
         jobs.confirm_reminders,
         id="confirm_reminders",
         name="remind members to confirm and answer",
         kwargs={"engine": engine, "interval_minutes": settings.reminder_interval_minutes},
-        **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),  # type: ignore[arg-type]
+        **_job_options(timedelta(minutes=settings.reminder_interval_minutes)),
     )
-    stats_options = _job_options(timedelta(minutes=settings.stats_refresh_minutes))
-    # Also once at start, so a new or migrated database (an emptied cache) is warm before analysts ask.
+    stats_options = _job_options(timedelta(minutes=settings.stats_release_minutes))
+    # Also once at start, so windows that closed while nothing ran are released before analysts ask.
     stats_options["next_run_time"] = datetime.now(UTC)
     scheduler.add_job(
-        jobs.warm_stats_cache,
-        id="stats_cache",
-        name="keep the analysts' statistics cache current",
-        kwargs={"engine": engine, "interval_minutes": settings.stats_refresh_minutes},
+        jobs.release_statistics,
+        id="stats_release",
+        name="release the analysts' statistics of closed windows",
+        kwargs={"engine": engine, "settings": settings, "interval_minutes": settings.stats_release_minutes},
         **stats_options,  # type: ignore[arg-type]
+    )
+    scheduler.add_job(
+        jobs.meeting_reminders,
+        id="meeting_reminders",
+        name="remind members of tomorrow's meetings",
+        kwargs={"engine": engine, "interval_minutes": settings.meeting_reminder_interval_minutes},
+        **_job_options(timedelta(minutes=settings.meeting_reminder_interval_minutes)),  # type: ignore[arg-type]
+    )
+    scheduler.add_job(
+        jobs.push_notifications,
+        id="push",
+        name="push new notifications to members' devices",
+        kwargs={
+            "engine": engine,
+            "interval_seconds": settings.push_interval_seconds,
+            "providers": push_providers(settings),
+        },
+        **_job_options(timedelta(seconds=settings.push_interval_seconds)),  # type: ignore[arg-type]
     )
     ids = [job.id for job in scheduler.get_jobs()]
     log.info("scheduler jobs: %s", ", ".join(ids))
     return ids
+
+
+def push_providers(settings: Settings) -> dict[Platform, PushProvider]:
+    providers: dict[Platform, PushProvider] = {
+        Platform.EXPO: ExpoProvider(host=settings.expo_push_host, access_token=settings.expo_access_token)
+    }
+    if settings.webpush_vapid_private_key:
+        providers[Platform.WEBPUSH] = WebPushProvider(
+            vapid_private_key=settings.webpush_vapid_private_key, subject=settings.webpush_vapid_subject
+        )
+    return providers
 
 
 def start_background_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:

@@ -14,12 +14,13 @@ from domain import exchanges as rules
 from domain.errors import NotAllowed, NotFound
 from domain.exchanges import ExchangeState
 from domain.ledger import TransferKind
+from services import events
 from services.actors import Actor
-from services.ledger import TransferRequest, ensure_member_account, execute_transfer, pay_from_pool
+from services.ledger import TransferRequest, ensure_member_accounts, execute_transfer, pay_from_pool
 from services.proposals import party_of
 from store import audit
 from store.antennas import Antenna, is_moderator
-from store.base import utcnow
+from store.base import row_id, utcnow
 from store.exchanges import Exchange, get_exchange_for_update, planned_exchanges_since
 from store.listings import HelpRequest, ListingStatus
 from store.members import Member
@@ -53,6 +54,7 @@ def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: 
     if row is None:
         raise NotFound()
     if actor.member_id in (row.helper_id, row.receiver_id):
+        actor.require_antenna(row.antenna_id)
         return row
     if not actor.on_behalf and is_moderator(session, member_id=actor.acting_id, antenna_id=row.antenna_id):
         return row
@@ -68,12 +70,13 @@ def _antenna(session: Session, row: Exchange) -> Antenna:
 def _settle(
     session: Session, row: Exchange, *, minutes: int, antenna: Antenna, by: int, on_behalf_of: int | None
 ) -> None:
+    accounts = ensure_member_accounts(session, [row.receiver_id, row.helper_id])
     execute_transfer(
         session,
         TransferRequest(
             kind=TransferKind.SETTLEMENT,
-            debit=ensure_member_account(session, row.receiver_id),
-            credit=ensure_member_account(session, row.helper_id),
+            debit=accounts[row.receiver_id],
+            credit=accounts[row.helper_id],
             minutes=minutes,
             antenna=antenna,
             created_by=by,
@@ -114,25 +117,30 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
             by=actor.acting_id,
             on_behalf_of=actor.member_id if actor.on_behalf else None,
         )
+    events.exchange_confirmed(session, row, by=party)
     session.flush()
     return row
 
 
 def dispute(session: Session, actor: Actor, *, exchange_id: int, note: str | None) -> Exchange:
     row = visible_exchange(session, actor, exchange_id, lock=True)
-    outcome = rules.dispute_exchange(to_rule(row), party=party_of(row, actor.member_id), now=utcnow(), note=note)
+    party = party_of(row, actor.member_id)
+    outcome = rules.dispute_exchange(to_rule(row), party=party, now=utcnow(), note=note)
     _store(row, outcome.exchange)
     session.add(row)
+    events.exchange_disputed(session, row, by=party)
     session.flush()
     return row
 
 
 def cancel(session: Session, actor: Actor, *, exchange_id: int, note: str | None) -> Exchange:
     row = visible_exchange(session, actor, exchange_id, lock=True)
-    outcome = rules.cancel_exchange(to_rule(row), party=party_of(row, actor.member_id), now=utcnow(), note=note)
+    party = party_of(row, actor.member_id)
+    outcome = rules.cancel_exchange(to_rule(row), party=party, now=utcnow(), note=note)
     _store(row, outcome.exchange)
     session.add(row)
     _set_request_status(session, row, ListingStatus.OPEN)  # the need is still there
+    events.exchange_cancelled(session, row, by=party)
     session.flush()
     return row
 
@@ -181,6 +189,7 @@ def resolve(
         antenna_id=row.antenna_id,
         detail={"exchange_id": row.id, "minutes": row.settled_minutes, "reason": row.note, "from_pool": from_pool},
     )
+    events.exchange_resolved(session, row)
     session.flush()
     return row
 
@@ -189,8 +198,8 @@ def expire_stale_exchanges(session: Session, *, antenna: Antenna, now: datetime)
     lifecycle = antenna.declaration().lifecycle
     horizon = now - timedelta(days=lifecycle.exchange_confirm_days)
     expired = 0
-    for candidate in planned_exchanges_since(session, antenna_id=antenna.id, planned_before=horizon):  # type: ignore[arg-type]
-        row = get_exchange_for_update(session, candidate.id)  # type: ignore[arg-type]
+    for candidate in planned_exchanges_since(session, antenna_id=row_id(antenna), planned_before=horizon):
+        row = get_exchange_for_update(session, row_id(candidate))
         if row is None or not rules.is_exchange_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue
         _store(row, rules.expire_exchange(to_rule(row), now=now, lifecycle=lifecycle).exchange)

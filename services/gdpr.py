@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, delete, select
 
+from services import desk
 from services.actors import Actor
 from services.gdpr_exchanges import (
     delete_notifications,
@@ -20,6 +21,7 @@ from services.gdpr_exchanges import (
     notifications_section,
     proposals_section,
 )
+from services.gdpr_neighbours import erase_neighbour_data, neighbours_section
 from store.antennas import Antenna, Moderator
 from store.audit import audit_about_member
 from store.background import delete_background, get_background
@@ -103,7 +105,9 @@ EXPORT_SECTIONS: list[ExportSection] = [
     exchanges_section,
     ledger_section,
     notifications_section,
+    neighbours_section,
     _audit,
+    desk.export_section,
 ]
 
 
@@ -112,6 +116,10 @@ def export_member(session: Session, actor: Actor) -> dict[str, Any]:
     for section in EXPORT_SECTIONS:
         name, value = section(session, actor.member_id)
         data[name] = value
+    if actor.on_behalf:
+        # Background data is seen by nobody but the member: a moderator helping them learns only whether
+        # they consented to give it.
+        data["background"] = {"consent": data["background"] is not None}
     return data
 
 
@@ -124,7 +132,13 @@ def _erase_listings(session: Session, member_id: int) -> None:
         session.add(listing)
 
 
-ERASURE_STEPS: list[ErasureStep] = [_erase_listings, end_open_commitments, delete_notifications]
+ERASURE_STEPS: list[ErasureStep] = [
+    _erase_listings,
+    end_open_commitments,
+    erase_neighbour_data,
+    delete_notifications,
+    desk.erase_step,
+]
 
 
 def erase_member(session: Session, actor: Actor) -> None:

@@ -19,6 +19,7 @@ from domain.ledger import AccountKind, TransferKind
 from domain.time_units import validate_minutes
 from store import audit
 from store.antennas import Antenna
+from store.base import row_id
 from store.ledger import (
     LedgerAccount,
     LedgerEntry,
@@ -26,6 +27,7 @@ from store.ledger import (
     entries_of_transfer,
     lock_accounts,
     member_account,
+    member_accounts,
     pool_account,
     reversal_of,
 )
@@ -34,13 +36,30 @@ from store.memberships import approved_antenna_ids
 
 
 def _domain_account(account: LedgerAccount) -> rules.Account:
-    return rules.Account(account.kind, account.id)
+    return rules.Account(account.kind, row_id(account))
+
+
+def _row_of(accounts: dict[int, LedgerAccount], account: rules.Account) -> LedgerAccount:
+    """The locked row behind a domain account (keyed by the row's id, see _domain_account)."""
+    key = account.key
+    if not isinstance(key, int):
+        raise TypeError(f"not a stored account key: {key!r}")
+    return accounts[key]
 
 
 def ensure_member_account(session: Session, member_id: int) -> LedgerAccount:
     return member_account(session, member_id) or _create_account(
         session, LedgerAccount(kind=AccountKind.MEMBER, member_id=member_id)
     )
+
+
+def ensure_member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
+    """The accounts of several members by member id, opening those that do not exist yet (one query if all do)."""
+    found = member_accounts(session, member_ids)
+    for member_id in member_ids:
+        if member_id not in found:
+            found[member_id] = ensure_member_account(session, member_id)
+    return found
 
 
 def ensure_pool_account(session: Session, antenna_id: int) -> LedgerAccount:
@@ -57,11 +76,11 @@ def _create_account(session: Session, account: LedgerAccount) -> LedgerAccount:
         return account
     except IntegrityError:
         # Another transaction opened it first (unique owner columns): use theirs.
-        found = (
-            member_account(session, account.member_id)
-            if account.member_id is not None
-            else pool_account(session, account.pool_antenna_id)  # type: ignore[arg-type]
-        )
+        if account.member_id is not None:
+            found = member_account(session, account.member_id)
+        else:
+            assert account.pool_antenna_id is not None  # the one_owner check constraint
+            found = pool_account(session, account.pool_antenna_id)
         assert found is not None
         return found
 
@@ -81,12 +100,19 @@ class TransferRequest:
     corrects_transfer_id: str | None = None
     # What the domain records the transfer refers to; defaults to the corrected transfer or the exchange.
     reference: str | None = None
+    # A donation gives only minutes the member has: checked on the balance read under the lock.
+    within_debit_balance: bool = False
 
 
 def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransfer:
     assert request.debit.id is not None and request.credit.id is not None
+    # The only place a transfer locks: both accounts at once, in the one global order (ascending id).
+    # Locking one first and the other later (as donations once did) deadlocks against a transfer that
+    # takes the same two the other way round, such as a pool payment to the donor.
     locked = lock_accounts(session, [request.debit.id, request.credit.id])
     debit, credit = locked[request.debit.id], locked[request.credit.id]
+    if request.within_debit_balance and request.minutes > debit.balance:
+        raise Conflict("error.donation.exceeds_balance", balance=debit.balance)
     planned = rules.plan_transfer(
         kind=request.kind,
         debit=_domain_account(debit),
@@ -108,7 +134,7 @@ def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransf
         transfer=LedgerTransfer(
             id=str(planned.transfer_id),
             kind=planned.kind,
-            antenna_id=request.antenna.id,  # type: ignore[arg-type]
+            antenna_id=row_id(request.antenna),
             exchange_id=request.exchange_id,
             settles_exchange_id=request.exchange_id if request.settles_exchange else None,
             corrects_transfer_id=request.corrects_transfer_id,
@@ -129,7 +155,7 @@ def _flag_anchors(
         (planned.credit, planned.credit_balance_before, planned.credit_balance_after),
     )
     for account, before, after in sides:
-        owner = accounts[int(account.key)].member_id  # type: ignore[call-overload]
+        owner = _row_of(accounts, account).member_id
         if owner is None:
             continue
         for anchor in rules.anchors_crossed(before=before, after=after, limits=limits):
@@ -154,8 +180,8 @@ def _append(
         # settles_exchange_id / reverses_transfer_id are unique: the effect already happened once.
         raise Conflict("error.ledger.already_done") from exc
     for entry in planned.entries:
-        account = accounts[int(entry.account.key)]  # type: ignore[call-overload]
-        session.add(LedgerEntry(transfer_id=transfer.id, account_id=account.id, minutes=entry.minutes))  # type: ignore[arg-type]
+        account = _row_of(accounts, entry.account)
+        session.add(LedgerEntry(transfer_id=transfer.id, account_id=row_id(account), minutes=entry.minutes))
         account.balance += entry.minutes
         session.add(account)
     session.flush()
@@ -170,9 +196,6 @@ def donate(session: Session, *, member: Member, antenna: Antenna, minutes: objec
     counted = validate_minutes(minutes, step=antenna.declaration().time_step_minutes, maximum=10**6)
     account = ensure_member_account(session, member.id)
     pool = ensure_pool_account(session, antenna.id)
-    balance = lock_accounts(session, [account.id])[account.id].balance  # type: ignore[list-item]
-    if counted > balance:
-        raise Conflict("error.donation.exceeds_balance", balance=balance)
     return execute_transfer(
         session,
         TransferRequest(
@@ -183,6 +206,7 @@ def donate(session: Session, *, member: Member, antenna: Antenna, minutes: objec
             antenna=antenna,
             created_by=acting.id,
             on_behalf_of=member.id if acting.id != member.id else None,
+            within_debit_balance=True,
         ),
     )
 
@@ -290,7 +314,7 @@ def adjust(
 
     def account(member_id: int | None) -> LedgerAccount:
         if member_id is None:
-            return ensure_pool_account(session, antenna.id)  # type: ignore[arg-type]
+            return ensure_pool_account(session, row_id(antenna))
         return ensure_member_account(session, member_id)
 
     transfer = execute_transfer(
@@ -317,7 +341,7 @@ def _audit_correction(
 ) -> None:
     audit.record(
         session,
-        actor_id=moderator.id,  # type: ignore[arg-type]
+        actor_id=row_id(moderator),
         action=f"ledger.{transfer.kind.value}",
         antenna_id=antenna.id,
         detail={"transfer_id": transfer.id, "corrects": corrects, "reason": transfer.reason},

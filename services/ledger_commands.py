@@ -9,7 +9,7 @@ from buurtbank.settings import Settings
 from store.ledger import accounts_with_drift, total_of_all_entries, unbalanced_transfers
 
 
-def check_ledger(args: argparse.Namespace, settings: Settings) -> int:
+def check_ledger(_args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     with unit_of_work(engine) as session:
         total = total_of_all_entries(session)
@@ -26,7 +26,7 @@ def check_ledger(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if healthy else 1
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ledger = sub.add_parser("ledger", help="the ledger").add_subparsers(dest="action", required=True)
     ledger.add_parser("check", help="prove balances equal the sum of entries; exit 1 if not").set_defaults(
         handler=check_ledger

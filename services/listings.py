@@ -5,21 +5,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
 from domain import geo
 from domain.background import AVAILABILITY_SLOTS
 from domain.categories import CATEGORY_KEYS
-from domain.errors import InvalidInput, NotAllowed, NotFound
+from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.time_units import validate_minutes
 from services.actors import Actor
+from services.proposals import end_proposals_of_listing
 from store.antennas import Antenna, moderated_antenna_ids
 from store.base import utcnow
-from store.listings import HelpRequest, Listing, ListingStatus, Offer, list_listings
+from store.listings import HelpRequest, Listing, ListingStatus, ListingT, list_listings
 from store.memberships import approved_antenna_ids
 
-ListingModel = type[Offer] | type[HelpRequest]
 MAX_ESTIMATE_MINUTES = 24 * 60
 _VISIBLE_STATUSES = (ListingStatus.OPEN, ListingStatus.MATCHED)
 
@@ -38,9 +39,9 @@ class ListingInput:
 def visible_antenna_ids(session: Session, actor: Actor) -> set[int]:
     """Listings are seen by approved members of their antenna and by its moderators."""
     ids = approved_antenna_ids(session, actor.member_id)
-    if not actor.on_behalf:
-        ids |= moderated_antenna_ids(session, actor.acting_id)
-    return ids
+    if actor.on_behalf:
+        return ids & actor.on_behalf_antenna_ids  # a moderator acting for someone stays in their antennas
+    return ids | moderated_antenna_ids(session, actor.acting_id)
 
 
 def _check_fields(
@@ -60,9 +61,10 @@ def _check_fields(
         validate_minutes(minutes, step=step, maximum=MAX_ESTIMATE_MINUTES)
 
 
-def create_listing(session: Session, actor: Actor, model: ListingModel, data: ListingInput) -> Listing:
+def create_listing(session: Session, actor: Actor, model: type[ListingT], data: ListingInput) -> ListingT:
     antenna = data.antenna
     assert antenna.id is not None
+    actor.require_antenna(antenna.id)
     if antenna.id not in approved_antenna_ids(session, actor.member_id):
         raise NotAllowed("error.listing.not_a_member")
     member = actor.member
@@ -76,25 +78,24 @@ def create_listing(session: Session, actor: Actor, model: ListingModel, data: Li
         step=step,
         needed_by=data.needed_by,
     )
-    fields = {
-        "antenna_id": antenna.id,
-        "member_id": actor.member_id,
-        "category": data.category,
-        "title": data.title.strip(),
-        "description": data.description.strip(),
-        "availability": sorted(set(data.availability)) if data.availability else None,
-        "lat": member.location_lat,
-        "lon": member.location_lon,
-    }
-    if model is HelpRequest:
-        fields |= {"needed_by": data.needed_by, "minutes": data.minutes}
-    listing = model(**fields)
+    listing = model(
+        antenna_id=antenna.id,
+        member_id=actor.member_id,
+        category=data.category,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        availability=sorted(set(data.availability)) if data.availability else None,
+        lat=member.location_lat,
+        lon=member.location_lon,
+    )
+    if isinstance(listing, HelpRequest):
+        listing.needed_by, listing.minutes = data.needed_by, data.minutes
     session.add(listing)
     session.flush()
     return listing
 
 
-def get_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> Listing:
+def get_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
     listing = session.get(model, listing_id)
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
         raise NotFound()
@@ -103,8 +104,10 @@ def get_listing(session: Session, actor: Actor, model: ListingModel, listing_id:
     return listing
 
 
-def _own_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> Listing:
+def _own_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
     listing = session.get(model, listing_id, with_for_update=True)
+    if listing is not None and listing.member_id == actor.member_id:
+        actor.require_antenna(listing.antenna_id)  # the member's own, but outside the moderator's antennas
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
         raise NotFound()
     if listing.member_id != actor.member_id:
@@ -115,21 +118,24 @@ def _own_listing(session: Session, actor: Actor, model: ListingModel, listing_id
 
 
 def update_listing(
-    session: Session, actor: Actor, model: ListingModel, listing_id: int, *, changes: dict[str, object]
-) -> Listing:
+    session: Session, actor: Actor, model: type[ListingT], listing_id: int, *, changes: dict[str, Any]
+) -> ListingT:
     listing = _own_listing(session, actor, model, listing_id)
+    if listing.status != ListingStatus.OPEN:
+        # A matched request has a helper who agreed to what it said; a closed one is history.
+        raise Conflict("error.listing.not_editable", status=listing.status.value)
     antenna = session.get(Antenna, listing.antenna_id)
     assert antenna is not None
     _check_fields(
-        category=changes.get("category"),  # type: ignore[arg-type]
-        availability=changes.get("availability"),  # type: ignore[arg-type]
-        minutes=changes.get("minutes"),  # type: ignore[arg-type]
+        category=changes.get("category"),
+        availability=changes.get("availability"),
+        minutes=changes.get("minutes"),
         step=antenna.declaration().time_step_minutes,
-        needed_by=changes.get("needed_by"),  # type: ignore[arg-type]
+        needed_by=changes.get("needed_by"),
     )
     for name, value in changes.items():
         if name == "availability" and value:
-            value = sorted(set(value))  # type: ignore[arg-type]
+            value = sorted(set(value))
         if name in ("title", "description") and isinstance(value, str):
             value = value.strip()
         setattr(listing, name, value)
@@ -139,10 +145,13 @@ def update_listing(
     return listing
 
 
-def withdraw_listing(session: Session, actor: Actor, model: ListingModel, listing_id: int) -> None:
+def withdraw_listing(session: Session, actor: Actor, model: type[Listing], listing_id: int) -> None:
     listing = _own_listing(session, actor, model, listing_id)
-    listing.status, listing.updated_at = ListingStatus.WITHDRAWN, utcnow()
+    now = utcnow()
+    listing.status, listing.updated_at = ListingStatus.WITHDRAWN, now
     session.add(listing)
+    # Locked listing first, then its proposals: the order answering a proposal uses too.
+    end_proposals_of_listing(session, listing, now=now)
     session.flush()
 
 
@@ -162,7 +171,7 @@ class ListingPage:
     next_before_id: int | None
 
 
-def find_listings(session: Session, actor: Actor, model: ListingModel, query: ListingQuery) -> ListingPage:
+def find_listings(session: Session, actor: Actor, model: type[Listing], query: ListingQuery) -> ListingPage:
     visible = visible_antenna_ids(session, actor)
     if query.antenna is not None:
         visible &= {query.antenna.id} if query.antenna.id is not None else set()
@@ -192,9 +201,9 @@ def find_listings(session: Session, actor: Actor, model: ListingModel, query: Li
             before_id=before_id,
             limit=query.limit,
         )
-        for listing in batch:
+        points = [(lst.lat, lst.lon) if lst.lat is not None and lst.lon is not None else None for lst in batch]
+        for listing, distance in zip(batch, geo.distances_km(origin, points), strict=True):
             before_id = listing.id
-            distance = _distance(origin, listing)
             if query.near_km is not None and (distance is None or distance > query.near_km):
                 continue
             items.append((listing, distance))
@@ -203,12 +212,6 @@ def find_listings(session: Session, actor: Actor, model: ListingModel, query: Li
         if len(batch) < query.limit:
             return ListingPage(items=items, next_before_id=None)
     return ListingPage(items=items, next_before_id=before_id)
-
-
-def _distance(origin: tuple[float, float] | None, listing: Listing) -> float | None:
-    if origin is None or listing.lat is None or listing.lon is None:
-        return None
-    return geo.distance_km(origin, (listing.lat, listing.lon))
 
 
 def _bounding_box(origin: tuple[float, float], km: float) -> tuple[float, float, float, float]:

@@ -3,7 +3,7 @@
 The round itself is pure (domain/matching/round.py). Here: the open requests and offers, the members'
 profiles (consented background only, give-and-take, load, pause) and the pairs to keep apart come from the
 database; every proposal goes to the moderators' review queue as a scheduler proposal in pending_review,
-with its explanation in nl, fr and en; the run and its summary are recorded as a MatchRun.
+with its explanation rendered in nl, fr and en; the run and its summary are recorded as a MatchRun.
 
 Runs of one antenna are serialised (an advisory lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already does),
 so a manual run and a scheduled one never propose two helpers for the same request.
@@ -19,11 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain import exchanges as rules
-from domain.antenna_config import MatchingSettings
 from domain.background import AVAILABILITY_SLOTS
 from domain.errors import InvalidInput
 from domain.exchanges import Origin
-from domain.matching.explain import ExplanationFacts, moderator_explanation
 from domain.matching.model import (
     NO_BACKGROUND,
     Background,
@@ -33,23 +31,20 @@ from domain.matching.model import (
     RoundResult,
 )
 from domain.matching.model import Offer as MatchOffer
-from domain.matching.model import Proposal as MatchProposal
-from domain.matching.relatedness import category_fit
 from domain.matching.round import run_round
-from domain.matching.scoring import bonding_dimensions, bridging_dimensions
+from services.explanations import in_every_language
 from store import audit
 from store import match_inputs as q
 from store.antennas import Antenna
 from store.background import MemberBackground
-from store.base import utcnow
-from store.job_runs import advisory_xact_lock
-from store.listings import HelpRequest
+from store.base import row_id, utcnow
+from store.listings import HelpRequest, Offer
+from store.locking import advisory_xact_lock
 from store.match_runs import MatchRun, MatchTrigger
 from store.proposals import Proposal, live_key
 
 log = logging.getLogger(__name__)
 
-EXPLANATION_LANGUAGES = ("nl", "fr", "en")
 UNMATCHED_IDS_KEPT = 500
 _SLOTS = frozenset(AVAILABILITY_SLOTS)
 
@@ -78,6 +73,13 @@ def load_round_inputs(session: Session, *, antenna: Antenna, now: datetime) -> R
     return _load(session, antenna=antenna, now=now)[0]
 
 
+def _located(listing: HelpRequest | Offer) -> tuple[float, float]:
+    # open_requests and open_offers only return listings with a location.
+    if listing.lat is None or listing.lon is None:
+        raise ValueError(f"listing {listing.id} has no location")
+    return listing.lat, listing.lon
+
+
 def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundInputs, dict[int, HelpRequest]]:
     assert antenna.id is not None
     settings = antenna.declaration().matching
@@ -88,27 +90,27 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
     load = q.open_helper_load(session, antenna_id=antenna.id)
     profiles = [
         MemberProfile(
-            id=member.id,  # type: ignore[arg-type]
+            id=row_id(member),
             background=_background(background),
-            completed_exchanges=completed.get(member.id, 0),  # type: ignore[arg-type]
-            minutes_given=given.get(member.id, 0),  # type: ignore[arg-type]
-            minutes_received=received.get(member.id, 0),  # type: ignore[arg-type]
-            open_load=load.get(member.id, 0),  # type: ignore[arg-type]
+            completed_exchanges=completed.get(row_id(member), 0),
+            minutes_given=given.get(row_id(member), 0),
+            minutes_received=received.get(row_id(member), 0),
+            open_load=load.get(row_id(member), 0),
             paused=member.paused or member.erased_at is not None,
         )
         for member, background in q.members_and_backgrounds(session, antenna_id=antenna.id)
     ]
     exclusions = q.excluded_pairs(
         session, antenna_id=antenna.id, declined_since=now - timedelta(days=settings.decline_cooldown_days)
-    )
+    ) | q.blocked_round_pairs(session, antenna_id=antenna.id)
     inputs = RoundInputs.build(
         requests=(
             OpenRequest(
-                id=r.id,  # type: ignore[arg-type]
+                id=row_id(r),
                 requester_id=r.member_id,
                 category=r.category,
-                lat=r.lat,  # type: ignore[arg-type]
-                lon=r.lon,  # type: ignore[arg-type]
+                lat=_located(r)[0],
+                lon=_located(r)[1],
                 availability=_slots(r.availability),
                 created_at=r.created_at,
             )
@@ -116,11 +118,11 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
         ),
         offers=(
             MatchOffer(
-                id=o.id,  # type: ignore[arg-type]
+                id=row_id(o),
                 helper_id=o.member_id,
                 category=o.category,
-                lat=o.lat,  # type: ignore[arg-type]
-                lon=o.lon,  # type: ignore[arg-type]
+                lat=_located(o)[0],
+                lon=_located(o)[1],
                 availability=_slots(o.availability),
             )
             for o in offers
@@ -131,57 +133,23 @@ def _load(session: Session, *, antenna: Antenna, now: datetime) -> tuple[RoundIn
     return inputs, {r.id: r for r in requests if r.id is not None}
 
 
-def _profiles(inputs: RoundInputs) -> dict[int, MemberProfile]:
-    return {m.id: m for m in inputs.members}
-
-
-def _explanations(
-    proposal: MatchProposal,
-    *,
-    request: OpenRequest,
-    offer: MatchOffer,
-    profiles: dict[int, MemberProfile],
-    settings: MatchingSettings,
-) -> dict[str, str]:
-    requester, helper = profiles[proposal.receiver_id], profiles[proposal.helper_id]
-    facts = ExplanationFacts(
-        distance_m=proposal.distance_m,
-        requested_category=request.category,
-        offered_category=offer.category,
-        fit=category_fit(request.category, offer.category),
-        request_flexible=not request.availability,
-        offer_flexible=not offer.availability,
-        shared_slots=len(request.availability & offer.availability),
-        helper_minutes_given=helper.minutes_given,
-        helper_minutes_received=helper.minutes_received,
-        bridging_dimensions=bridging_dimensions(requester.background, helper.background),
-        bonding_dimensions=bonding_dimensions(requester.background, helper.background),
-        newcomer=min(requester.completed_exchanges, helper.completed_exchanges) < settings.bonding_base_exchanges,
-    )
-    return {lang: moderator_explanation(facts, lang) for lang in EXPLANATION_LANGUAGES}
-
-
 def _queue(
     session: Session,
     *,
     antenna: Antenna,
     run: MatchRun,
     result: RoundResult,
-    inputs: RoundInputs,
     requests: dict[int, HelpRequest],
     now: datetime,
 ) -> list[Proposal]:
     """Writes the round's proposals; a pair that already has an open proposal (unique live_key) is skipped."""
     declaration = antenna.declaration()
-    profiles = _profiles(inputs)
-    match_requests = {r.id: r for r in inputs.requests}
-    match_offers = {o.id: o for o in inputs.offers}
     written: list[Proposal] = []
     for proposal in result.proposals:
         request = requests[proposal.request_id]
         value = rules.new_proposal(origin=Origin.SCHEDULER, initiator=None, lifecycle=declaration.lifecycle, now=now)
         row = Proposal(
-            antenna_id=antenna.id,  # type: ignore[arg-type]
+            antenna_id=row_id(antenna),
             request_id=proposal.request_id,
             offer_id=proposal.offer_id,
             helper_id=proposal.helper_id,
@@ -204,13 +172,7 @@ def _queue(
             distance_m=round(proposal.distance_m),
             bridging=proposal.bridging,
             bridging_dimensions=[d.value for d in proposal.bridging_dimensions],
-            explanation=_explanations(
-                proposal,
-                request=match_requests[proposal.request_id],
-                offer=match_offers[proposal.offer_id],
-                profiles=profiles,
-                settings=declaration.matching,
-            ),
+            explanation=in_every_language(proposal.explanation),
         )
         try:
             with session.begin_nested():
@@ -258,8 +220,8 @@ def run_match_round(
     session.flush()
 
     inputs, request_rows = _load(session, antenna=antenna, now=now)
-    result = run_round(inputs, declaration.matching, radius_km=declaration.area.radius_km, lang="en")
-    written = _queue(session, antenna=antenna, run=run, result=result, inputs=inputs, requests=request_rows, now=now)
+    result = run_round(inputs, declaration.matching, radius_km=declaration.area.radius_km)
+    written = _queue(session, antenna=antenna, run=run, result=result, requests=request_rows, now=now)
 
     run.summary = _summary(result, written, inputs)
     run.finished_at = utcnow()

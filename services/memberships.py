@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.errors import Conflict, NotFound
+from services import events
 from services.actors import Actor
 from store import audit
 from store.antennas import Antenna
@@ -15,11 +16,12 @@ from store.memberships import Membership, MembershipStatus, get_membership
 
 
 def request_membership(session: Session, actor: Actor, antenna: Antenna) -> Membership:
-    """Ask to join. A rejected member may ask again; a pending or approved one is told so (409)."""
+    """Ask to join. A rejected member, or one who left, may ask again; a pending or approved one is told so (409)."""
     assert antenna.id is not None
+    actor.require_antenna(antenna.id)  # a moderator acting for a member cannot take them elsewhere
     existing = get_membership(session, member_id=actor.member_id, antenna_id=antenna.id)
     if existing is not None:
-        if existing.status != MembershipStatus.REJECTED:
+        if existing.status not in (MembershipStatus.REJECTED, MembershipStatus.LEFT):
             raise Conflict("error.membership.exists", status=existing.status.value)
         existing.status, existing.requested_at = MembershipStatus.PENDING, utcnow()
         existing.decided_at = existing.decided_by = existing.reason = None
@@ -64,5 +66,6 @@ def decide_membership(
         subject_member_id=membership.member_id,
         detail={"membership_id": membership.id, "reason": reason} if reason else {"membership_id": membership.id},
     )
+    events.membership_decided(session, membership, antenna)
     session.flush()
     return membership

@@ -1,24 +1,48 @@
-"""Members' notifications: reading them, marking them read, and rendering them in a language."""
+"""Members' notifications: writing them (with their push deliveries), reading them, marking them read, and
+rendering them in a language."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from sqlmodel import Session
 
-from buurtbank.i18n import translate
+from buurtbank.i18n import has_message, translate
 from domain.categories import category
 from domain.errors import NotFound
 from services.actors import Actor
+from store import notifications as store
 from store.base import utcnow
 from store.notifications import Notification, NotificationKind, list_member_notifications
+from store.push import PushDelivery, devices_of
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def _when(value: object, lang: str) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=BRUSSELS, locale=lang)
 
 
 def render(notification: Notification, lang: str) -> str:
-    key = str(notification.payload.get("category", ""))
+    """The message in `lang`. Payloads hold ids, keys and times; a `variant` picks a form of the message."""
+    payload = notification.payload
+    key = str(payload.get("category", ""))
     found = category(key)
     label = str(getattr(found, lang, found.en)) if found is not None else key
-    return translate(f"notification.{notification.kind.value}", lang, category=label)
+    message_key = f"notification.{notification.kind.value}"
+    variant = payload.get("variant")
+    if isinstance(variant, str) and has_message(f"{message_key}.{variant}", "en"):
+        message_key = f"{message_key}.{variant}"
+    params = {name: value for name, value in payload.items() if isinstance(value, str | int)}
+    return translate(message_key, lang, **{**params, "category": label, "when": _when(payload.get("starts_at"), lang)})
 
 
 def notify(
@@ -30,10 +54,20 @@ def notify(
     payload: dict[str, object],
     now: datetime | None = None,
 ) -> Notification:
+    """Writes the notification and queues its push to each of the member's devices (same transaction)."""
     row = Notification(
         member_id=member_id, kind=kind, subject_id=subject_id, payload=payload, created_at=now or utcnow()
     )
     session.add(row)
+    devices = devices_of(session, member_id)
+    if devices:
+        session.flush()  # the deliveries need the notification's id
+        assert row.id is not None
+        for device in devices:
+            assert device.id is not None
+            session.add(
+                PushDelivery(notification_id=row.id, device_id=device.id, member_id=member_id, due_at=row.created_at)
+            )
     return row
 
 
@@ -43,6 +77,16 @@ def my_notifications(
     return list_member_notifications(
         session, member_id=actor.member_id, unread_only=unread_only, before_id=before_id, limit=limit
     )
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return store.unread_count(session, actor.member_id)
+
+
+def mark_all_read(session: Session, actor: Actor) -> int:
+    marked = store.mark_all_read(session, member_id=actor.member_id, now=utcnow())
+    session.flush()
+    return marked
 
 
 def mark_read(session: Session, actor: Actor, *, notification_id: int) -> Notification:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from domain import geo
 from domain.background import validate_background
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotAllowed
 from services.actors import Actor
 from store.antennas import Antenna
 from store.background import MemberBackground, delete_background, get_background
@@ -80,6 +80,9 @@ def update_profile(
     Background needs consent: declaring without it is refused; withdrawing consent deletes the declaration.
     """
     member = actor.member
+    if actor.on_behalf and ("background" in changes or "background_consent" in changes):
+        # Consent is the member's own to give, and what they declare is theirs alone to see.
+        raise NotAllowed("error.on_behalf.background")
     if "display_name" in changes:
         member.display_name = str(changes["display_name"]).strip()
     if "language" in changes:
@@ -135,7 +138,7 @@ def _set_location(session: Session, member: Member, location: object, *, geocode
     # Open listings follow the member, so distances stay true after a move.
     for model in (Offer, HelpRequest):
         listings = session.exec(
-            select(model).where(model.member_id == member.id, model.status == ListingStatus.OPEN)  # type: ignore[arg-type]
+            select(model).where(model.member_id == member.id, model.status == ListingStatus.OPEN)
         )
         for listing in listings:
             listing.lat, listing.lon = member.location_lat, member.location_lon

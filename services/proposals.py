@@ -11,12 +11,13 @@ from sqlmodel import Session
 from domain import exchanges as rules
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.exchanges import Origin, Party, ProposalState
+from services import events
 from services.actors import Actor
 from store import audit
 from store.antennas import Antenna, is_moderator
-from store.base import utcnow
+from store.base import row_id, utcnow
 from store.exchanges import Exchange
-from store.listings import HelpRequest, ListingStatus, Offer
+from store.listings import HelpRequest, Listing, ListingStatus, Offer
 from store.members import Member
 from store.memberships import approved_antenna_ids
 from store.proposals import (
@@ -24,8 +25,10 @@ from store.proposals import (
     Proposal,
     get_proposal_for_update,
     live_key,
+    open_proposals_of_listing,
     stale_open_proposals,
 )
+from store.safety import blocked_between
 
 
 def to_rule(row: Proposal) -> rules.Proposal:
@@ -81,7 +84,8 @@ def respond_to_request(session: Session, actor: Actor, *, request_id: int, messa
 
 def respond_to_offer(session: Session, actor: Actor, *, offer_id: int, message: str | None) -> Proposal:
     """The caller asks for the help someone offers."""
-    offer = session.get(Offer, offer_id)
+    # Locked like a request, so a withdrawal of the offer cannot miss a proposal made at the same moment.
+    offer = session.get(Offer, offer_id, with_for_update=True)
     return _respond(session, actor, listing=offer, initiator=Party.RECEIVER, message=message)
 
 
@@ -91,11 +95,14 @@ def _respond(
     """A member's own proposal: the poster of the listing is the other party."""
     if listing is None or listing.antenna_id not in approved_antenna_ids(session, actor.member_id):
         raise NotFound()
+    actor.require_antenna(listing.antenna_id)
     is_request = isinstance(listing, HelpRequest)
     if listing.member_id == actor.member_id:
         raise InvalidInput("error.proposal.own_listing", field="request_id" if is_request else "offer_id")
     if listing.status != ListingStatus.OPEN:
         raise Conflict("error.proposal.listing_closed")
+    if blocked_between(session, actor.member_id, listing.member_id):
+        raise NotAllowed("error.block.no_contact")
     antenna = _antenna(session, listing.antenna_id)
     value = rules.new_proposal(
         origin=Origin.MEMBER, initiator=initiator, lifecycle=antenna.declaration().lifecycle, now=utcnow()
@@ -116,7 +123,9 @@ def _respond(
         message=message,
     )
     _store(row, value)
-    return _insert(session, row)
+    _insert(session, row)
+    events.proposal_opened(session, row)
+    return row
 
 
 def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: bool = False) -> Proposal:
@@ -127,6 +136,7 @@ def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: 
     if actor.member_id in (row.helper_id, row.receiver_id):
         if row.state is ProposalState.PENDING_REVIEW and row.origin is Origin.SCHEDULER:
             raise NotFound()
+        actor.require_antenna(row.antenna_id)
         return row
     if not actor.on_behalf and is_moderator(session, member_id=actor.acting_id, antenna_id=row.antenna_id):
         return row
@@ -151,10 +161,36 @@ def _moderated(session: Session, moderator: Member, proposal_id: int) -> Proposa
     return row
 
 
+def _listing_of(session: Session, row: Proposal, *, lock: bool = False) -> Listing | None:
+    if row.request_id is not None:
+        return session.get(HelpRequest, row.request_id, with_for_update=lock)
+    if row.offer_id is not None:
+        return session.get(Offer, row.offer_id, with_for_update=lock)
+    return None
+
+
+def _refuse_if_withdrawn(listing: Listing | None) -> None:
+    if listing is not None and listing.status == ListingStatus.WITHDRAWN:
+        raise Conflict("error.proposal.listing_withdrawn")
+
+
+def end_proposals_of_listing(session: Session, listing: Listing, *, now: datetime) -> int:
+    """A withdrawn offer or request takes its open proposals with it; returns how many ended."""
+    is_request = isinstance(listing, HelpRequest)
+    rows = open_proposals_of_listing(
+        session, request_id=listing.id if is_request else None, offer_id=None if is_request else listing.id
+    )
+    for row in rows:
+        _store(row, rules.end_with_listing(to_rule(row), now=now).proposal)
+        session.add(row)
+    return len(rows)
+
+
 def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bool, reason: str | None) -> Proposal:
     row = _moderated(session, moderator, proposal_id)
     now = utcnow()
     if approve:
+        _refuse_if_withdrawn(_listing_of(session, row))
         outcome = rules.approve_proposal(to_rule(row), now=now)
     else:
         outcome = rules.reject_proposal(to_rule(row), reason=reason, now=now)
@@ -163,7 +199,7 @@ def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bo
     session.add(row)
     audit.record(
         session,
-        actor_id=moderator.id,  # type: ignore[arg-type]
+        actor_id=row_id(moderator),
         action="proposal.approve" if approve else "proposal.reject",
         antenna_id=row.antenna_id,
         detail={
@@ -173,6 +209,10 @@ def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bo
             "receiver_id": row.receiver_id,
         },
     )
+    if approve:
+        events.proposal_opened(session, row)
+    else:
+        events.proposal_rejected(session, row)
     session.flush()
     return row
 
@@ -181,6 +221,10 @@ def answer(
     session: Session, actor: Actor, *, proposal_id: int, accept: bool, note: str | None = None
 ) -> tuple[Proposal, Exchange | None]:
     """A member accepts or declines; the second acceptance creates the exchange (once: the row is locked)."""
+    if accept:
+        # One lock order with withdrawing a listing (listing, then its proposals): accepting may mark
+        # the request matched, and taking the locks the other way round would deadlock on PostgreSQL.
+        _refuse_if_withdrawn(_listing_of(session, visible_proposal(session, actor, proposal_id), lock=True))
     row = visible_proposal(session, actor, proposal_id, lock=True)
     party = party_of(row, actor.member_id)
     now = utcnow()
@@ -191,6 +235,7 @@ def answer(
     _store(row, outcome.proposal)
     session.add(row)
     exchange = _start_exchange(session, row, now=now) if outcome.create_exchange else None
+    events.proposal_answered(session, row, by=party, exchange=exchange)
     session.flush()
     return row, exchange
 
@@ -207,7 +252,7 @@ def withdraw(session: Session, actor: Actor, *, proposal_id: int) -> Proposal:
 def _start_exchange(session: Session, row: Proposal, *, now: datetime) -> Exchange:
     value = rules.new_exchange(to_rule(row), now=now)
     exchange = Exchange(
-        proposal_id=row.id,  # type: ignore[arg-type]
+        proposal_id=row_id(row),
         antenna_id=row.antenna_id,
         helper_id=row.helper_id,
         receiver_id=row.receiver_id,
@@ -232,8 +277,8 @@ def expire_stale_proposals(session: Session, *, antenna: Antenna, now: datetime)
     lifecycle = antenna.declaration().lifecycle
     horizon = now - timedelta(days=lifecycle.proposal_expiry_days)
     expired = 0
-    for candidate in stale_open_proposals(session, antenna_id=antenna.id, older_than=horizon):  # type: ignore[arg-type]
-        row = get_proposal_for_update(session, candidate.id)  # type: ignore[arg-type]
+    for candidate in stale_open_proposals(session, antenna_id=row_id(antenna), older_than=horizon):
+        row = get_proposal_for_update(session, row_id(candidate))
         if row is None or not rules.is_proposal_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue
         _store(row, rules.expire_proposal(to_rule(row), now=now, lifecycle=lifecycle).proposal)

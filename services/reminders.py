@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from services.notifications import notify
+from store.meetings import meetings_for
 from store.notifications import NotificationKind, recently_notified
 from store.reminders import exchanges_to_remind, proposals_waiting_for_answer
 
@@ -30,7 +31,14 @@ def send_reminders(
     session: Session, *, now: datetime, after: timedelta = CONFIRM_AFTER, every: timedelta = REMIND_EVERY
 ) -> ReminderReport:
     confirm = 0
-    for exchange in exchanges_to_remind(session, planned_before=now - after, reminded_before=now - every, limit=BATCH):
+    due = exchanges_to_remind(session, planned_before=now - after, reminded_before=now - every, limit=BATCH)
+    meetings = meetings_for(session, [e.id for e in due if e.id is not None])
+    for exchange in due:
+        meeting = meetings.get(exchange.id)  # type: ignore[arg-type]
+        if meeting is not None and meeting.starts_at > now:
+            continue  # they have not met yet: nothing to confirm
+        # The planned time, when they agreed one, is in the reminder ("your exchange of Tuesday 3 March").
+        planned = {"starts_at": meeting.starts_at.isoformat(), "variant": "met"} if meeting is not None else {}
         for member_id, minutes, role in (
             (exchange.helper_id, exchange.helper_minutes, "helper"),
             (exchange.receiver_id, exchange.receiver_minutes, "receiver"),
@@ -41,7 +49,7 @@ def send_reminders(
                     member_id=member_id,
                     kind=NotificationKind.CONFIRM_REMINDER,
                     subject_id=exchange.id,
-                    payload={"exchange_id": exchange.id, "category": exchange.category, "role": role},
+                    payload={"exchange_id": exchange.id, "category": exchange.category, "role": role, **planned},
                     now=now,
                 )
                 confirm += 1

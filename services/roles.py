@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session
 
+from domain.accounts import check_new_secret
 from domain.errors import Conflict, NotFound
 from services.accounts import normalise_email
 from services.passwords import hash_password
+from services.sessions import end_other_sessions
 from store import audit
 from store.antennas import Antenna, Moderator
-from store.members import Member, get_member, get_member_by_email
+from store.members import Member, get_member_by_email
 
 
 def _registered(session: Session, email: str) -> Member:
@@ -54,21 +57,47 @@ def grant_analyst(session: Session, *, admin: Member, email: str) -> Member:
     return member
 
 
-def create_admin(session: Session, *, email: str, password: str, display_name: str = "Administrator") -> Member:
-    """Make (or promote) an admin. Only the command line calls this; the API never creates admins."""
-    email = normalise_email(email)
+class AdminRefused(Exception):
+    """`buurtbank admin create` would have changed an existing account without being told to."""
+
+
+def create_admin(
+    session: Session,
+    *,
+    email: str,
+    password: str | None,
+    display_name: str = "Administrator",
+    promote: bool = False,
+    reset_password: bool = False,
+) -> Member:
+    """Make an admin. Only the command line calls this; the API never creates admins.
+
+    An existing account is never changed silently: promoting a member needs `promote`, and replacing an
+    existing account's password needs `reset_password` (that also ends every session of that account).
+    """
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AdminRefused(f"{email!r} is not a valid e-mail address: {exc}") from exc
     member = get_member_by_email(session, email)
     if member is None:
-        member = Member(email=email, display_name=display_name, language="en")
-    member.password_hash = hash_password(password)
+        if not password:
+            raise AdminRefused("a new admin needs --password")
+        check_new_secret(password, pin_allowed=False, field="password")
+        member = Member(email=email, display_name=display_name, language="en", password_hash=hash_password(password))
+    else:
+        if not member.is_admin and not promote:
+            raise AdminRefused(f"{email} is an existing member: pass --promote to make them an admin")
+        if reset_password:
+            if not password:
+                raise AdminRefused("--reset-password needs --password")
+            check_new_secret(password, pin_allowed=False, field="password")
+            member.password_hash = hash_password(password)
+            assert member.id is not None
+            end_other_sessions(session, member_id=member.id, keep_session_id=None, reason="password_reset")
+        elif member.is_admin:
+            raise AdminRefused(f"{email} is already an admin; pass --reset-password to replace its password")
     member.is_admin = True
     session.add(member)
     session.flush()
-    return member
-
-
-def member_or_404(session: Session, member_id: int) -> Member:
-    member = get_member(session, member_id)
-    if member is None:
-        raise NotFound()
     return member

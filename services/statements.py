@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from domain.ledger import TransferKind
 from store.antennas import Antenna
-from store.exchanges import Exchange
-from store.ledger import (
-    LedgerAccount,
-    LedgerEntry,
-    LedgerTransfer,
-    antenna_entries,
-    member_account,
-    other_entry,
-    pool_account,
-    statement,
-)
+from store.base import row_id
+from store.ledger import LedgerAccount, StatementRow, member_account, pool_account, statement_rows
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 
 
+class EntryView(NamedTuple):
+    id: int
+    account_id: int
+    minutes: int
+    created_at: datetime
+
+
+class TransferView(NamedTuple):
+    id: str
+    kind: TransferKind
+    exchange_id: int | None
+    reason: str | None
+
+
+class Counterparty(NamedTuple):
+    id: int
+    display_name: str
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
-    entry: LedgerEntry
-    transfer: LedgerTransfer
-    counterparty: Member | None
+    entry: EntryView
+    transfer: TransferView
+    counterparty: Counterparty | None
     counterparty_pool: str | None
     category: str | None
 
@@ -38,26 +51,28 @@ class Statement:
     more: bool
 
 
-def _line(session: Session, entry: LedgerEntry, transfer: LedgerTransfer) -> Line:
-    other = other_entry(session, transfer_id=transfer.id, account_id=entry.account_id)
-    account = session.get(LedgerAccount, other.account_id) if other else None
-    counterparty = session.get(Member, account.member_id) if account and account.member_id else None
-    pool = None
-    if account is not None and account.pool_antenna_id is not None:
-        antenna = session.get(Antenna, account.pool_antenna_id)
-        pool = antenna.slug if antenna else None
-    exchange = session.get(Exchange, transfer.exchange_id) if transfer.exchange_id else None
-    return Line(entry, transfer, counterparty, pool, exchange.category if exchange else None)
+def _lines(rows: list[StatementRow]) -> list[Line]:
+    """Lines from statement rows, which carry their counterparty and category (one query for the page)."""
+    return [
+        Line(
+            entry=EntryView(r.entry_id, r.account_id, r.minutes, r.created_at),
+            transfer=TransferView(r.transfer_id, r.kind, r.exchange_id, r.reason),
+            counterparty=Counterparty(r.counterparty_id, r.counterparty_name or "")
+            if r.counterparty_id is not None
+            else None,
+            counterparty_pool=r.counterparty_pool,
+            category=r.category,
+        )
+        for r in rows
+    ]
 
 
 def member_statement(session: Session, *, member_id: int, before_id: int | None, limit: int) -> Statement:
     account = member_account(session, member_id)
     if account is None:
         return Statement(balance=0, lines=[], more=False)
-    rows = statement(session, account_id=account.id, before_id=before_id, limit=limit + 1)  # type: ignore[arg-type]
-    return Statement(
-        balance=account.balance, lines=[_line(session, e, t) for e, t in rows[:limit]], more=len(rows) > limit
-    )
+    rows = statement_rows(session, account_id=row_id(account), before_id=before_id, limit=limit + 1)
+    return Statement(balance=account.balance, lines=_lines(rows[:limit]), more=len(rows) > limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +84,18 @@ class AntennaLedger:
 
 
 def antenna_ledger(session: Session, *, antenna: Antenna, before_id: int | None, limit: int) -> AntennaLedger:
-    pool = pool_account(session, antenna.id)  # type: ignore[arg-type]
+    pool = pool_account(session, row_id(antenna))
     balances = session.exec(
         select(Member, LedgerAccount.balance)
-        .join(Membership, Membership.member_id == Member.id)  # type: ignore[arg-type]
-        .outerjoin(LedgerAccount, LedgerAccount.member_id == Member.id)  # type: ignore[arg-type]
+        .join(Membership, col(Membership.member_id) == Member.id)
+        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
         .where(Membership.antenna_id == antenna.id, Membership.status == MembershipStatus.APPROVED)
-        .order_by(Member.id)
+        .order_by(col(Member.id))
     )
-    rows = antenna_entries(session, antenna_id=antenna.id, before_id=before_id, limit=limit + 1)  # type: ignore[arg-type]
+    rows = statement_rows(session, antenna_id=row_id(antenna), before_id=before_id, limit=limit + 1)
     return AntennaLedger(
         pool_balance=pool.balance if pool else 0,
         accounts=[(member, int(balance or 0)) for member, balance in balances],
-        lines=[_line(session, e, t) for e, t in rows[:limit]],
+        lines=_lines(rows[:limit]),
         more=len(rows) > limit,
     )

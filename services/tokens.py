@@ -1,7 +1,12 @@
-"""Access tokens: short JWTs (PyJWT, HS256) naming the member; nothing else is put inside."""
+"""Access tokens: short JWTs (PyJWT, HS256) naming the member and their session; nothing else is put inside.
+
+The session id (`sid`) lets every request check, with one primary-key read, that the session was not
+revoked (logout, password change, a reused refresh token), although the token itself is still unexpired.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -10,16 +15,34 @@ from domain.errors import Unauthenticated
 from store.base import utcnow
 
 _ALGORITHM = "HS256"
+_MAX_ID = 2**31 - 1  # ids are 32-bit columns: a larger one cannot exist (and must not reach the driver)
 
 
-def issue_token(*, member_id: int, secret: str, lifetime: timedelta) -> str:
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    member_id: int
+    session_id: int | None  # None: a token from before sessions existed, or made by a tool (refused by the API)
+
+
+def issue_token(*, member_id: int, secret: str, lifetime: timedelta, session_id: int | None = None) -> str:
     now = utcnow()
-    return jwt.encode({"sub": str(member_id), "iat": now, "exp": now + lifetime}, secret, algorithm=_ALGORITHM)
+    claims: dict[str, object] = {"sub": str(member_id), "iat": now, "exp": now + lifetime}
+    if session_id is not None:
+        claims["sid"] = str(session_id)
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+def read_token(token: str, *, secret: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]})
+        member_id = int(claims["sub"])
+        session_id = int(claims["sid"]) if "sid" in claims else None
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise Unauthenticated("error.token_invalid") from exc
+    if not 1 <= member_id <= _MAX_ID or (session_id is not None and not 1 <= session_id <= _MAX_ID):
+        raise Unauthenticated("error.token_invalid")
+    return TokenClaims(member_id=member_id, session_id=session_id)
 
 
 def member_id_from_token(token: str, *, secret: str) -> int:
-    try:
-        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]})
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError) as exc:
-        raise Unauthenticated("error.token_invalid") from exc
+    return read_token(token, secret=secret).member_id

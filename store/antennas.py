@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,27 @@ class Antenna(SQLModel, table=True):
     loaded_at: datetime = utc_field()
 
     def declaration(self) -> AntennaConfig:
-        return AntennaConfig.model_validate(self.config)
+        """The validated declaration, parsed once per load of the antenna (not once per call)."""
+        return _parsed_declaration(self.id, self.loaded_at, self.config)
+
+
+# (antenna id, loaded_at) -> (the config it was parsed from, the parsed declaration). The loader sets a new
+# loaded_at with every change; the stored config is compared as well (equal dicts: cheap next to validating),
+# so a row changed some other way is re-parsed instead of answering a stale declaration.
+_DECLARATIONS: dict[tuple[int | None, datetime], tuple[dict[str, Any], AntennaConfig]] = {}
+_DECLARATIONS_MAX = 512
+
+
+def _parsed_declaration(antenna_id: int | None, loaded_at: datetime, config: dict[str, Any]) -> AntennaConfig:
+    key = (antenna_id, loaded_at)
+    cached = _DECLARATIONS.get(key)
+    if cached is not None and cached[0] == config:
+        return cached[1]
+    parsed = AntennaConfig.model_validate(config)
+    if len(_DECLARATIONS) >= _DECLARATIONS_MAX:
+        _DECLARATIONS.clear()  # a handful of antennas: only tests that reload them often ever get here
+    _DECLARATIONS[key] = (copy.deepcopy(config), parsed)
+    return parsed
 
 
 class Moderator(SQLModel, table=True):
@@ -49,3 +70,8 @@ def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
 
 def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
     return session.get(Moderator, (member_id, antenna_id)) is not None
+
+
+def antenna_moderator_ids(session: Session, antenna_id: int) -> list[int]:
+    query = select(Moderator.member_id).where(Moderator.antenna_id == antenna_id)
+    return list(session.exec(query.order_by(Moderator.member_id)))  # type: ignore[arg-type]

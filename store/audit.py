@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import utc_field
 
@@ -48,15 +48,15 @@ def record(
 
 
 def list_audit(session: Session, *, antenna_ids: set[int], before_id: int | None, limit: int) -> list[AuditEntry]:
-    query = select(AuditEntry).where(AuditEntry.antenna_id.in_(antenna_ids))  # type: ignore[union-attr]
+    query = select(AuditEntry).where(col(AuditEntry.antenna_id).in_(antenna_ids))
     if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(AuditEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(AuditEntry.id) < before_id)
+    return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)))
 
 
 def audit_about_member(session: Session, member_id: int) -> list[AuditEntry]:
     return list(
         session.exec(
-            select(AuditEntry).where(AuditEntry.subject_member_id == member_id).order_by(AuditEntry.id)  # type: ignore[arg-type]
+            select(AuditEntry).where(AuditEntry.subject_member_id == member_id).order_by(col(AuditEntry.id))
         )
     )

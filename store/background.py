@@ -19,6 +19,8 @@ class MemberBackground(SQLModel, table=True):
     age_band: str | None = Field(default=None, max_length=8, index=True)
     circle: str | None = Field(default=None, max_length=60)
     consented_at: datetime = utc_field()
+    # Consent given in person at an antenna's desk: the moderator who recorded it (None: the member did).
+    recorded_by: int | None = Field(default=None, foreign_key="members.id")
 
 
 def get_background(session: Session, member_id: int) -> MemberBackground | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
 from store.base import enum_column, utc_field
@@ -49,8 +49,8 @@ def list_member_exchanges(
     if state is not None:
         query = query.where(Exchange.state == state)
     if before_id is not None:
-        query = query.where(Exchange.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Exchange.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Exchange.id) < before_id)
+    return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 
 def list_antenna_exchanges(
@@ -60,8 +60,8 @@ def list_antenna_exchanges(
     if state is not None:
         query = query.where(Exchange.state == state)
     if before_id is not None:
-        query = query.where(Exchange.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Exchange.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Exchange.id) < before_id)
+    return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 
 def planned_exchanges_since(session: Session, *, antenna_id: int, planned_before: datetime) -> list[Exchange]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, UniqueConstraint, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
-from store.base import utc_field
+from store.base import utc_field, utcnow
 
 
 class IdempotentResponse(SQLModel, table=True):
@@ -28,3 +29,30 @@ def find(session: Session, *, member_id: int, key: str) -> IdempotentResponse | 
     return session.exec(
         select(IdempotentResponse).where(IdempotentResponse.member_id == member_id, IdempotentResponse.key == key)
     ).first()
+
+
+def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> int | None:
+    """Insert the key before the work starts; its id, or None if the key exists (one statement, no savepoint).
+
+    On PostgreSQL a concurrent claim of the same key waits until the first transaction ends: if that one
+    committed, this answers None (replay it), if it rolled back, this claim goes in.
+    """
+    table = IdempotentResponse.__table__  # type: ignore[attr-defined]
+    values = {
+        "member_id": member_id,
+        "key": key,
+        "request_fingerprint": fingerprint,
+        "status_code": 0,
+        "body": None,  # JSON null until the answer is kept, as the column requires
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["member_id", "key"])
+    found = session.execute(statement.returning(table.c.id)).first()
+    return int(found[0]) if found is not None else None
+
+
+def keep_answer(session: Session, *, claim_id: int, status_code: int, body: Any) -> None:
+    table = IdempotentResponse.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == claim_id).values(status_code=status_code, body=body))

@@ -3,23 +3,23 @@
 A job firing inserts (job, slot) in the same transaction as its work. UNIQUE(job, slot) lets exactly one
 insert win, on SQLite and PostgreSQL alike: a second process either waits for the first transaction and
 then fails the insert (IntegrityError: skip), or, if the first rolled back, takes the slot and does the
-work itself. On PostgreSQL a transaction-level advisory lock is tried first, so a process that arrives
-while another one is working skips at once instead of waiting on the unique index.
+work itself. On PostgreSQL a transaction-level advisory lock (store.locking) is tried first, so a process
+that arrives while another one is working skips at once instead of waiting on the unique index.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint, text
+from sqlalchemy import JSON, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel
 
 from store.base import utc_field
+from store.locking import try_advisory_xact_lock
 
 
 class JobRun(SQLModel, table=True):
@@ -36,24 +36,6 @@ class JobRun(SQLModel, table=True):
     result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit key for PostgreSQL advisory locks (Python's hash() differs per process)."""
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-
-
-def try_advisory_xact_lock(session: Session, name: str) -> bool:
-    """PostgreSQL only (elsewhere True): held until the transaction ends; False when another holds it."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    return bool(session.exec(text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=lock_key(name))).one()[0])  # type: ignore[call-overload]
-
-
-def advisory_xact_lock(session: Session, name: str) -> None:
-    """PostgreSQL only: wait for the lock, held until the transaction ends. SQLite serialises writers anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=lock_key(name)))  # type: ignore[call-overload]
-
-
 def claim_slot(session: Session, *, job: str, slot: str, now: datetime) -> JobRun | None:
     """Claims (job, slot) inside the caller's transaction; None when another process has it or had it."""
     if not try_advisory_xact_lock(session, f"job:{job}:{slot}"):
@@ -66,10 +48,3 @@ def claim_slot(session: Session, *, job: str, slot: str, now: datetime) -> JobRu
     except IntegrityError:
         return None
     return run
-
-
-def list_job_runs(session: Session, *, job: str | None = None, limit: int = 100) -> list[JobRun]:
-    query = select(JobRun)
-    if job is not None:
-        query = query.where(JobRun.job == job)
-    return list(session.exec(query.order_by(JobRun.id.desc()).limit(limit)))  # type: ignore[union-attr]

@@ -10,13 +10,17 @@ reversal per transfer.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import CheckConstraint, UniqueConstraint, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.ledger import AccountKind, TransferKind
+from store.antennas import Antenna
 from store.base import enum_column, utc_field
+from store.exchanges import Exchange
+from store.members import Member
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -71,11 +75,6 @@ class LedgerEntry(SQLModel, table=True):
     created_at: datetime = utc_field(index=True)
 
 
-class StatementKind(StrEnum):
-    MEMBER = "member"
-    POOL = "pool"
-
-
 def member_account(session: Session, member_id: int) -> LedgerAccount | None:
     return session.exec(select(LedgerAccount).where(LedgerAccount.member_id == member_id)).first()
 
@@ -85,32 +84,32 @@ def pool_account(session: Session, antenna_id: int) -> LedgerAccount | None:
 
 
 def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerAccount]:
-    """Row-lock the accounts in ascending id order (one global order: no deadlocks) and return them fresh."""
-    locked: dict[int, LedgerAccount] = {}
-    for account_id in sorted(set(account_ids)):
-        account = session.exec(
-            select(LedgerAccount)
-            .where(LedgerAccount.id == account_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        locked[account_id] = account
+    """Row-lock the accounts in ascending id order (one global order: no deadlocks) and return them fresh.
+
+    One statement: PostgreSQL locks the rows of `ORDER BY id ... FOR UPDATE` one by one in that order.
+    """
+    wanted = sorted(set(account_ids))
+    rows = session.exec(
+        select(LedgerAccount)
+        .where(col(LedgerAccount.id).in_(wanted))
+        .order_by(col(LedgerAccount.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    locked = {row.id: row for row in rows if row.id is not None}
+    if sorted(locked) != wanted:
+        raise LookupError(f"ledger accounts {sorted(set(wanted) - set(locked))} do not exist")
     return locked
 
 
-def sum_of_entries(session: Session, account_id: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(LedgerEntry.account_id == account_id)
-    )
-    return int(total.one())
+def member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
+    """The accounts of these members that exist, by member id, in one query."""
+    rows = session.exec(select(LedgerAccount).where(col(LedgerAccount.member_id).in_(set(member_ids))))
+    return {row.member_id: row for row in rows if row.member_id is not None}
 
 
 def total_of_all_entries(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
-
-
-def transfer_by_id(session: Session, transfer_id: str) -> LedgerTransfer | None:
-    return session.get(LedgerTransfer, transfer_id)
 
 
 def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
@@ -119,7 +118,7 @@ def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
 
 def entries_of_transfer(session: Session, transfer_id: str) -> list[LedgerEntry]:
     return list(
-        session.exec(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id).order_by(LedgerEntry.id))
+        session.exec(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id).order_by(col(LedgerEntry.id)))
     )
 
 
@@ -128,12 +127,12 @@ def statement(
 ) -> list[tuple[LedgerEntry, LedgerTransfer]]:
     query = (
         select(LedgerEntry, LedgerTransfer)
-        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)  # type: ignore[arg-type]
+        .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
         .where(LedgerEntry.account_id == account_id)
     )
     if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(LedgerEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(LedgerEntry.id) < before_id)
+    return list(session.exec(query.order_by(col(LedgerEntry.id).desc()).limit(limit)))
 
 
 def antenna_entries(
@@ -141,12 +140,69 @@ def antenna_entries(
 ) -> list[tuple[LedgerEntry, LedgerTransfer]]:
     query = (
         select(LedgerEntry, LedgerTransfer)
-        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)  # type: ignore[arg-type]
+        .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
         .where(LedgerTransfer.antenna_id == antenna_id)
     )
     if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(LedgerEntry.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(LedgerEntry.id) < before_id)
+    return list(session.exec(query.order_by(col(LedgerEntry.id).desc()).limit(limit)))
+
+
+class StatementRow(NamedTuple):
+    """One entry of a statement with what it shows, read in a single query (see statement_rows)."""
+
+    entry_id: int
+    account_id: int
+    minutes: int
+    created_at: datetime
+    transfer_id: str
+    kind: TransferKind
+    exchange_id: int | None
+    reason: str | None
+    counterparty_id: int | None
+    counterparty_name: str | None
+    counterparty_pool: str | None
+    category: str | None
+
+
+def statement_rows(
+    session: Session, *, account_id: int | None = None, antenna_id: int | None = None, before_id: int | None, limit: int
+) -> list[StatementRow]:
+    """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
+    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category."""
+    other = aliased(LedgerEntry)
+    other_account = aliased(LedgerAccount)
+    pool_antenna = aliased(Antenna)
+    query = (
+        select(
+            LedgerEntry.id,
+            LedgerEntry.account_id,
+            LedgerEntry.minutes,
+            LedgerEntry.created_at,
+            LedgerTransfer.id,
+            LedgerTransfer.kind,
+            LedgerTransfer.exchange_id,
+            LedgerTransfer.reason,
+            other_account.member_id,
+            Member.display_name,
+            pool_antenna.slug,
+            Exchange.category,
+        )
+        .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
+        .outerjoin(other, (other.transfer_id == LedgerEntry.transfer_id) & (other.account_id != LedgerEntry.account_id))
+        .outerjoin(other_account, other_account.id == other.account_id)
+        .outerjoin(Member, col(Member.id) == other_account.member_id)
+        .outerjoin(pool_antenna, pool_antenna.id == other_account.pool_antenna_id)
+        .outerjoin(Exchange, col(Exchange.id) == LedgerTransfer.exchange_id)
+    )
+    if account_id is not None:
+        query = query.where(LedgerEntry.account_id == account_id)
+    if antenna_id is not None:
+        query = query.where(LedgerTransfer.antenna_id == antenna_id)
+    if before_id is not None:
+        query = query.where(col(LedgerEntry.id) < before_id)
+    rows = session.exec(query.order_by(col(LedgerEntry.id).desc()).limit(limit))
+    return [StatementRow(*row) for row in rows]
 
 
 def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:
@@ -159,21 +215,22 @@ def accounts_with_drift(session: Session) -> list[tuple[int, int, int]]:
     """(account id, cached balance, sum of entries) for every account whose cache disagrees."""
     sums = (
         select(LedgerEntry.account_id, func.sum(LedgerEntry.minutes).label("total"))
-        .group_by(LedgerEntry.account_id)
+        .group_by(col(LedgerEntry.account_id))
         .subquery()
     )
     rows = session.exec(
-        select(LedgerAccount.id, LedgerAccount.balance, func.coalesce(sums.c.total, 0)).outerjoin(
+        select(col(LedgerAccount.id), LedgerAccount.balance, func.coalesce(sums.c.total, 0)).outerjoin(
             sums, sums.c.account_id == LedgerAccount.id
         )
     )
-    return [(int(a), int(b), int(t)) for a, b, t in rows if int(b) != int(t)]
+    # `a is not None`: a stored row always has its id; SQLModel types the column as optional.
+    return [(a, int(b), int(t)) for a, b, t in rows if a is not None and int(b) != int(t)]
 
 
 def unbalanced_transfers(session: Session) -> list[str]:
     rows = session.exec(
         select(LedgerEntry.transfer_id)
-        .group_by(LedgerEntry.transfer_id)
+        .group_by(col(LedgerEntry.transfer_id))
         .having((func.sum(LedgerEntry.minutes) != 0) | (func.count() != 2))
     )
     return list(rows)

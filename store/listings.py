@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import JSON
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
 
@@ -49,11 +50,12 @@ class HelpRequest(_ListingColumns, table=True):
 
 
 Listing = Offer | HelpRequest
+ListingT = TypeVar("ListingT", bound=Listing)
 
 
 def list_listings(
     session: Session,
-    model: type[Offer] | type[HelpRequest],
+    model: type[ListingT],
     *,
     antenna_ids: set[int],
     category: str | None,
@@ -62,26 +64,26 @@ def list_listings(
     bbox: tuple[float, float, float, float] | None,
     before_id: int | None,
     limit: int,
-) -> list[Offer] | list[HelpRequest]:
+) -> list[ListingT]:
     """Newest first, keyset-paginated on id; `bbox` (south, west, north, east) narrows to an area."""
     if not antenna_ids:
         return []
-    query = select(model).where(model.antenna_id.in_(antenna_ids), model.status.in_(statuses))  # type: ignore[attr-defined]
+    query = select(model).where(col(model.antenna_id).in_(antenna_ids), col(model.status).in_(statuses))
     if category is not None:
         query = query.where(model.category == category)
     if member_id is not None:
         query = query.where(model.member_id == member_id)
     if bbox is not None:
         south, west, north, east = bbox
-        query = query.where(model.lat.between(south, north), model.lon.between(west, east))  # type: ignore[union-attr]
+        query = query.where(col(model.lat).between(south, north), col(model.lon).between(west, east))
     if before_id is not None:
-        query = query.where(model.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(model.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(model.id) < before_id)
+    return list(session.exec(query.order_by(col(model.id).desc()).limit(limit)))
 
 
 def listings_of_member(session: Session, member_id: int) -> tuple[list[Offer], list[HelpRequest]]:
-    offers = list(session.exec(select(Offer).where(Offer.member_id == member_id).order_by(Offer.id)))
+    offers = list(session.exec(select(Offer).where(Offer.member_id == member_id).order_by(col(Offer.id))))
     requests = list(
-        session.exec(select(HelpRequest).where(HelpRequest.member_id == member_id).order_by(HelpRequest.id))
+        session.exec(select(HelpRequest).where(HelpRequest.member_id == member_id).order_by(col(HelpRequest.id)))
     )
     return offers, requests

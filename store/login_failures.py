@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import utc_field
 
@@ -28,4 +28,4 @@ def add_failure(session: Session, *, email: str) -> None:
 
 
 def clear_failures(session: Session, *, email: str) -> None:
-    session.exec(delete(LoginFailure).where(LoginFailure.email == email))  # type: ignore[call-overload]
+    session.execute(delete(LoginFailure).where(col(LoginFailure.email) == email))

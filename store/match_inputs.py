@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, union
-from sqlalchemy.sql import Select
-from sqlmodel import Session, select
+from sqlalchemy import ScalarSelect, func, or_, union
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.exchanges import ExchangeState, ProposalState
 from store.background import MemberBackground
@@ -19,25 +19,26 @@ from store.listings import HelpRequest, ListingStatus, Offer
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 from store.proposals import OPEN_PROPOSAL_STATES, Proposal
+from store.safety import blocked_pairs_among
 
 COMPLETED_EXCHANGE_STATES = (ExchangeState.SETTLED, ExchangeState.RESOLVED)
 
 
-def _approved_members(antenna_id: int) -> Select:  # type: ignore[type-arg]
+def _approved_members(antenna_id: int) -> SelectOfScalar[int]:
     return select(Membership.member_id).where(
         Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.APPROVED
     )
 
 
-def _active_members() -> Select:  # type: ignore[type-arg]
-    return select(Member.id).where(Member.erased_at.is_(None), Member.paused.is_(False))  # type: ignore[union-attr,attr-defined]
+def _active_members() -> SelectOfScalar[int | None]:
+    return select(col(Member.id)).where(col(Member.erased_at).is_(None), col(Member.paused).is_(False))
 
 
 def open_requests(session: Session, *, antenna_id: int) -> list[HelpRequest]:
     """Open, located requests of active approved members with no open proposal and no planned exchange."""
     has_open_proposal = (
         select(Proposal.id)
-        .where(Proposal.request_id == HelpRequest.id, Proposal.state.in_(OPEN_PROPOSAL_STATES))  # type: ignore[attr-defined]
+        .where(Proposal.request_id == HelpRequest.id, col(Proposal.state).in_(OPEN_PROPOSAL_STATES))
         .exists()
     )
     has_planned_exchange = (
@@ -48,14 +49,14 @@ def open_requests(session: Session, *, antenna_id: int) -> list[HelpRequest]:
     query = select(HelpRequest).where(
         HelpRequest.antenna_id == antenna_id,
         HelpRequest.status == ListingStatus.OPEN,
-        HelpRequest.lat.is_not(None),  # type: ignore[union-attr]
-        HelpRequest.lon.is_not(None),  # type: ignore[union-attr]
-        HelpRequest.member_id.in_(_approved_members(antenna_id)),  # type: ignore[attr-defined]
-        HelpRequest.member_id.in_(_active_members()),  # type: ignore[attr-defined]
+        col(HelpRequest.lat).is_not(None),
+        col(HelpRequest.lon).is_not(None),
+        col(HelpRequest.member_id).in_(_approved_members(antenna_id)),
+        col(HelpRequest.member_id).in_(_active_members()),
         ~has_open_proposal,
         ~has_planned_exchange,
     )
-    return list(session.exec(query.order_by(HelpRequest.id)))  # type: ignore[arg-type]
+    return list(session.exec(query.order_by(col(HelpRequest.id))))
 
 
 def open_offers(session: Session, *, antenna_id: int) -> list[Offer]:
@@ -63,15 +64,15 @@ def open_offers(session: Session, *, antenna_id: int) -> list[Offer]:
     query = select(Offer).where(
         Offer.antenna_id == antenna_id,
         Offer.status == ListingStatus.OPEN,
-        Offer.lat.is_not(None),  # type: ignore[union-attr]
-        Offer.lon.is_not(None),  # type: ignore[union-attr]
-        Offer.member_id.in_(_approved_members(antenna_id)),  # type: ignore[attr-defined]
-        Offer.member_id.in_(select(Member.id).where(Member.erased_at.is_(None))),  # type: ignore[attr-defined,union-attr]
+        col(Offer.lat).is_not(None),
+        col(Offer.lon).is_not(None),
+        col(Offer.member_id).in_(_approved_members(antenna_id)),
+        col(Offer.member_id).in_(select(Member.id).where(col(Member.erased_at).is_(None))),
     )
-    return list(session.exec(query.order_by(Offer.id)))  # type: ignore[arg-type]
+    return list(session.exec(query.order_by(col(Offer.id))))
 
 
-def _round_members(antenna_id: int):  # type: ignore[no-untyped-def]
+def _round_members(antenna_id: int) -> ScalarSelect[int]:
     """Everyone with an open listing in the antenna: the only members a round can name."""
     return union(
         select(Offer.member_id).where(Offer.antenna_id == antenna_id, Offer.status == ListingStatus.OPEN),
@@ -85,20 +86,20 @@ def members_and_backgrounds(session: Session, *, antenna_id: int) -> list[tuple[
     """The round's members with their consented background (no row: no consent, nothing is used)."""
     query = (
         select(Member, MemberBackground)
-        .join(MemberBackground, MemberBackground.member_id == Member.id, isouter=True)  # type: ignore[arg-type]
-        .where(Member.id.in_(_round_members(antenna_id)))  # type: ignore[union-attr]
+        .join(MemberBackground, col(MemberBackground.member_id) == Member.id, isouter=True)
+        .where(col(Member.id).in_(_round_members(antenna_id)))
     )
-    return list(session.exec(query))  # type: ignore[arg-type]
+    return list(session.exec(query))
 
 
 def completed_exchange_counts(session: Session, *, antenna_id: int) -> dict[int, int]:
     """Completed (settled or resolved) exchanges per round member, as helper or receiver, in any antenna."""
     members = _round_members(antenna_id)
     counts: dict[int, int] = {}
-    for column in (Exchange.helper_id, Exchange.receiver_id):
+    for column in (col(Exchange.helper_id), col(Exchange.receiver_id)):
         rows = session.exec(
             select(column, func.count())
-            .where(Exchange.state.in_(COMPLETED_EXCHANGE_STATES), column.in_(members))  # type: ignore[attr-defined]
+            .where(col(Exchange.state).in_(COMPLETED_EXCHANGE_STATES), column.in_(members))
             .group_by(column)
         )
         for member_id, count in rows:
@@ -110,17 +111,17 @@ def minutes_exchanged(session: Session, *, antenna_id: int) -> tuple[dict[int, i
     """(minutes given, minutes received) per round member, from completed exchanges' settled minutes."""
     members = _round_members(antenna_id)
     result: list[dict[int, int]] = []
-    for column in (Exchange.helper_id, Exchange.receiver_id):
+    for column in (col(Exchange.helper_id), col(Exchange.receiver_id)):
         rows = session.exec(
             select(column, func.coalesce(func.sum(Exchange.settled_minutes), 0))
             .where(
-                Exchange.state.in_(COMPLETED_EXCHANGE_STATES),  # type: ignore[attr-defined]
-                Exchange.settled_minutes.is_not(None),  # type: ignore[union-attr]
-                column.in_(members),  # type: ignore[attr-defined]
+                col(Exchange.state).in_(COMPLETED_EXCHANGE_STATES),
+                col(Exchange.settled_minutes).is_not(None),
+                column.in_(members),
             )
             .group_by(column)
         )
-        result.append({int(m): int(total) for m, total in rows})
+        result.append({int(m): int(total or 0) for m, total in rows})
     return result[0], result[1]
 
 
@@ -130,13 +131,13 @@ def open_helper_load(session: Session, *, antenna_id: int) -> dict[int, int]:
     load: dict[int, int] = {}
     proposals = session.exec(
         select(Proposal.helper_id, func.count())
-        .where(Proposal.state.in_(OPEN_PROPOSAL_STATES), Proposal.helper_id.in_(members))  # type: ignore[attr-defined]
-        .group_by(Proposal.helper_id)
+        .where(col(Proposal.state).in_(OPEN_PROPOSAL_STATES), col(Proposal.helper_id).in_(members))
+        .group_by(col(Proposal.helper_id))
     )
     exchanges = session.exec(
         select(Exchange.helper_id, func.count())
-        .where(Exchange.state == ExchangeState.PLANNED, Exchange.helper_id.in_(members))  # type: ignore[attr-defined]
-        .group_by(Exchange.helper_id)
+        .where(Exchange.state == ExchangeState.PLANNED, col(Exchange.helper_id).in_(members))
+        .group_by(col(Exchange.helper_id))
     )
     for rows in (proposals, exchanges):
         for member_id, count in rows:
@@ -149,12 +150,17 @@ def excluded_pairs(session: Session, *, antenna_id: int, declined_since: datetim
     rows = session.exec(
         select(Proposal.receiver_id, Proposal.helper_id)
         .where(
-            Proposal.receiver_id.in_(_round_members(antenna_id)),  # type: ignore[attr-defined]
+            col(Proposal.receiver_id).in_(_round_members(antenna_id)),
             or_(
-                Proposal.state == ProposalState.REJECTED,
-                (Proposal.state == ProposalState.DECLINED) & (Proposal.state_since >= declined_since),
+                col(Proposal.state) == ProposalState.REJECTED,
+                (col(Proposal.state) == ProposalState.DECLINED) & (col(Proposal.state_since) >= declined_since),
             ),
         )
         .distinct()
     )
     return {(int(r), int(h)) for r, h in rows}
+
+
+def blocked_round_pairs(session: Session, *, antenna_id: int) -> set[tuple[int, int]]:
+    """Pairs of the round's members where one blocked the other, in both orders: never to be proposed."""
+    return blocked_pairs_among(session, _round_members(antenna_id))

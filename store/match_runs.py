@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
 
@@ -35,5 +35,5 @@ class MatchRun(SQLModel, table=True):
 def list_match_runs(session: Session, *, antenna_id: int, before_id: int | None, limit: int) -> list[MatchRun]:
     query = select(MatchRun).where(MatchRun.antenna_id == antenna_id)
     if before_id is not None:
-        query = query.where(MatchRun.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(MatchRun.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(MatchRun.id) < before_id)
+    return list(session.exec(query.order_by(col(MatchRun.id).desc()).limit(limit)))

@@ -37,3 +37,9 @@ def get_member(session: Session, member_id: int) -> Member | None:
 
 def get_member_by_email(session: Session, email: str) -> Member | None:
     return session.exec(select(Member).where(Member.email == email.strip().lower())).first()
+
+
+def members_by_id(session: Session, ids: list[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    return {m.id: m for m in session.exec(select(Member).where(Member.id.in_(ids)))}  # type: ignore[union-attr,misc]

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint, case
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
 
@@ -15,6 +15,7 @@ class MembershipStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    LEFT = "left"  # the member left the antenna, or withdrew a pending request to join
 
 
 class Membership(SQLModel, table=True):
@@ -56,12 +57,12 @@ def list_memberships(
     session: Session, *, antenna_id: int, status: MembershipStatus | None, after: tuple[int, int] | None, limit: int
 ) -> list[tuple[int, Membership]]:
     """Pending first, then by id; keyset-paginated on (rank, id). Returns (rank, membership) pairs."""
-    rank = case((Membership.status == MembershipStatus.PENDING, 0), else_=1)
+    rank = case((col(Membership.status) == MembershipStatus.PENDING, 0), else_=1)
     query = select(rank, Membership).where(Membership.antenna_id == antenna_id)
     if status is not None:
         query = query.where(Membership.status == status)
     if after is not None:
         after_rank, after_id = after
-        query = query.where((rank > after_rank) | ((rank == after_rank) & (Membership.id > after_id)))
-    rows = session.exec(query.order_by(rank, Membership.id).limit(limit))
+        query = query.where((rank > after_rank) | ((rank == after_rank) & (col(Membership.id) > after_id)))
+    rows = session.exec(query.order_by(rank, col(Membership.id)).limit(limit))
     return [(int(r), m) for r, m in rows]

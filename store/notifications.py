@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, func, select, update
 
 from store.base import enum_column, utc_field
 
@@ -15,6 +15,24 @@ from store.base import enum_column, utc_field
 class NotificationKind(StrEnum):
     CONFIRM_REMINDER = "confirm_reminder"
     PROPOSAL_WAITING = "proposal_waiting"
+    EXCHANGE_CANCELLED_LEFT = "exchange_cancelled_left"  # the other party left the antenna
+    # The events between two neighbours (services/events.py writes them with the event itself).
+    PROPOSAL_TO_ANSWER = "proposal_to_answer"
+    PROPOSAL_ACCEPTED = "proposal_accepted"
+    PROPOSAL_DECLINED = "proposal_declined"
+    PROPOSAL_REJECTED = "proposal_rejected"
+    EXCHANGE_PLANNED = "exchange_planned"
+    MESSAGE = "message"
+    MEETING_PROPOSED = "meeting_proposed"
+    MEETING_ACCEPTED = "meeting_accepted"
+    MEETING_REMINDER = "meeting_reminder"
+    CONFIRM_NEEDED = "confirm_needed"
+    EXCHANGE_SETTLED = "exchange_settled"
+    EXCHANGE_DISPUTED = "exchange_disputed"
+    EXCHANGE_RESOLVED = "exchange_resolved"
+    EXCHANGE_CANCELLED = "exchange_cancelled"
+    MEMBERSHIP_DECIDED = "membership_decided"
+    REPORT_FILED = "report_filed"
 
 
 class Notification(SQLModel, table=True):
@@ -36,10 +54,10 @@ def list_member_notifications(
 ) -> list[Notification]:
     query = select(Notification).where(Notification.member_id == member_id)
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
+        query = query.where(col(Notification.read_at).is_(None))
     if before_id is not None:
-        query = query.where(Notification.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Notification.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Notification.id) < before_id)
+    return list(session.exec(query.order_by(col(Notification.id).desc()).limit(limit)))
 
 
 def recently_notified(
@@ -51,8 +69,42 @@ def recently_notified(
     rows = session.exec(
         select(Notification.member_id, Notification.subject_id).where(
             Notification.kind == kind,
-            Notification.subject_id.in_(subject_ids),  # type: ignore[union-attr]
+            col(Notification.subject_id).in_(subject_ids),
             Notification.created_at >= since,
         )
     )
     return {(int(m), int(s)) for m, s in rows if s is not None}
+
+
+def unread_count(session: Session, member_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.count()).where(Notification.member_id == member_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+        ).one()
+    )
+
+
+def mark_all_read(session: Session, *, member_id: int, now: datetime) -> int:
+    result = session.exec(
+        update(Notification)
+        .where(Notification.member_id == member_id, Notification.read_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(read_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def notifications_after(session: Session, *, member_id: int, after_id: int, limit: int) -> list[Notification]:
+    """Oldest first: what a member's event stream has not sent yet."""
+    query = select(Notification).where(Notification.member_id == member_id, Notification.id > after_id)  # type: ignore[operator]
+    return list(session.exec(query.order_by(Notification.id).limit(limit)))  # type: ignore[arg-type]
+
+
+def latest_notification_id(session: Session, member_id: int) -> int:
+    found = session.exec(select(func.max(Notification.id)).where(Notification.member_id == member_id)).one()
+    return int(found or 0)
+
+
+def notifications_by_id(session: Session, ids: list[int]) -> dict[int, Notification]:
+    if not ids:
+        return {}
+    return {n.id: n for n in session.exec(select(Notification).where(Notification.id.in_(ids)))}  # type: ignore[union-attr,misc]

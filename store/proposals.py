@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import Origin, Party, ProposalState
 from store.base import enum_column, utc_field
@@ -68,8 +68,8 @@ def list_antenna_proposals(
     if state is not None:
         query = query.where(Proposal.state == state)
     if before_id is not None:
-        query = query.where(Proposal.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Proposal.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Proposal.id) < before_id)
+    return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
 
 
 def list_member_proposals(
@@ -81,8 +81,22 @@ def list_member_proposals(
     if state is not None:
         query = query.where(Proposal.state == state)
     if before_id is not None:
-        query = query.where(Proposal.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Proposal.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Proposal.id) < before_id)
+    return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
+
+
+def open_proposals_of_listing(
+    session: Session, *, request_id: int | None = None, offer_id: int | None = None
+) -> list[Proposal]:
+    """The open proposals about one request or offer, locked (in id order) for the caller to end them."""
+    query = select(Proposal).where(Proposal.state.in_(OPEN_PROPOSAL_STATES))  # type: ignore[attr-defined]
+    if request_id is not None:
+        query = query.where(Proposal.request_id == request_id)
+    else:
+        query = query.where(Proposal.offer_id == offer_id)
+    return list(
+        session.exec(query.order_by(Proposal.id).with_for_update().execution_options(populate_existing=True))  # type: ignore[arg-type]
+    )
 
 
 def stale_open_proposals(session: Session, *, antenna_id: int, older_than: datetime) -> list[Proposal]:
@@ -90,7 +104,7 @@ def stale_open_proposals(session: Session, *, antenna_id: int, older_than: datet
         session.exec(
             select(Proposal).where(
                 Proposal.antenna_id == antenna_id,
-                Proposal.state.in_(OPEN_PROPOSAL_STATES),  # type: ignore[attr-defined]
+                col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
                 Proposal.state_since <= older_than,
             )
         )

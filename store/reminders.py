@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.exchanges import ExchangeState, ProposalState
 from store.exchanges import Exchange
@@ -13,8 +14,8 @@ from store.members import Member
 from store.proposals import Proposal
 
 
-def _not_erased():  # type: ignore[no-untyped-def]
-    return select(Member.id).where(Member.erased_at.is_(None))  # type: ignore[union-attr]
+def _not_erased() -> SelectOfScalar[int | None]:
+    return select(col(Member.id)).where(col(Member.erased_at).is_(None))
 
 
 def exchanges_to_remind(
@@ -25,11 +26,11 @@ def exchanges_to_remind(
         select(Exchange)
         .where(
             Exchange.state == ExchangeState.PLANNED,
-            Exchange.planned_at <= planned_before,
-            or_(Exchange.helper_minutes.is_(None), Exchange.receiver_minutes.is_(None)),  # type: ignore[union-attr]
-            or_(Exchange.reminded_at.is_(None), Exchange.reminded_at <= reminded_before),  # type: ignore[union-attr,operator]
+            col(Exchange.planned_at) <= planned_before,
+            or_(col(Exchange.helper_minutes).is_(None), col(Exchange.receiver_minutes).is_(None)),
+            or_(col(Exchange.reminded_at).is_(None), col(Exchange.reminded_at) <= reminded_before),
         )
-        .order_by(Exchange.id)  # type: ignore[arg-type]
+        .order_by(col(Exchange.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -42,11 +43,11 @@ def proposals_waiting_for_answer(session: Session, *, limit: int) -> list[Propos
         select(Proposal)
         .where(
             Proposal.state == ProposalState.APPROVED,
-            or_(Proposal.helper_accepted.is_(False), Proposal.receiver_accepted.is_(False)),  # type: ignore[attr-defined]
-            Proposal.helper_id.in_(_not_erased()),  # type: ignore[attr-defined]
-            Proposal.receiver_id.in_(_not_erased()),  # type: ignore[attr-defined]
+            or_(col(Proposal.helper_accepted).is_(False), col(Proposal.receiver_accepted).is_(False)),
+            col(Proposal.helper_id).in_(_not_erased()),
+            col(Proposal.receiver_id).in_(_not_erased()),
         )
-        .order_by(Proposal.id)  # type: ignore[arg-type]
+        .order_by(col(Proposal.id))
         .limit(limit)
     )
     return list(session.exec(query))

@@ -2,24 +2,29 @@
 
 from sqlmodel import SQLModel
 
+from stats import tables as stats_tables  # noqa: F401  (the statistics' feature home)
 from store import (  # noqa: F401
+    accounts,
     antennas,
     audit,
     background,
     console_sessions,
+    conversations,
     exchanges,
+    feedback,
     idempotency,
     job_runs,
     ledger,
     listings,
     login_failures,
     match_runs,
+    meetings,
     members,
     memberships,
     notifications,
     proposals,
-    stats_cache,
-    stats_indexes,
+    push,
+    safety,
 )
 
 metadata = SQLModel.metadata

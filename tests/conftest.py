@@ -21,6 +21,7 @@ from api.app import create_app
 from buurtbank.db import make_engine
 from buurtbank.settings import Environment, Settings
 from domain.antenna_files import load_antenna_dir
+from services import passwords
 from services.antenna_loader import load_antennas
 from store.tables import metadata
 from tests.databases import on_postgres, throwaway_postgres
@@ -28,6 +29,12 @@ from tests.fakes import FakeGeocoder
 
 ROOT = Path(__file__).resolve().parent.parent
 ANTENNAS_DIR = ROOT / "antennas"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> None:
+    """The test environment's argon2 costs for every test, also those that hash without an app."""
+    passwords.configure(**Settings(environment=Environment.TEST).password_hashing()._asdict())
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +91,7 @@ def settings(database_url: str) -> Settings:
         antennas_dir=ANTENNAS_DIR,
         login_max_failures=5,
         scheduler_enabled=False,
-        stats_max_age_minutes=0,  # every statistics request re-checks its data (one test sets an age)
+        events_max_seconds=0.5,  # an event stream ends soon, so a client reading it to the end returns
     )
 
 

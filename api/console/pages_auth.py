@@ -18,7 +18,6 @@ from api.console.web import (
     StaffPost,
     StaffVisit,
     VisitDep,
-    login_window,
     my_antennas,
     new_token,
     redirect,
@@ -26,8 +25,9 @@ from api.console.web import (
     safe_back,
     session_lifetime,
 )
-from api.deps import SessionDep
-from services import accounts
+from api.deps import ClientAddress, SessionDep
+from api.routes.auth import _guess_limits
+from services import accounts, throttle
 from services.console import todays_work
 from store import console_sessions
 from store.base import utcnow
@@ -46,25 +46,24 @@ def sign_in_page(current: VisitDep) -> Response:
 def sign_in(
     current: CheckedVisit,
     session: SessionDep,
+    client: ClientAddress,
     email: Annotated[str, Form(min_length=1, max_length=254)],
     password: Annotated[str, Form(min_length=1, max_length=128)],
 ) -> Response:
     settings = current.settings
-    # The API's login, with its throttle: too many failures for this address answer TooManyAttempts.
-    outcome = accounts.authenticate(
-        session,
-        email=email,
-        password=password,
-        max_failures=settings.login_max_failures,
-        window=login_window(settings),
-    )
+    # The API's login and its throttle (api/routes/auth.py): the same limits per name and per client, counted
+    # and committed before the password is checked; too many answer TooManyAttempts, shown on the page.
+    limits = _guess_limits(settings, purpose="login", username=email, client=client)
+    throttle.count_attempt(session, limits)
+    session.commit()
+    outcome = accounts.authenticate(session, username=email, password=password)
     if outcome.member is None:
-        session.commit()  # keep the failed attempt for the throttle
         return redirect(current, "/console/sign-in", error="error.bad_credentials")
     member = outcome.member
     assert member.id is not None
     if not (member.is_admin or member.is_analyst or my_antennas(session, member)):
         return redirect(current, "/console/sign-in", error="console.signin.staff_only")
+    throttle.succeeded(session, name_keys=[limits[0].key], client_keys=[limits[1].key])
     now = utcnow()
     console_sessions.end_expired_sessions(session, now=now)
     token = new_token()

@@ -1,7 +1,7 @@
 """Analysts: the released figures as tables and charts, the CSV download and the privacy parameters.
 
-Deliberately thin: every figure comes from the API's own statistics functions (api/routes/stats.py), so
-when the statistics are released another way (differential privacy), these pages follow without change.
+Deliberately thin: every figure, chart and parameter comes from the API's own statistics endpoints
+(stats/endpoints.py), called as functions, so the console shows exactly what the API releases.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from fastapi.responses import Response
 
 from api.console.web import ConsoleAnalyst, ConsoleRoute, StaffVisit, finish, render
 from api.deps import SessionDep, SettingsDep
-from api.routes import stats as stats_api
-from domain.stats import privacy
-from domain.stats.windows import Period
-from services.stats_charts import CHARTS
+from stats import endpoints as stats_api
+from stats.charts import CHARTS
+from stats.rules.windows import Period
 from store.antennas import list_antennas
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -28,8 +27,8 @@ TABLE_MEASURES = (
     "exchanges",
     "minutes",
     "share_gave_and_received",
+    "weighted_reciprocity",
     "request_match_share",
-    "gini_given",
     "member_acceptance_rate",
 )
 AntennaQuery = Annotated[str, Query(max_length=60)]
@@ -70,7 +69,7 @@ def figures(
         end=answer.end,
         query=_query(antenna, answer.start, answer.end, period),
         charts=CHARTS,
-        privacy=privacy,
+        privacy=stats_api.privacy(analyst, session, settings, antenna),
     )
 
 
@@ -92,7 +91,6 @@ def download(
 
 @router.get("/stats/charts/{name}.png")
 def chart(
-    current: StaffVisit,
     analyst: ConsoleAnalyst,
     session: SessionDep,
     settings: SettingsDep,

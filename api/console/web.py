@@ -240,7 +240,7 @@ def category_label(key: str, lang: str) -> str:
     return key
 
 
-def minutes_text(minutes: int | None, lang: str) -> str:
+def minutes_text(minutes: int | None) -> str:
     """120 -> "2 h", 90 -> "1 h 30 min", -45 -> "-45 min": staff think in hours and quarters."""
     if minutes is None:
         return "–"
@@ -268,7 +268,7 @@ def render(current: Visit, template: str, *, status_code: int = 200, **context: 
             "csrf_input": Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, current.csrf),
             "new_key": lambda: uuid.uuid4().hex,
             "flash": current.flash,
-            "minutes": lambda m: minutes_text(m, lang),
+            "minutes": minutes_text,
             "category": lambda key: category_label(key, lang),
             "antenna_name": lambda a: antenna_name(a, lang),
             "path": current.request.url.path,
@@ -395,7 +395,3 @@ def session_lifetime(settings: Settings) -> timedelta:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
-
-
-def login_window(settings: Settings) -> timedelta:
-    return timedelta(minutes=settings.login_window_minutes)

@@ -15,23 +15,21 @@ from api.pagination import (
     encode_cursor,
     newest_first_page,
 )
+from api.presenters import antenna_out, audit_outs, membership_outs
 from api.problems import problem_responses
 from api.schemas.antennas import (
     AntennaOut,
-    AreaOut,
     AuditEntryOut,
-    CircleOut,
     DecisionIn,
     EmailIn,
     MembershipOut,
-    PartnerOut,
     PersonOut,
 )
 from api.schemas.common import MAX_ID, MemberRef
 from services import memberships as membership_service
 from services import roles
 from store.antennas import Antenna, list_antennas
-from store.audit import AuditEntry, list_audit
+from store.audit import list_audit
 from store.members import Member
 from store.memberships import Membership, MembershipStatus, list_memberships
 
@@ -40,43 +38,13 @@ router = APIRouter(prefix="/antennas", tags=["antennas"])
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def antenna_out(antenna: Antenna) -> AntennaOut:
-    config = antenna.declaration()
-    return AntennaOut(
-        slug=config.slug,
-        name_nl=config.name_nl,
-        name_fr=config.name_fr,
-        partner=PartnerOut(kind=config.partner.kind.value, name=config.partner.name),
-        area=AreaOut(
-            postcodes=config.area.postcodes,
-            centre_lat=config.area.centre.lat,
-            centre_lon=config.area.centre.lon,
-            radius_km=config.area.radius_km,
-        ),
-        languages=config.languages,
-        time_step_minutes=config.time_step_minutes,
-        lowest_balance_minutes=config.credit.lowest_balance_minutes,
-        highest_balance_minutes=config.credit.highest_balance_minutes,
-        circles=[CircleOut(key=c.key, nl=c.nl, fr=c.fr, en=c.en) for c in config.circles],
-    )
-
-
 def member_ref(session: Session, member_id: int) -> MemberRef:
     member = session.get(Member, member_id)
     return MemberRef(id=member_id, display_name=member.display_name if member else "")
 
 
 def membership_out(session: Session, membership: Membership, antenna: Antenna) -> MembershipOut:
-    assert membership.id is not None
-    return MembershipOut(
-        id=membership.id,
-        antenna=antenna.slug,
-        member=member_ref(session, membership.member_id),
-        status=membership.status.value,
-        requested_at=membership.requested_at,
-        decided_at=membership.decided_at,
-        reason=membership.reason,
-    )
+    return membership_outs(session, [membership], antenna)[0]
 
 
 @router.get("", response_model=list[AntennaOut])
@@ -113,12 +81,13 @@ def memberships(
         session,
         antenna_id=antenna.id,
         status=status_filter,
-        after=after,
-        limit=limit + 1,  # type: ignore[arg-type]
+        after=after,  # type: ignore[arg-type]  # decode_cursor(size=2) gives two ints
+        limit=limit + 1,
     )
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1][0], page[-1][1].id or 0) if more and page else None
-    return Page[MembershipOut](items=[membership_out(session, m, antenna) for _, m in page], next_cursor=next_cursor)
+    items = membership_outs(session, [m for _, m in page], antenna, with_desk=True)
+    return Page[MembershipOut](items=items, next_cursor=next_cursor)
 
 
 def _decide(
@@ -198,15 +167,4 @@ def audit_trail(
     assert antenna.id is not None
     rows = list_audit(session, antenna_ids={antenna.id}, before_id=before_id(cursor), limit=limit + 1)
 
-    def shape(e: AuditEntry) -> AuditEntryOut:
-        return AuditEntryOut(
-            id=e.id or 0,
-            at=e.at,
-            actor=member_ref(session, e.actor_id),
-            subject=member_ref(session, e.subject_member_id) if e.subject_member_id else None,
-            action=e.action,
-            on_behalf=e.on_behalf,
-            detail=e.detail,
-        )
-
-    return newest_first_page(Page[AuditEntryOut], rows, limit=limit, shape=shape)
+    return newest_first_page(Page[AuditEntryOut], rows, limit=limit, shape_all=lambda page: audit_outs(session, page))

@@ -1,26 +1,74 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, status
+from fastapi import APIRouter, Depends, Form, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ClientAddress, SessionDep, SettingsDep, SignedIn, auth_session_id
 from api.problems import problem_responses
 from api.routes.me import me_out
+from api.schemas.accounts import RefreshIn, ResetIn, ResetMailIn
 from api.schemas.members import MeOut, RegisterIn, TokenOut
-from domain.errors import Unauthenticated
-from services import accounts
-from services.tokens import issue_token
+from buurtbank.i18n import translate
+from buurtbank.settings import Settings
+from domain.errors import InvalidInput, NotFound, Unauthenticated
+from services import accounts, desk, sessions, throttle
+from services.mail import SmtpRelay, send_mail
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+log = logging.getLogger("buurtbank.auth")
+
+
+def _policy(settings: Settings) -> sessions.SessionPolicy:
+    return sessions.SessionPolicy(
+        secret=settings.resolved_secret_key(),
+        access_lifetime=timedelta(minutes=settings.access_token_minutes),
+        refresh_lifetime=timedelta(days=settings.refresh_token_days),
+    )
+
+
+def _token_out(tokens: sessions.IssuedTokens, *, must_set_password: bool = False) -> TokenOut:
+    return TokenOut(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
+        must_set_password=must_set_password,
+    )
+
+
+def _guess_limits(settings: Settings, *, purpose: str, username: str, client: str | None) -> list[throttle.Limit]:
+    """Guesses are limited per login name (e-mail or member number) and per client address."""
+    return [
+        throttle.Limit(
+            throttle.name_key(purpose, accounts.normalise_username(username)),
+            settings.login_max_failures,
+            timedelta(minutes=settings.login_window_minutes),
+        ),
+        throttle.Limit(
+            throttle.client_key("guess", client),
+            settings.client_max_failures,
+            timedelta(minutes=settings.client_window_minutes),
+        ),
+    ]
 
 
 @router.post(
-    "/register", status_code=status.HTTP_201_CREATED, response_model=MeOut, responses=problem_responses(409, 422)
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeOut,
+    responses=problem_responses(409, 422, 429),
 )
-def register(body: RegisterIn, session: SessionDep) -> MeOut:
+def register(body: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> MeOut:
+    limit = throttle.Limit(
+        throttle.client_key("register", client),
+        settings.client_max_registrations,
+        timedelta(minutes=settings.client_window_minutes),
+    )
+    throttle.count_attempt(session, [limit])
+    session.commit()  # the count holds even if this registration fails
     member = accounts.register(
         session, email=body.email, password=body.password, display_name=body.display_name, language=body.language
     )
@@ -36,8 +84,18 @@ class PasswordForm(OAuth2PasswordRequestForm):
     def __init__(
         self,
         *,
-        username: Annotated[str, Form(min_length=1, max_length=254)],
-        password: Annotated[str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"})],
+        username: Annotated[
+            str, Form(min_length=1, max_length=254, description="an e-mail address or a member number (MOL-0427)")
+        ],
+        password: Annotated[
+            str,
+            Form(
+                min_length=1,
+                max_length=128,
+                json_schema_extra={"format": "password"},
+                description="the password or PIN, or a member's one-time login code",
+            ),
+        ],
         grant_type: Annotated[str, Form(pattern="^password$")] = None,  # type: ignore[assignment]  # absent, not null
         scope: Annotated[str, Form()] = "",
     ) -> None:
@@ -45,22 +103,114 @@ class PasswordForm(OAuth2PasswordRequestForm):
 
 
 @router.post("/token", response_model=TokenOut, responses=problem_responses(401, 422, 429))
-def token(form: Annotated[PasswordForm, Depends()], session: SessionDep, settings: SettingsDep) -> TokenOut:
-    outcome = accounts.authenticate(
-        session,
-        email=form.username,
-        password=form.password,
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_window_minutes),
-    )
+def token(
+    form: Annotated[PasswordForm, Depends()], session: SessionDep, settings: SettingsDep, client: ClientAddress
+) -> TokenOut:
+    limits = _guess_limits(settings, purpose="login", username=form.username, client=client)
+    throttle.count_attempt(session, limits)
+    # Committed before the password is checked: concurrent guesses each see the others' counts.
+    session.commit()
+    outcome = accounts.authenticate(session, username=form.username, password=form.password)
     if outcome.member is None:
-        # The failed attempt must be kept although the answer is an error: commit it before raising.
-        session.commit()
         raise Unauthenticated("error.bad_credentials")
-    assert outcome.member.id is not None
-    access = issue_token(
-        member_id=outcome.member.id,
-        secret=settings.resolved_secret_key(),
-        lifetime=timedelta(minutes=settings.access_token_minutes),
+    throttle.succeeded(session, name_keys=[limits[0].key], client_keys=[limits[1].key])
+    tokens = sessions.open_session(session, outcome.member, policy=_policy(settings), via_code=outcome.via_code)
+    return _token_out(tokens, must_set_password=outcome.via_code or outcome.member.password_hash is None)
+
+
+@router.post("/refresh", response_model=TokenOut, responses=problem_responses(401, 422))
+def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    outcome = sessions.refresh(session, body.refresh_token, policy=_policy(settings))
+    if outcome.tokens is None:
+        session.commit()  # the revocation of the whole session must hold although the answer is an error
+        raise Unauthenticated("error.refresh.reused")
+    return _token_out(outcome.tokens)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 422),
+)
+def logout(
+    body: RefreshIn,
+    person: SignedIn,
+    session: SessionDep,
+    session_id: Annotated[int | None, Depends(auth_session_id)],
+) -> Response:
+    assert person.id is not None
+    sessions.logout(session, member_id=person.id, session_id=session_id, refresh_token=body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(422, 429),
+)
+def reset(body: ResetIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> Response:
+    accounts.check_reset_input(body.username, body.new_password)  # refused input is not a guess
+    limits = _guess_limits(settings, purpose="reset", username=body.username, client=client)
+    throttle.count_attempt(session, limits)
+    session.commit()
+    member = accounts.reset_password(session, username=body.username, code=body.code, new_password=body.new_password)
+    if member is None:
+        raise InvalidInput("error.reset.bad_code", field="code")
+    throttle.succeeded(session, name_keys=[limits[0].key], client_keys=[limits[1].key])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _relay(settings: Settings) -> SmtpRelay | None:
+    if not settings.smtp_host:
+        return None
+    return SmtpRelay(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
     )
-    return TokenOut(access_token=access)
+
+
+@router.post(
+    "/reset-code",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    responses={202: {"description": "if the address has an account, a reset code is on its way"}}
+    | problem_responses(404, 422, 429),
+)
+def mail_reset_code(body: ResetMailIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> Response:
+    """Ask for a reset code by e-mail (only where the service has an SMTP relay; 404 otherwise).
+
+    The answer is the same whether or not the address has an account.
+    """
+    relay = _relay(settings)
+    if relay is None:
+        raise NotFound("error.reset.mail_unavailable")
+    limits = _guess_limits(settings, purpose="mail", username=body.username, client=client)
+    throttle.count_attempt(session, limits)
+    session.commit()
+    member = accounts.find_member(session, body.username)
+    if member is None or member.email is None:
+        return Response(status_code=status.HTTP_202_ACCEPTED)
+    issued = desk.mail_reset_code(session, member=member, lifetime=timedelta(hours=settings.reset_code_hours))
+    if issued is None:
+        return Response(status_code=status.HTTP_202_ACCEPTED)
+    code, expires_at = issued
+    session.commit()  # the code exists before the mail that names it goes out
+    lang = member.language
+    try:
+        send_mail(
+            relay,
+            to=member.email,
+            subject=translate("mail.reset_code.subject", lang),
+            body=translate(
+                "mail.reset_code.body", lang, code=code, expires_at=expires_at.strftime("%Y-%m-%d %H:%M UTC")
+            ),
+        )
+    except OSError:
+        log.exception("reset-code mail to member %s could not be sent", member.id)
+    return Response(status_code=status.HTTP_202_ACCEPTED)

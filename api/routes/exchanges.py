@@ -3,46 +3,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
-from sqlmodel import Session
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
 from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
+from api.presenters import exchange_out, exchange_outs
 from api.problems import problem_responses
-from api.routes.antennas import member_ref
 from api.schemas.common import MAX_ID
 from api.schemas.exchanges import ConfirmIn, ExchangeOut, NoteIn, ResolveIn
 from domain.exchanges import ExchangeState
 from services import exchanges as service
-from store.antennas import Antenna
-from store.exchanges import Exchange, list_antenna_exchanges, list_member_exchanges
+from store.exchanges import list_antenna_exchanges, list_member_exchanges
 
 router = APIRouter(tags=["exchanges"])
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 _ERRORS = problem_responses(401, 403, 404, 409, 422)
-
-
-def exchange_out(session: Session, row: Exchange, viewer_id: int | None) -> ExchangeOut:
-    antenna = session.get(Antenna, row.antenna_id)
-    role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
-    return ExchangeOut(
-        id=row.id or 0,
-        antenna=antenna.slug if antenna else "",
-        state=row.state.value,
-        category=row.category,
-        helper=member_ref(session, row.helper_id),
-        receiver=member_ref(session, row.receiver_id),
-        my_role=role,  # type: ignore[arg-type]
-        helper_minutes=row.helper_minutes,
-        receiver_minutes=row.receiver_minutes,
-        settled_minutes=row.settled_minutes,
-        paid_by_pool=row.paid_by_pool,
-        note=row.note,
-        request_id=row.request_id,
-        offer_id=row.offer_id,
-        planned_at=row.planned_at,
-        settled_at=row.settled_at,
-    )
 
 
 @router.get("/me/exchanges", response_model=Page[ExchangeOut], responses=problem_responses(401, 403, 422))
@@ -57,7 +32,7 @@ def my_exchanges(
         session, member_id=actor.member_id, state=state, before_id=before_id(cursor), limit=limit + 1
     )
     return newest_first_page(
-        Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, actor.member_id)
+        Page[ExchangeOut], rows, limit=limit, shape_all=lambda page: exchange_outs(session, page, actor.member_id)
     )
 
 
@@ -76,12 +51,14 @@ def antenna_exchanges(
 ) -> Page[ExchangeOut]:
     rows = list_antenna_exchanges(
         session,
-        antenna_id=antenna.id,
+        antenna_id=antenna.id,  # type: ignore[arg-type]  # a loaded antenna has its id
         state=state,
         before_id=before_id(cursor),
-        limit=limit + 1,  # type: ignore[arg-type]
+        limit=limit + 1,
     )
-    return newest_first_page(Page[ExchangeOut], rows, limit=limit, shape=lambda row: exchange_out(session, row, None))
+    return newest_first_page(
+        Page[ExchangeOut], rows, limit=limit, shape_all=lambda page: exchange_outs(session, page, None)
+    )
 
 
 @router.get("/exchanges/{exchange_id}", response_model=ExchangeOut, responses=problem_responses(401, 403, 404, 422))
@@ -147,7 +124,7 @@ def resolve(
         return exchange_out(session, row, person.id)
 
     return idempotency.run(  # type: ignore[no-any-return]
-        member_id=person.id,
+        member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=200,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )

@@ -6,6 +6,7 @@ from sqlmodel import Session
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
 from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
+from api.presenters import line_out
 from api.problems import problem_responses
 from api.schemas.common import MemberRef
 from api.schemas.exchanges import (
@@ -14,36 +15,19 @@ from api.schemas.exchanges import (
     CorrectionIn,
     DonationIn,
     PoolPaymentIn,
-    StatementLine,
     StatementOut,
     TransferOut,
 )
 from domain.errors import InvalidInput, NotFound
 from domain.ledger import beyond_anchor
 from services import ledger as service
-from services.statements import Line, antenna_ledger, member_statement
+from services.statements import antenna_ledger, member_statement
 from store.antennas import Antenna, get_antenna_by_slug
 from store.ledger import LedgerTransfer, entries_of_transfer
 from store.memberships import approved_antenna_ids
 
 router = APIRouter(tags=["ledger"])
 _ERRORS = problem_responses(401, 403, 404, 409, 422)
-
-
-def line_out(line: Line) -> StatementLine:
-    other = line.counterparty
-    return StatementLine(
-        entry_id=line.entry.id or 0,
-        transfer_id=line.transfer.id,
-        kind=line.transfer.kind.value,
-        minutes=line.entry.minutes,
-        counterparty=MemberRef(id=other.id or 0, display_name=other.display_name) if other else None,
-        counterparty_pool=line.counterparty_pool,
-        exchange_id=line.transfer.exchange_id,
-        category=line.category,
-        reason=line.transfer.reason,
-        at=line.entry.created_at,
-    )
 
 
 def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
@@ -88,6 +72,7 @@ def donate(
         antenna = get_antenna_by_slug(session, body.antenna)
         if antenna is None:
             raise NotFound("error.antenna.unknown")
+        actor.require_antenna(antenna.id)
         transfer = service.donate(
             session, member=actor.member, antenna=antenna, minutes=body.minutes, acting=actor.acting
         )
@@ -160,9 +145,9 @@ def correct(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]
-        member_id=person.id,
+        member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=201,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )
 
 
@@ -194,7 +179,7 @@ def pool_payment(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]
-        member_id=person.id,
+        member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=201,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )

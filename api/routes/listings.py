@@ -9,15 +9,13 @@ from sqlmodel import Session
 
 from api.deps import CurrentActor, SessionDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, encode_cursor
+from api.presenters import listing_out, listing_outs
 from api.problems import problem_responses
-from api.routes.antennas import member_ref
 from api.schemas.common import MAX_ID
-from domain import geo
 from domain.errors import NotFound
 from services import listings as service
-from services.actors import Actor
 from store.antennas import Antenna, get_antenna_by_slug
-from store.listings import HelpRequest, Listing, Offer
+from store.listings import HelpRequest, Offer
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -40,34 +38,6 @@ def listing_router(
 ) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=[tag])
 
-    def shape(session: Session, actor: Actor, listing: Listing, distance: float | None) -> Any:
-        antenna = session.get(Antenna, listing.antenna_id)
-        assert antenna is not None and listing.id is not None
-        fields: dict[str, Any] = {
-            "id": listing.id,
-            "antenna": antenna.slug,
-            "category": listing.category,
-            "title": listing.title,
-            "description": listing.description,
-            "availability": listing.availability,
-            "status": listing.status.value,
-            "member": member_ref(session, listing.member_id),
-            "mine": listing.member_id == actor.member_id,
-            "distance_km": round(distance * 2) / 2 if distance is not None else None,
-            "distance_band": geo.distance_band(distance) if distance is not None else None,
-            "created_at": listing.created_at,
-            "updated_at": listing.updated_at,
-        }
-        if isinstance(listing, HelpRequest):
-            fields |= {"needed_by": listing.needed_by, "minutes": listing.minutes}
-        return out(**fields)
-
-    def distance_to(actor: Actor, listing: Listing) -> float | None:
-        member = actor.member
-        if None in (member.location_lat, member.location_lon, listing.lat, listing.lon):
-            return None
-        return geo.distance_km((member.location_lat, member.location_lon), (listing.lat, listing.lon))  # type: ignore[arg-type]
-
     @router.post(
         "", status_code=status.HTTP_201_CREATED, response_model=out, responses=problem_responses(401, 403, 404, 422)
     )
@@ -75,7 +45,7 @@ def listing_router(
         data = body.model_dump()  # type: ignore[attr-defined]
         data["antenna"] = _antenna(session, data["antenna"])
         listing = service.create_listing(session, actor, model, service.ListingInput(**data))
-        return shape(session, actor, listing, distance_to(actor, listing))
+        return listing_out(session, actor, listing, out)
 
     @router.get("", response_model=Page[out], responses=problem_responses(401, 403, 404, 422))  # type: ignore[valid-type]
     def find(
@@ -98,20 +68,20 @@ def listing_router(
         )
         page = service.find_listings(session, actor, model, query)
         return Page[out](  # type: ignore[valid-type]
-            items=[shape(session, actor, listing, d) for listing, d in page.items],
+            items=listing_outs(session, actor, page.items, out),
             next_cursor=encode_cursor(page.next_before_id) if page.next_before_id is not None else None,
         )
 
     @router.get("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
     def read(listing_id: IdPath, actor: CurrentActor, session: SessionDep) -> Any:
         listing = service.get_listing(session, actor, model, listing_id)
-        return shape(session, actor, listing, distance_to(actor, listing))
+        return listing_out(session, actor, listing, out)
 
     @router.patch("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
     def update(listing_id: IdPath, body: patch_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]
         changes = {name: getattr(body, name) for name in body.model_fields_set}  # type: ignore[attr-defined]
         listing = service.update_listing(session, actor, model, listing_id, changes=changes)
-        return shape(session, actor, listing, distance_to(actor, listing))
+        return listing_out(session, actor, listing, out)
 
     @router.delete(
         "/{listing_id}",

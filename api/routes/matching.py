@@ -19,7 +19,7 @@ def match_run_out(run: MatchRun, antenna: Antenna) -> MatchRunOut:
     return MatchRunOut(
         id=run.id or 0,
         antenna=antenna.slug,
-        trigger=run.trigger.value,  # type: ignore[arg-type]
+        trigger=run.trigger.value,
         triggered_by=run.triggered_by,
         started_at=run.started_at,
         finished_at=run.finished_at,

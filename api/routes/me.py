@@ -16,22 +16,25 @@ from api.schemas.members import (
     RolesOut,
 )
 from services import gdpr, profile
+from store.accounts import get_desk_account
 from store.antennas import Antenna, Moderator
 from store.background import get_background
 from store.members import Member
-from store.memberships import Membership
+from store.memberships import Membership, MembershipStatus
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 
-def me_out(session: Session, member: Member) -> MeOut:
-    assert member.id is not None and member.email is not None
+def me_out(session: Session, member: Member, *, show_background: bool = True) -> MeOut:
+    """`show_background=False` for a moderator acting on behalf: they learn whether consent was given, no more."""
+    assert member.id is not None
     background = get_background(session, member.id)
+    desk = get_desk_account(session, member.id)
     memberships = session.exec(
         select(Membership, Antenna.slug).join(Antenna).where(Membership.member_id == member.id).order_by(Membership.id)  # type: ignore[arg-type]
     )
     moderator_of = session.exec(
-        select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)  # type: ignore[arg-type]
+        select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)
     )
     location = None
     if member.location_lat is not None:
@@ -39,6 +42,8 @@ def me_out(session: Session, member: Member) -> MeOut:
     return MeOut(
         id=member.id,
         email=member.email,
+        member_number=desk.member_number if desk else None,
+        managed=desk.managed if desk else False,
         display_name=member.display_name,
         language=member.language,
         location=location,
@@ -49,11 +54,19 @@ def me_out(session: Session, member: Member) -> MeOut:
             age_band=background.age_band,
             circle=background.circle,
         )
-        if background is not None
+        if background is not None and show_background
         else None,
         paused=member.paused,
         roles=RolesOut(admin=member.is_admin, analyst=member.is_analyst, moderator_of=list(moderator_of)),
-        memberships=[MembershipSummary(id=m.id or 0, antenna=slug, status=m.status.value) for m, slug in memberships],
+        memberships=[
+            MembershipSummary(
+                id=m.id or 0,
+                antenna=slug,
+                status=m.status.value,
+                reason=m.reason if m.status is MembershipStatus.REJECTED else None,
+            )
+            for m, slug in memberships
+        ],
         created_at=member.created_at,
     )
 
@@ -63,7 +76,7 @@ _AUTH_ERRORS = (401, 403, 422)
 
 @router.get("", response_model=MeOut, responses=problem_responses(*_AUTH_ERRORS))
 def read_me(actor: CurrentActor, session: SessionDep) -> MeOut:
-    return me_out(session, actor.member)
+    return me_out(session, actor.member, show_background=not actor.on_behalf)
 
 
 @router.patch("", response_model=MeOut, responses=problem_responses(*_AUTH_ERRORS))
@@ -79,7 +92,7 @@ def patch_me(body: MePatch, actor: CurrentActor, session: SessionDep, geocoder: 
     if "paused" in changes:
         actor.member.paused = bool(changes.pop("paused"))
     member = profile.update_profile(session, actor, changes=changes, geocoder=geocoder)
-    return me_out(session, member)
+    return me_out(session, member, show_background=not actor.on_behalf)
 
 
 @router.get(

@@ -1,27 +1,39 @@
-"""A member's notifications (reminders from the scheduler), newest first."""
+"""A member's notifications (the events of their proposals, exchanges and memberships, and the scheduler's
+reminders), newest first; their unread count; marking them read."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.deps import CurrentActor, LanguageDep, SessionDep
+from api.deps import CurrentActor, SessionDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.schemas.common import MAX_ID
 from api.schemas.matching import NotificationOut
+from api.schemas.neighbours import ReadAllOut, UnreadCountOut
+from buurtbank.i18n import negotiate
 from services import notifications as service
 from store.notifications import Notification
 
 router = APIRouter(tags=["notifications"])
+
+
+def reader_language(request: Request, actor: CurrentActor) -> str:
+    """Accept-Language when the client sends one; otherwise the member's own language (as pushes use)."""
+    header = request.headers.get("accept-language")
+    return negotiate(header) if header else actor.member.language
+
+
+ReaderLanguage = Annotated[str, Depends(reader_language)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def notification_out(row: Notification, lang: str) -> NotificationOut:
     return NotificationOut(
         id=row.id or 0,
-        kind=row.kind.value,  # type: ignore[arg-type]
+        kind=row.kind,
         message=service.render(row, lang),
         payload=row.payload,
         created_at=row.created_at,
@@ -38,7 +50,7 @@ def notification_out(row: Notification, lang: str) -> NotificationOut:
 def my_notifications(
     actor: CurrentActor,
     session: SessionDep,
-    lang: LanguageDep,
+    lang: ReaderLanguage,
     unread: Annotated[bool, Query(description="only those not read yet")] = False,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
@@ -53,5 +65,27 @@ def my_notifications(
     responses=problem_responses(401, 403, 404, 422),
     summary="mark one of my notifications read",
 )
-def mark_read(notification_id: IdPath, actor: CurrentActor, session: SessionDep, lang: LanguageDep) -> NotificationOut:
+def mark_read(
+    notification_id: IdPath, actor: CurrentActor, session: SessionDep, lang: ReaderLanguage
+) -> NotificationOut:
     return notification_out(service.mark_read(session, actor, notification_id=notification_id), lang)
+
+
+@router.get(
+    "/me/notifications/unread-count",
+    response_model=UnreadCountOut,
+    responses=problem_responses(401, 403, 422),
+    summary="how many of my notifications I have not read",
+)
+def unread_count(actor: CurrentActor, session: SessionDep) -> UnreadCountOut:
+    return UnreadCountOut(count=service.unread_count(session, actor))
+
+
+@router.post(
+    "/me/notifications/read-all",
+    response_model=ReadAllOut,
+    responses=problem_responses(401, 403, 422),
+    summary="mark all my notifications read",
+)
+def read_all(actor: CurrentActor, session: SessionDep) -> ReadAllOut:
+    return ReadAllOut(marked=service.mark_all_read(session, actor))

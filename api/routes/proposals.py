@@ -3,21 +3,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, status
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.deps import CurrentActor, LanguageDep, ModeratedAntenna, SessionDep, SignedIn
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
+from api.presenters import proposal_outs, review_outs
 from api.problems import problem_responses
-from api.routes.antennas import member_ref
 from api.schemas.common import MAX_ID
 from api.schemas.exchanges import DeclineIn, ProposalOut, ProposalReviewOut, RejectIn, RespondIn
-from domain import geo
-from domain.exchanges import Party, ProposalState
+from domain.exchanges import ProposalState
 from services import proposals as service
 from services.actors import Actor
-from store.antennas import Antenna
-from store.exchanges import Exchange
-from store.members import Member
 from store.proposals import Proposal, list_antenna_proposals, list_member_proposals
 
 router = APIRouter(tags=["proposals"])
@@ -25,77 +21,12 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 _MEMBER_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
-def distance_band_between(session: Session, a: int, b: int) -> str | None:
-    first, second = session.get(Member, a), session.get(Member, b)
-    if first is None or second is None or None in (first.location_lat, second.location_lat):
-        return None
-    km = geo.distance_km((first.location_lat, first.location_lon), (second.location_lat, second.location_lon))  # type: ignore[arg-type]
-    return geo.distance_band(km)
-
-
-def _slug(session: Session, antenna_id: int) -> str:
-    antenna = session.get(Antenna, antenna_id)
-    return antenna.slug if antenna else ""
-
-
-def _exchange_id(session: Session, row: Proposal) -> int | None:
-    if row.state is not ProposalState.ACCEPTED:
-        return None
-    return session.exec(select(Exchange.id).where(Exchange.proposal_id == row.id)).first()
-
-
 def member_view(session: Session, actor: Actor, row: Proposal) -> ProposalOut:
-    role = service.party_of(row, actor.member_id)
-    mine, theirs = (
-        (row.helper_accepted, row.receiver_accepted)
-        if role is Party.HELPER
-        else (row.receiver_accepted, row.helper_accepted)
-    )
-    return ProposalOut(
-        id=row.id or 0,
-        antenna=_slug(session, row.antenna_id),
-        state=row.state.value,
-        origin=row.origin.value,  # type: ignore[arg-type]
-        my_role=role.value,  # type: ignore[arg-type]
-        other=member_ref(session, row.receiver_id if role is Party.HELPER else row.helper_id),
-        category=row.category,
-        request_id=row.request_id,
-        offer_id=row.offer_id,
-        minutes=row.minutes,
-        distance_band=distance_band_between(session, row.helper_id, row.receiver_id),
-        i_accepted=mine,
-        they_accepted=theirs,
-        message=row.message,
-        exchange_id=_exchange_id(session, row),
-        created_at=row.created_at,
-    )
+    return proposal_outs(session, actor, [row])[0]
 
 
 def review_view(session: Session, row: Proposal, lang: str) -> ProposalReviewOut:
-    explanation = None
-    if row.explanation:
-        explanation = row.explanation.get(lang) or row.explanation.get("en")
-    return ProposalReviewOut(
-        id=row.id or 0,
-        antenna=_slug(session, row.antenna_id),
-        state=row.state.value,
-        origin=row.origin.value,  # type: ignore[arg-type]
-        helper=member_ref(session, row.helper_id),
-        receiver=member_ref(session, row.receiver_id),
-        category=row.category,
-        request_id=row.request_id,
-        offer_id=row.offer_id,
-        minutes=row.minutes,
-        distance_band=distance_band_between(session, row.helper_id, row.receiver_id),
-        score=row.score,
-        bridging=row.bridging,
-        explanation=explanation,
-        message=row.message,
-        reason=row.reason,
-        helper_accepted=row.helper_accepted,
-        receiver_accepted=row.receiver_accepted,
-        created_at=row.created_at,
-    )
+    return review_outs(session, [row], lang)[0]
 
 
 @router.post(
@@ -148,7 +79,7 @@ def review_queue(
         limit=limit + 1,  # type: ignore[arg-type]
     )
     return newest_first_page(
-        Page[ProposalReviewOut], rows, limit=limit, shape=lambda row: review_view(session, row, lang)
+        Page[ProposalReviewOut], rows, limit=limit, shape_all=lambda page: review_outs(session, page, lang)
     )
 
 
@@ -177,7 +108,9 @@ def my_proposals(
     rows = list_member_proposals(
         session, member_id=actor.member_id, state=state, before_id=before_id(cursor), limit=limit + 1
     )
-    return newest_first_page(Page[ProposalOut], rows, limit=limit, shape=lambda row: member_view(session, actor, row))
+    return newest_first_page(
+        Page[ProposalOut], rows, limit=limit, shape_all=lambda page: proposal_outs(session, actor, page)
+    )
 
 
 @router.post("/proposals/{proposal_id}/accept", response_model=ProposalOut, responses=_MEMBER_ERRORS)

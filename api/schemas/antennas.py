@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Email, MemberRef, Reason
 
@@ -57,6 +57,10 @@ class MembershipOut(BaseModel):
     requested_at: datetime
     decided_at: datetime | None
     reason: str | None
+    # Members enrolled at the desk (in the moderators' list only; the phone is for moderators alone).
+    managed: bool = Field(default=False, description="enrolled at the desk and managed by the antenna's moderators")
+    member_number: str | None = None
+    phone: str | None = Field(default=None, description="moderators only: a desk-enrolled member's phone")
 
 
 class DecisionIn(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from api.schemas.common import MAX_ID, MemberRef, Reason
+from api.schemas.neighbours import MeetingOut
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 MinutesIn = Annotated[StrictInt, Field(ge=0, le=100_000, description="integer minutes, in the antenna's time step")]
@@ -52,6 +53,7 @@ class ProposalOut(BaseModel):
     message: str | None
     exchange_id: int | None = Field(description="set once both accepted")
     created_at: datetime
+    reason: str | None = Field(default=None, description="why a moderator rejected it (state rejected)")
 
 
 class ProposalReviewOut(BaseModel):
@@ -115,6 +117,7 @@ class ExchangeOut(BaseModel):
     offer_id: int | None
     planned_at: datetime
     settled_at: datetime | None
+    meeting: MeetingOut | None = Field(default=None, description="when and where the two members plan to meet")
 
 
 class DonationIn(BaseModel):

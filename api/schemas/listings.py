@@ -37,9 +37,9 @@ class OfferPatch(BaseModel):
 
     # May be left out, not set to null: typed without None (the default is not validated), so the schema
     # does not advertise a null that would be refused.
-    category: str = Field(default=None, max_length=40)
-    title: Title = Field(default=None)
-    description: Description = Field(default=None)
+    category: str = Field(default=None, max_length=40)  # type: ignore[assignment]  # absent, never null (see above)
+    title: Title = Field(default=None)  # type: ignore[assignment]  # absent, never null (see above)
+    description: Description = Field(default=None)  # type: ignore[assignment]  # absent, never null (see above)
     availability: list[Slot] | None = _AVAILABILITY
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from store.notifications import NotificationKind
+
 
 class MatchSummaryOut(BaseModel):
     requests_seen: int = Field(description="open requests with no open proposal or planned exchange")
@@ -32,8 +34,11 @@ class MatchRunOut(BaseModel):
 
 class NotificationOut(BaseModel):
     id: int
-    kind: Literal["confirm_reminder", "proposal_waiting"]
+    kind: NotificationKind
     message: str = Field(description="in the language asked for by Accept-Language")
-    payload: dict[str, Any] = Field(description="ids to open (exchange_id or proposal_id) and the category")
+    payload: dict[str, Any] = Field(
+        description="ids to open (exchange_id, proposal_id, membership_id, report_id), the category and, by kind, "
+        "starts_at, minutes or a moderator's reason"
+    )
     created_at: datetime
     read_at: datetime | None

@@ -25,6 +25,11 @@ class RegisterIn(BaseModel):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds the access token is valid; then use the refresh token")
+    refresh_token: str = Field(description="for POST /v1/auth/refresh, once: each refresh returns a new one")
+    must_set_password: bool = Field(
+        default=False, description="logged in with a one-time login code: set a PIN or password (POST /v1/me/password)"
+    )
 
 
 class PostcodeIn(BaseModel):
@@ -75,12 +80,12 @@ class MePatch(BaseModel):
 
     # Fields that may be left out but not set to null are typed without None (the default is not
     # validated), so the schema does not advertise null where null is refused.
-    display_name: DisplayName = Field(default=None)
-    language: LanguageCode = Field(default=None)
+    display_name: DisplayName = Field(default=None)  # type: ignore[assignment]  # absent, never null (see above)
+    language: LanguageCode = Field(default=None)  # type: ignore[arg-type]  # absent, never null (see above)
     location: LocationIn | None = None
     background: BackgroundIn | None = None
-    background_consent: bool = Field(default=None)
-    paused: bool = Field(default=None, description="true: the scheduler proposes nothing to you")
+    background_consent: bool = Field(default=None)  # type: ignore[assignment]  # absent, never null (see above)
+    paused: bool = Field(default=None, description="true: the scheduler proposes nothing to you")  # type: ignore[assignment]  # absent, never null (see above)
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> MePatch:
@@ -107,6 +112,7 @@ class MembershipSummary(BaseModel):
     id: int
     antenna: str
     status: str
+    reason: str | None = Field(default=None, description="why a moderator rejected it (status rejected)")
 
 
 class RolesOut(BaseModel):
@@ -117,7 +123,9 @@ class RolesOut(BaseModel):
 
 class MeOut(BaseModel):
     id: int
-    email: str
+    email: str | None = Field(description="none for a member enrolled at a desk who has not added one")
+    member_number: str | None = Field(default=None, description="for members enrolled at an antenna's desk")
+    managed: bool = Field(default=False, description="the antenna's moderators manage this account for the member")
     display_name: str
     language: str
     location: LocationOut | None = Field(description="your own stored (coarsened) location; nobody else sees it")

@@ -1,24 +1,50 @@
-"""Plain-language reasons for a proposal, in the moderator's language (catalogue: locales/*/matching.po).
+"""Why a proposal was made, as message keys and data (catalogue: buurtbank/locales/*/matching.po).
 
-Two audiences, two functions:
+The domain does not translate: it says which messages apply and with what values, and
+services/explanations.py renders them in Dutch, French or English. Two audiences, two functions:
 - `moderator_explanation` says why the pair was proposed: distance band, what fits, the helper's
   give-and-take, and whether it is a bridging (or bonding) match and on which dimensions. It names the
   dimensions, never a member's values (no language, origin, age or circle), so even moderators only learn
   what they need to judge the proposal.
-- `member_distance_text` is all a member may see about the other person's location: a distance band.
+- `member_distance_message` is all a member may see about the other person's location: a distance band.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from buurtbank.i18n import translate
 from domain.background import Dimension
-from domain.categories import category
 from domain.matching.relatedness import EXACT_FIT
 
 _RECIPROCITY_SIGNIFICANT_MINUTES = 60
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryLabel:
+    """A category's name, in the reader's language (domain.categories holds the three names)."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """A number of hours, written for the reader (whole hours from ten on, else one decimal)."""
+
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A catalogue key and the values of its placeholders; a value may itself be a message, or a tuple of
+    messages that the renderer lists ("language, origin")."""
+
+    key: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+
+Param = str | int | CategoryLabel | Hours | Message | tuple[Message, ...]
 
 
 class DistanceBand(StrEnum):
@@ -38,13 +64,13 @@ def distance_band(distance_m: float) -> DistanceBand:
     return DistanceBand.OVER_2_KM
 
 
-def distance_band_text(band: DistanceBand, lang: str) -> str:
-    return translate(f"matching.distance.{band.value}", lang)
+def distance_band_message(band: DistanceBand) -> Message:
+    return Message(f"matching.distance.{band.value}")
 
 
-def member_distance_text(distance_m: float, lang: str) -> str:
+def member_distance_message(distance_m: float) -> Message:
     """What a member may be told about a proposed match: only how far, as a band."""
-    return translate("matching.member.distance", lang, band=distance_band_text(distance_band(distance_m), lang))
+    return Message("matching.member.distance", {"band": distance_band_message(distance_band(distance_m))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,56 +92,41 @@ class ExplanationFacts:
     """True when the less experienced member has not yet reached the bonding base."""
 
 
-def _category_label(key: str, lang: str) -> str:
-    found = category(key)
-    if found is None:
-        return key
-    return str(getattr(found, lang, found.en))
+def _dimensions(dimensions: tuple[Dimension, ...]) -> tuple[Message, ...]:
+    return tuple(Message(f"matching.dimension.{d.value}") for d in dimensions)
 
 
-def _dimensions_text(dimensions: tuple[Dimension, ...], lang: str) -> str:
-    return ", ".join(translate(f"matching.dimension.{d.value}", lang) for d in dimensions)
+def moderator_explanation(facts: ExplanationFacts) -> tuple[Message, ...]:
+    """The sentences of the explanation, in order."""
+    parts = [Message("matching.explain.distance", {"band": distance_band_message(distance_band(facts.distance_m))})]
 
-
-def _hours(minutes: int) -> str:
-    hours = minutes / 60
-    return f"{hours:.0f}" if hours >= 10 else f"{hours:.1f}".rstrip("0").rstrip(".")
-
-
-def moderator_explanation(facts: ExplanationFacts, lang: str) -> str:
-    parts = [
-        translate("matching.explain.distance", lang, band=distance_band_text(distance_band(facts.distance_m), lang))
-    ]
-
-    requested = _category_label(facts.requested_category, lang)
+    requested = CategoryLabel(facts.requested_category)
     if facts.fit >= EXACT_FIT:
-        parts.append(translate("matching.explain.category_exact", lang, category=requested))
+        parts.append(Message("matching.explain.category_exact", {"category": requested}))
     else:
-        offered = _category_label(facts.offered_category, lang)
-        parts.append(translate("matching.explain.category_related", lang, requested=requested, offered=offered))
+        offered = CategoryLabel(facts.offered_category)
+        parts.append(Message("matching.explain.category_related", {"requested": requested, "offered": offered}))
 
     if facts.request_flexible and facts.offer_flexible:
-        parts.append(translate("matching.explain.availability_both_flexible", lang))
+        parts.append(Message("matching.explain.availability_both_flexible"))
     elif facts.request_flexible or facts.offer_flexible:
-        parts.append(translate("matching.explain.availability_one_flexible", lang))
+        parts.append(Message("matching.explain.availability_one_flexible"))
     else:
-        parts.append(translate("matching.explain.availability_overlap", lang, count=facts.shared_slots))
+        parts.append(Message("matching.explain.availability_overlap", {"count": facts.shared_slots}))
 
     balance = facts.helper_minutes_received - facts.helper_minutes_given
     if balance >= _RECIPROCITY_SIGNIFICANT_MINUTES:
-        parts.append(translate("matching.explain.reciprocity_receiver", lang, hours=_hours(balance)))
+        parts.append(Message("matching.explain.reciprocity_receiver", {"hours": Hours(balance)}))
     elif balance <= -_RECIPROCITY_SIGNIFICANT_MINUTES:
-        parts.append(translate("matching.explain.reciprocity_giver", lang, hours=_hours(-balance)))
+        parts.append(Message("matching.explain.reciprocity_giver", {"hours": Hours(-balance)}))
     else:
-        parts.append(translate("matching.explain.reciprocity_balanced", lang))
+        parts.append(Message("matching.explain.reciprocity_balanced"))
 
     if facts.bridging_dimensions:
         key = "matching.explain.bridging_newcomer" if facts.newcomer else "matching.explain.bridging"
-        parts.append(translate(key, lang, dimensions=_dimensions_text(facts.bridging_dimensions, lang)))
+        parts.append(Message(key, {"dimensions": _dimensions(facts.bridging_dimensions)}))
     elif facts.newcomer and facts.bonding_dimensions:
-        parts.append(
-            translate("matching.explain.bonding", lang, dimensions=_dimensions_text(facts.bonding_dimensions, lang))
-        )
+        parts.append(Message("matching.explain.bonding", {"dimensions": _dimensions(facts.bonding_dimensions)}))
     else:
-        parts.append(translate("matching.explain.not_bridging", lang))
-    return " ".join(parts)
+        parts.append(Message("matching.explain.not_bridging"))
+    return tuple(parts)

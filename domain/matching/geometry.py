@@ -36,7 +36,8 @@ def haversine_radians_m(
 ) -> FloatArray:
     """The same from radians and precomputed cosines: per point, not per pair, on a million pairs."""
     a = np.sin((lat2 - lat1) * 0.5) ** 2 + cos_lat1 * cos_lat2 * np.sin((lon2 - lon1) * 0.5) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    metres: FloatArray = 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return metres
 
 
 def search_radius_m(radius_m: float) -> float:

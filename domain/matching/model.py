@@ -14,6 +14,7 @@ from datetime import datetime
 from domain.background import AGE_BANDS, AVAILABILITY_SLOTS, ORIGINS, Dimension, is_language_code
 from domain.categories import CATEGORY_KEYS
 from domain.errors import InvalidInput
+from domain.matching.explain import Message
 
 _SLOTS = frozenset(AVAILABILITY_SLOTS)
 
@@ -145,10 +146,11 @@ class Proposal:
     score: float
     distance_m: float
     distance_band: str
-    """A DistanceBand value; safe to show members (see explain.member_distance_text)."""
+    """A DistanceBand value; safe to show members (see explain.member_distance_message)."""
     bridging: bool
     bridging_dimensions: tuple[Dimension, ...]
-    explanation: str
+    explanation: tuple[Message, ...]
+    """For moderators: message keys and values, rendered by services/explanations.py."""
 
 
 @dataclass(frozen=True, slots=True)

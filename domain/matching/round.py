@@ -51,7 +51,7 @@ def _plan(tables: RoundTables, settings: MatchingSettings, *, radius_m: float, t
     return _Plan(candidates=candidates, scores=scores, chosen=subset[assignment.chosen])
 
 
-def _proposal(tables: RoundTables, plan: _Plan, index: int, *, settings: MatchingSettings, lang: str) -> Proposal:
+def _proposal(tables: RoundTables, plan: _Plan, index: int, *, settings: MatchingSettings) -> Proposal:
     c = plan.candidates
     request_row, offer_row = int(c.request_row[index]), int(c.offer_row[index])
     requester = tables.members.profiles[int(c.requester_row[index])]
@@ -84,7 +84,7 @@ def _proposal(tables: RoundTables, plan: _Plan, index: int, *, settings: Matchin
         distance_band=distance_band(distance).value,
         bridging=bool(bridging),
         bridging_dimensions=bridging,
-        explanation=moderator_explanation(facts, lang),
+        explanation=moderator_explanation(facts),
     )
 
 
@@ -93,10 +93,9 @@ def run_round(
     settings: MatchingSettings,
     *,
     radius_km: float,
-    lang: str,
     top_k: int | None = DEFAULT_TOP_K,
 ) -> RoundResult:
-    """Propose matches for the antenna's open requests; explanations in `lang` (nl, fr or en).
+    """Propose matches for the antenna's open requests, each with its explanation (message keys and data).
 
     top_k=None solves on every feasible pair; the default prunes to each request's and each helper's
     best DEFAULT_TOP_K pairs, which bench/matching.py checks against the unpruned optimum.
@@ -104,7 +103,7 @@ def run_round(
     tables = build_tables(inputs)
     plan = _plan(tables, settings, radius_m=radius_km * 1000.0, top_k=top_k)
     chosen = plan.chosen[np.argsort(tables.requests.ids[plan.candidates.request_row[plan.chosen]], kind="stable")]
-    proposals = tuple(_proposal(tables, plan, int(i), settings=settings, lang=lang) for i in chosen)
+    proposals = tuple(_proposal(tables, plan, int(i), settings=settings) for i in chosen)
     matched = {p.request_id for p in proposals}
     unmatched = tuple(sorted(int(r.id) for r in inputs.requests if r.id not in matched))
     distances = [p.distance_m for p in proposals]
@@ -122,10 +121,3 @@ def run_round(
         summary=summary,
         objective=float(plan.scores[chosen].sum()),
     )
-
-
-def solve_exact_without_pruning(inputs: RoundInputs, settings: MatchingSettings, *, radius_km: float) -> float:
-    """The optimal total score over all feasible pairs within the radius (no top-k), for benchmarks."""
-    tables = build_tables(inputs)
-    plan = _plan(tables, settings, radius_m=radius_km * 1000.0, top_k=None)
-    return float(plan.scores[plan.chosen].sum())

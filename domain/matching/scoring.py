@@ -36,7 +36,7 @@ from domain.antenna_config import MatchingSettings
 from domain.background import AGE_BANDS, Dimension
 from domain.matching.candidates import CandidateSet
 from domain.matching.model import Background, MemberProfile
-from domain.matching.tables import UNDECLARED, FloatArray, IntArray, MemberTable, RoundTables
+from domain.matching.tables import UNDECLARED, BoolArray, FloatArray, IntArray, MemberTable, RoundTables
 
 RECIPROCITY_SCALE_MINUTES = 600
 GENERATION_GAP_BANDS = 2
@@ -119,11 +119,12 @@ def _background_term(ramp: FloatArray, differing: IntArray, shared: IntArray, se
     return settings.bridging_weight * (bridging + bonding)
 
 
-def _languages_in_common(members: MemberTable, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
+def _languages_in_common(members: MemberTable, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
     """(both declared, at least one in common) per pair."""
     la, lb = members.languages[a], members.languages[b]
-    both = la.any(axis=1) & lb.any(axis=1)
-    common = (la & lb).any(axis=1)
+    # asarray: ndarray.any(axis=...) is typed as "a bool or an array"; with an axis it is always an array.
+    both = np.asarray(la.any(axis=1) & lb.any(axis=1), dtype=np.bool_)
+    common = np.asarray((la & lb).any(axis=1), dtype=np.bool_)
     return both, common
 
 

@@ -1,7 +1,7 @@
 """console: server-side cookie sessions for the moderators' and analysts' console
 
 Revision ID: 0012_console
-Revises: 0006
+Revises: 0011_stats_releases
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import store.base
 
 revision = "0012_console"
-down_revision = "0006"
+down_revision = "0011_stats_releases"
 branch_labels = None
 depends_on = None
 

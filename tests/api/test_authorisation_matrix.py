@@ -25,6 +25,10 @@ PUBLIC = {
     ("GET", "/v1/health"),
     ("POST", "/v1/auth/register"),
     ("POST", "/v1/auth/token"),
+    ("POST", "/v1/auth/refresh"),  # the refresh token in the body is the credential
+    ("POST", "/v1/auth/reset"),  # the reset code in the body is the credential
+    ("POST", "/v1/auth/reset-code"),  # asks for a code by mail; answers the same whoever asks
+    ("GET", "/v1/problems"),
     ("GET", "/v1/antennas"),
     ("GET", "/v1/antennas/{slug}"),
     ("GET", "/v1/categories"),

@@ -29,7 +29,7 @@ EXAMPLES = 20
 REQUEST_VALIDATION_PROBLEM = "urn:buurtbank:problem:validation"
 
 
-def schema_valid_input_passes_validation(ctx: object, response: Any, case: schemathesis.Case) -> bool | None:
+def schema_valid_input_passes_validation(_ctx: object, response: Any, case: schemathesis.Case) -> bool | None:
     """A schema-valid request may break a domain rule (422 with its own type), never the request schema."""
     if not case.meta or case.meta.generation.mode != GenerationMode.POSITIVE:
         return None

@@ -14,7 +14,7 @@ PROBLEM = "application/problem+json"
 Call = Callable[[TestClient, World, dict[str, str]], Response]
 
 CASES: dict[int, Call] = {
-    401: lambda c, w, h: c.get("/v1/me", headers=h),
+    401: lambda c, _w, h: c.get("/v1/me", headers=h),
     403: lambda c, w, h: c.get("/v1/antennas/molenbeek/memberships", headers=w.alice.headers | h),
     404: lambda c, w, h: c.get("/v1/offers/999999", headers=w.alice.headers | h),
     405: lambda c, w, h: c.put("/v1/me", headers=w.alice.headers | h),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from store.base import utcnow
 from tests.api.helpers import World, approved_member
 
 KINDS = ("offers", "requests")
@@ -16,7 +17,7 @@ OFFER = {"antenna": "molenbeek", "category": "shopping", "title": "Boodschappen 
 def _body(kind: str, **extra: object) -> dict[str, object]:
     body = dict(OFFER)
     if kind == "requests":
-        body |= {"minutes": 45, "needed_by": (date.today() + timedelta(days=7)).isoformat()}
+        body |= {"minutes": 45, "needed_by": (utcnow().date() + timedelta(days=7)).isoformat()}
     return body | extra
 
 
@@ -87,7 +88,7 @@ def test_request_minutes_follow_the_time_step_and_needed_by_is_not_past(client: 
     for minutes in (20, 0, 7.5):
         answer = client.post("/v1/requests", json=_body("requests", minutes=minutes), headers=world.alice.headers)
         assert answer.status_code == 422, (minutes, answer.text)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
     answer = client.post("/v1/requests", json=_body("requests", needed_by=yesterday), headers=world.alice.headers)
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["errors"]} == {"needed_by"}

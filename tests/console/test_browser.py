@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from api.console import pages_antenna, pages_auth, pages_books, pages_members, pages_stats
-from domain.stats.cells import CSV_COLUMNS
+from stats.rules.figures import CSV_COLUMNS
 from tests.api.exchange_helpers import exchange_between, post_request
 from tests.api.helpers import PASSWORD, World, build_world
 
@@ -281,7 +281,9 @@ def test_an_analyst_downloads_the_figures(page: Any, axe_source: str, live_app: 
     page.get_by_role("link", name="Figures").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Figures")
     expect(page.get_by_role("table", name=re.compile("Figures from"))).to_be_visible()
-    expect(page.get_by_role("region", name="How people are protected in these figures")).to_contain_text("rounded to 5")
+    expect(page.get_by_role("region", name="How people are protected in these figures")).to_contain_text(
+        "Figures are released with differential privacy"
+    )
     chart = page.get_by_role("img", name=re.compile("Shares of members who mostly give"))
     expect(chart).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())

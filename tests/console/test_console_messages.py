@@ -12,8 +12,8 @@ from buurtbank.i18n import LANGUAGES, _catalogue
 from domain.exchanges import ExchangeState, Party, ProposalState
 from domain.geo import DISTANCE_BANDS, FARTHEST_BAND
 from domain.ledger import TransferKind
-from domain.stats.privacy import Reason
-from services.stats_charts import CHARTS
+from stats.charts import CHARTS
+from stats.rules.figures import Reason
 from store.memberships import MembershipStatus
 
 CONSOLE = Path(__file__).resolve().parents[2] / "api" / "console"

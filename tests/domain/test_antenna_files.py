@@ -209,7 +209,7 @@ def test_duplicate_slugs_across_files_are_refused(tmp_path: Path, monkeypatch: p
     write(tmp_path, "a-wijk.toml", VALID.format(slug="a-wijk", radius=2))
     write(tmp_path, "b-wijk.toml", VALID.format(slug="b-wijk", radius=2))
     same = load_antenna_file(tmp_path / "a-wijk.toml")
-    monkeypatch.setattr(antenna_files, "load_antenna_file", lambda path: same)
+    monkeypatch.setattr(antenna_files, "load_antenna_file", lambda _path: same)
     with pytest.raises(AntennaFileError) as info:
         antenna_files.load_antenna_dir(tmp_path)
     assert "b-wijk.toml: slug: 'a-wijk' is already used by" in str(info.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -17,7 +17,7 @@ from domain.matching.relatedness import EXACT_FIT, RELATED_FIT, category_fit
 from domain.matching.tables import availability_mask, build_tables
 
 LAT, LON = 50.85, 4.35
-WHEN = datetime(2025, 3, 1, 9, 0)
+WHEN = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def at(east_m: float, north_m: float = 0.0) -> tuple[float, float]:

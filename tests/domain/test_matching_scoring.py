@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -90,7 +90,7 @@ def test_reciprocity_favours_helpers_who_received_more_than_they_gave() -> None:
 def _two_helper_scores(
     helper_a: MemberProfile, helper_b: MemberProfile, requester: MemberProfile
 ) -> list[float]:
-    when = datetime(2025, 1, 1)
+    when = datetime(2025, 1, 1, tzinfo=UTC)
     inputs = RoundInputs.build(
         requests=[OpenRequest(1, requester.id, "shopping", 50.85, 4.35, frozenset(), when)],
         offers=[
@@ -122,7 +122,7 @@ def test_round_scores_prefer_receivers_and_bridges_once_settled() -> None:
 
 
 def test_scores_are_positive_and_closer_is_better() -> None:
-    when = datetime(2025, 1, 1)
+    when = datetime(2025, 1, 1, tzinfo=UTC)
     inputs = RoundInputs.build(
         requests=[OpenRequest(1, 1, "shopping", 50.85, 4.35, frozenset(), when)],
         offers=[Offer(10 + i, 2 + i, "shopping", 50.85 + i * 0.002, 4.35, frozenset()) for i in range(6)],

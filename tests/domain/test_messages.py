@@ -11,7 +11,7 @@ import pytest
 from buurtbank.i18n import LANGUAGES, _catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("api", "services", "domain", "store", "buurtbank", "scheduler")
+SOURCES = ("api", "services", "domain", "store", "buurtbank", "scheduler", "stats")
 KEY = re.compile(r"""["']((?:error|validation)\.[a-z_]+(?:\.[a-z_]+)*)["']""")
 
 

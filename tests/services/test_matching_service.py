@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from domain.exchanges import Origin, ProposalState
 from domain.matching.round import run_round
 from services import proposals as proposal_service
+from services.explanations import render
 from services.matching import load_round_inputs, run_match_round
 from store.base import utcnow
 from store.match_runs import MatchRun, MatchTrigger
@@ -44,7 +45,6 @@ def test_a_round_queues_explained_scheduler_proposals_for_review(town: Town) -> 
         load_round_inputs(town.session, antenna=town.antenna, now=utcnow()),
         declaration.matching,
         radius_km=declaration.area.radius_km,
-        lang="fr",
     )
     run = _run(town)
 
@@ -61,7 +61,7 @@ def test_a_round_queues_explained_scheduler_proposals_for_review(town: Town) -> 
         assert len({texts["nl"], texts["fr"], texts["en"]}) == 3, "three languages, three different texts"
         assert not row.helper_accepted and not row.receiver_accepted
     # The stored French text is the round's own explanation in French.
-    assert {p.request_id: p.explanation for p in expected.proposals} == {
+    assert {p.request_id: render(p.explanation, "fr") for p in expected.proposals} == {
         r.request_id: (r.explanation or {})["fr"] for r in rows
     }
     by_request = {p.request_id: p for p in rows}

@@ -55,7 +55,7 @@ def _in_threads(count: int, target: Any) -> list[Any]:
         barrier.wait()
         try:
             results[index] = target(index)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:  # any error: reported by the test
             results[index] = exc
 
     threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
@@ -146,9 +146,8 @@ def test_two_background_schedulers_on_one_database_run_each_job_once(
     assert _count(engine, Proposal) == 1  # type: ignore[arg-type]
 
 
-def test_the_background_scheduler_registers_its_jobs_and_shuts_down(
-    session: Session, settings: Settings, db: Engine
-) -> None:
+@pytest.mark.usefixtures("session")
+def test_the_background_scheduler_registers_its_jobs_and_shuts_down(settings: Settings, db: Engine) -> None:
     scheduler = start_background_scheduler(settings, db)
     try:
         assert scheduler.running
@@ -158,19 +157,29 @@ def test_the_background_scheduler_registers_its_jobs_and_shuts_down(
 
             slugs = [a.slug for a in list_antennas(s)]
         assert len(slugs) == 10
-        assert set(jobs_by_id) == {f"match:{slug}" for slug in slugs} | {"expire", "confirm_reminders", "stats_cache"}
+        assert set(jobs_by_id) == {f"match:{slug}" for slug in slugs} | {
+            "expire",
+            "confirm_reminders",
+            "stats_release",
+            "meeting_reminders",
+            "push",
+        }
+        assert jobs_by_id["meeting_reminders"].trigger.interval == timedelta(
+            minutes=settings.meeting_reminder_interval_minutes
+        )
+        assert jobs_by_id["push"].trigger.interval == timedelta(seconds=settings.push_interval_seconds)
         match = jobs_by_id["match:molenbeek"]
         assert isinstance(match.trigger, IntervalTrigger)
         assert match.trigger.interval == timedelta(hours=24)
         assert match.coalesce is True and match.max_instances == 1
         assert jobs_by_id["expire"].trigger.interval == timedelta(minutes=settings.expiry_interval_minutes)
         assert jobs_by_id["confirm_reminders"].trigger.interval == timedelta(minutes=settings.reminder_interval_minutes)
-        assert jobs_by_id["stats_cache"].trigger.interval == timedelta(minutes=settings.stats_refresh_minutes)
-        # The statistics job also runs once at start, so an emptied cache is warm before analysts ask.
+        assert jobs_by_id["stats_release"].trigger.interval == timedelta(minutes=settings.stats_release_minutes)
+        # The statistics job also runs once at start, so windows that closed meanwhile are released.
         deadline = time.monotonic() + 30
-        while not _count(db, JobRun, JobRun.job == "stats_cache") and time.monotonic() < deadline:  # type: ignore[arg-type]
+        while not _count(db, JobRun, JobRun.job == "stats_release") and time.monotonic() < deadline:  # type: ignore[arg-type]
             time.sleep(0.05)
-        assert _count(db, JobRun, JobRun.job == "stats_cache") == 1  # type: ignore[arg-type]
+        assert _count(db, JobRun, JobRun.job == "stats_release") == 1  # type: ignore[arg-type]
         # Fire times are aligned to the slot epoch, so every process fires at the same instants.
         assert match.next_run_time == jobs.slot_start(match.next_run_time, timedelta(hours=24))
     finally:

@@ -1,0 +1,182 @@
+"""Pure ASGI middleware that keeps the service answering under attack and load.
+
+- `RequestLimits`: refuses bodies over a limit (413) before reading them whole, whether the client sent a
+  Content-Length or a chunked body, and bounds how many requests run at once.
+- `SecurityHeaders`: nosniff on every answer, no-store on answers that carry personal data or tokens.
+
+Why a concurrency bound: sync routes run on anyio's thread pool (40 threads) and each holds one database
+connection from the SQLAlchemy pool (on PostgreSQL 10 + 20 overflow, on SQLite 5 + 10). With more requests
+in flight than the pool can serve, threads block in the pool waiting for a connection that requests queued
+behind them hold, and after the pool's 30 s time-out they answer 500. Letting in only as many requests as
+the pool can serve and queueing the rest in the event loop (where waiting costs a coroutine, not a thread
+or a connection) removes that: a request either runs with a connection available, or waits its turn, or,
+when the queue is full or its turn does not come in time, is told 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import problem_response
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_body_bytes: int
+    max_concurrent: int  # requests running at once (each may hold one database connection)
+    max_queued: int  # requests waiting for a slot; beyond that: 503 at once
+    queue_timeout_seconds: float  # a request that waits longer for a slot: 503
+    retry_after_seconds: int
+    # Paths that never touch the database (the API documentation) skip the concurrency bound, and so does the
+    # event stream: it stays open for minutes, holding no connection between its short polls.
+    unbounded_prefixes: tuple[str, ...] = ("/docs", "/openapi.json", "/v1/me/events")
+
+
+class BodyTooLarge(HTTPException):
+    """Raised inside whatever reads the body, the moment it passes the limit. An HTTPException, so FastAPI
+    lets it through its body parsing (anything else becomes a 400) to the error handler, which answers 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413)
+        self.limit = limit
+
+
+async def _send_problem(
+    scope: Scope, send: Send, status: int, key: str, params: dict[str, Any], headers: dict[str, str]
+) -> None:
+    response = problem_response(Request(scope), status=status, key=key, params=params, headers=headers)
+    await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:  # a problem answer never reads the request
+    return {"type": "http.disconnect"}
+
+
+class RequestLimits:
+    def __init__(self, app: ASGIApp, *, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+        self._slots: asyncio.Semaphore | None = None
+        self._waiting = 0
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        # Created on first use, inside the server's event loop (not at import or app-construction time).
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limits.max_concurrent)
+        return self._slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.max_body_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _send_problem(scope, send, 413, "error.body_too_large", {"limit": limit}, {"Connection": "close"})
+            return
+        if scope["path"].startswith(self.limits.unbounded_prefixes):
+            await self._run(scope, receive, send)
+            return
+        slots = self._semaphore()
+        retry = {"Retry-After": str(self.limits.retry_after_seconds)}
+        busy = {"retry_after": self.limits.retry_after_seconds}
+        if slots.locked():
+            if self._waiting >= self.limits.max_queued:
+                await _send_problem(scope, send, 503, "error.service_busy", busy, retry)
+                return
+            self._waiting += 1
+            try:
+                await asyncio.wait_for(slots.acquire(), timeout=self.limits.queue_timeout_seconds)
+            except TimeoutError:
+                await _send_problem(scope, send, 503, "error.service_busy", busy, retry)
+                return
+            finally:
+                self._waiting -= 1
+        else:
+            await slots.acquire()
+        try:
+            await self._run(scope, receive, send)
+        finally:
+            slots.release()
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limits.max_body_bytes
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except BodyTooLarge:
+            # Read outside the routes' error handling (the handlers normally answer it): answer here.
+            if started:
+                raise
+            await _send_problem(scope, send, 413, "error.body_too_large", {"limit": limit}, {"Connection": "close"})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp, *, no_store_prefixes: Iterable[str]) -> None:
+        self.app = app
+        self.no_store_prefixes = tuple(no_store_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        private = path.startswith(self.no_store_prefixes) or any(
+            name == b"authorization" for name, _ in scope.get("headers", ())
+        )
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if private:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def default_concurrency(pool: Any, *, threads: int = 40, reserve: int = 2) -> int:
+    """As many requests as the engine's pool can give a connection to, less a few for the scheduler's jobs,
+    and never more than the thread pool runs at once."""
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", 0)
+    capacity = size() + max(int(overflow), 0) if callable(size) else 1
+    return max(1, min(capacity - reserve, threads - reserve)) if capacity > reserve else 1
+
+

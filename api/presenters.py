@@ -1,0 +1,316 @@
+"""Presenters: rows plus their page's look-ups in, response models out. One place for the API and the console.
+
+Every function here takes a whole page of rows, asks services.read_side.gather() once for the names,
+points, slugs and exchange ids they refer to (one query per kind of thing), and shapes the response
+models. A single row goes through the same function as a page of one. Nothing here runs a query per row.
+
+Rows come from our own database with their types already checked, so the page models are built with
+`model_construct` (no second validation of every field; FastAPI then serialises them as they are).
+tests/api keep the shapes honest: every answer is also checked against the OpenAPI schema (test_contract).
+
+The console imports these (and the response models in api/schemas/) to render its pages, so a member
+sees the same thing in the app and in the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.schemas.antennas import AntennaOut, AreaOut, AuditEntryOut, CircleOut, MembershipOut, PartnerOut
+from api.schemas.common import MemberRef
+from api.schemas.exchanges import ExchangeOut, ProposalOut, ProposalReviewOut, StatementLine
+from api.schemas.neighbours import MeetingOut
+from domain import geo
+from domain.exchanges import Party, ProposalState
+from services.actors import Actor
+from services.proposals import party_of
+from services.read_side import PageLookups, gather
+from services.statements import Line
+from store.accounts import desk_accounts_of
+from store.antennas import Antenna
+from store.audit import AuditEntry
+from store.exchanges import Exchange
+from store.listings import HelpRequest, Listing
+from store.meetings import Meeting, PlaceKind, meetings_for
+from store.memberships import Membership
+from store.proposals import Proposal
+
+
+def _ref(lookups: PageLookups, member_id: int) -> MemberRef:
+    """One MemberRef per member and page (a helper shown on 30 rows is built once)."""
+    ref = lookups.refs.get(member_id)
+    if ref is None:
+        ref = lookups.refs[member_id] = MemberRef.model_construct(id=member_id, display_name=lookups.name(member_id))
+    return ref
+
+
+# --- antennas ----------------------------------------------------------------------------------------------
+
+
+def antenna_out(antenna: Antenna) -> AntennaOut:
+    config = antenna.declaration()
+    return AntennaOut(
+        slug=config.slug,
+        name_nl=config.name_nl,
+        name_fr=config.name_fr,
+        partner=PartnerOut(kind=config.partner.kind.value, name=config.partner.name),
+        area=AreaOut(
+            postcodes=config.area.postcodes,
+            centre_lat=config.area.centre.lat,
+            centre_lon=config.area.centre.lon,
+            radius_km=config.area.radius_km,
+        ),
+        languages=config.languages,
+        time_step_minutes=config.time_step_minutes,
+        lowest_balance_minutes=config.credit.lowest_balance_minutes,
+        highest_balance_minutes=config.credit.highest_balance_minutes,
+        circles=[CircleOut(key=c.key, nl=c.nl, fr=c.fr, en=c.en) for c in config.circles],
+    )
+
+
+def membership_outs(
+    session: Session, rows: Sequence[Membership], antenna: Antenna, *, with_desk: bool = False
+) -> list[MembershipOut]:
+    """Memberships; `with_desk` adds the desk details (managed, member number, phone) for the moderators' list."""
+    lookups = gather(session, member_ids=(m.member_id for m in rows))
+    desks = desk_accounts_of(session, {m.member_id for m in rows}) if with_desk else {}
+    return [
+        MembershipOut(
+            managed=desk.managed if desk else False,
+            member_number=desk.member_number if desk else None,
+            phone=desk.phone if desk else None,
+            id=m.id or 0,
+            antenna=antenna.slug,
+            member=_ref(lookups, m.member_id),
+            status=m.status.value,
+            requested_at=m.requested_at,
+            decided_at=m.decided_at,
+            reason=m.reason,
+        )
+        for m in rows
+        for desk in [desks.get(m.member_id)]
+    ]
+
+
+def audit_outs(session: Session, rows: Sequence[AuditEntry]) -> list[AuditEntryOut]:
+    lookups = gather(session, member_ids=[id_ for e in rows for id_ in (e.actor_id, e.subject_member_id)])
+    return [
+        AuditEntryOut(
+            id=e.id or 0,
+            at=e.at,
+            actor=_ref(lookups, e.actor_id),
+            subject=_ref(lookups, e.subject_member_id) if e.subject_member_id else None,
+            action=e.action,
+            on_behalf=e.on_behalf,
+            detail=e.detail,
+        )
+        for e in rows
+    ]
+
+
+# --- offers and requests -----------------------------------------------------------------------------------
+
+
+def listing_distances(actor: Actor, listings: Sequence[Listing]) -> list[float | None]:
+    """Each listing's distance from the caller, in one numpy pass (None when either point is unknown)."""
+    member = actor.member
+    origin = None
+    if member.location_lat is not None and member.location_lon is not None:
+        origin = (member.location_lat, member.location_lon)
+    points = [(lst.lat, lst.lon) if lst.lat is not None and lst.lon is not None else None for lst in listings]
+    return geo.distances_km(origin, points)
+
+
+def listing_outs(
+    session: Session, actor: Actor, items: Sequence[tuple[Listing, float | None]], out: type[BaseModel]
+) -> list[Any]:
+    """OfferOut or RequestOut for each (listing, distance from the caller in km)."""
+    lookups = gather(
+        session, member_ids=(lst.member_id for lst, _ in items), antenna_ids=(lst.antenna_id for lst, _ in items)
+    )
+    shaped = []
+    for listing, distance in items:
+        fields: dict[str, Any] = {
+            "id": listing.id,
+            "antenna": lookups.slug(listing.antenna_id),
+            "category": listing.category,
+            "title": listing.title,
+            "description": listing.description,
+            "availability": listing.availability,
+            "status": listing.status.value,
+            "member": _ref(lookups, listing.member_id),
+            "mine": listing.member_id == actor.member_id,
+            "distance_km": round(distance * 2) / 2 if distance is not None else None,
+            "distance_band": geo.distance_band(distance) if distance is not None else None,
+            "created_at": listing.created_at,
+            "updated_at": listing.updated_at,
+        }
+        if isinstance(listing, HelpRequest):
+            fields |= {"needed_by": listing.needed_by, "minutes": listing.minutes}
+        shaped.append(out.model_construct(**fields))
+    return shaped
+
+
+def listing_out(session: Session, actor: Actor, listing: Listing, out: type[BaseModel]) -> Any:
+    return listing_outs(session, actor, [(listing, listing_distances(actor, [listing])[0])], out)[0]
+
+
+# --- proposals ---------------------------------------------------------------------------------------------
+
+
+def _proposal_lookups(session: Session, rows: Sequence[Proposal]) -> PageLookups:
+    return gather(
+        session,
+        member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],
+        antenna_ids=(r.antenna_id for r in rows),
+        proposal_ids=(r.id for r in rows if r.state is ProposalState.ACCEPTED),
+    )
+
+
+def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> list[ProposalOut]:
+    """Proposals as one of their two members sees them: the other's name and a distance band only."""
+    lookups = _proposal_lookups(session, rows)
+    bands = lookups.bands_between([(r.helper_id, r.receiver_id) for r in rows])
+    shaped = []
+    for row, band in zip(rows, bands, strict=True):
+        role = party_of(row, actor.member_id)
+        mine, theirs = (
+            (row.helper_accepted, row.receiver_accepted)
+            if role is Party.HELPER
+            else (row.receiver_accepted, row.helper_accepted)
+        )
+        shaped.append(
+            ProposalOut.model_construct(
+                id=row.id or 0,
+                antenna=lookups.slug(row.antenna_id),
+                state=row.state.value,
+                origin=row.origin.value,  # type: ignore[arg-type]
+                my_role=role.value,  # type: ignore[arg-type]
+                other=_ref(lookups, row.receiver_id if role is Party.HELPER else row.helper_id),
+                category=row.category,
+                request_id=row.request_id,
+                offer_id=row.offer_id,
+                minutes=row.minutes,
+                distance_band=band,
+                i_accepted=mine,
+                they_accepted=theirs,
+                message=row.message,
+                exchange_id=lookups.exchange_of_proposal.get(row.id or 0)
+                if row.state is ProposalState.ACCEPTED
+                else None,
+                created_at=row.created_at,
+                reason=row.reason if row.state is ProposalState.REJECTED else None,
+            )
+        )
+    return shaped
+
+
+def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[ProposalReviewOut]:
+    """Proposals in the moderators' review queue, explained in the moderator's language."""
+    lookups = _proposal_lookups(session, rows)
+    bands = lookups.bands_between([(r.helper_id, r.receiver_id) for r in rows])
+    shaped = []
+    for row, band in zip(rows, bands, strict=True):
+        explanation = None
+        if row.explanation:
+            explanation = row.explanation.get(lang) or row.explanation.get("en")
+        shaped.append(
+            ProposalReviewOut.model_construct(
+                id=row.id or 0,
+                antenna=lookups.slug(row.antenna_id),
+                state=row.state.value,
+                origin=row.origin.value,  # type: ignore[arg-type]
+                helper=_ref(lookups, row.helper_id),
+                receiver=_ref(lookups, row.receiver_id),
+                category=row.category,
+                request_id=row.request_id,
+                offer_id=row.offer_id,
+                minutes=row.minutes,
+                distance_band=band,
+                score=row.score,
+                bridging=row.bridging,
+                explanation=explanation,
+                message=row.message,
+                reason=row.reason,
+                helper_accepted=row.helper_accepted,
+                receiver_accepted=row.receiver_accepted,
+                created_at=row.created_at,
+            )
+        )
+    return shaped
+
+
+# --- exchanges and the ledger ------------------------------------------------------------------------------
+
+
+def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | None) -> list[ExchangeOut]:
+    """`viewer_id` sets my_role (helper/receiver); None when a moderator looks."""
+    lookups = gather(
+        session,
+        member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],
+        antenna_ids=(r.antenna_id for r in rows),
+    )
+    meetings = meetings_for(session, [row.id or 0 for row in rows])
+    shaped = []
+    for row in rows:
+        role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
+        shaped.append(
+            ExchangeOut.model_construct(
+                id=row.id or 0,
+                antenna=lookups.slug(row.antenna_id),
+                state=row.state.value,
+                category=row.category,
+                helper=_ref(lookups, row.helper_id),
+                receiver=_ref(lookups, row.receiver_id),
+                my_role=role,  # type: ignore[arg-type]
+                helper_minutes=row.helper_minutes,
+                receiver_minutes=row.receiver_minutes,
+                settled_minutes=row.settled_minutes,
+                paid_by_pool=row.paid_by_pool,
+                note=row.note,
+                request_id=row.request_id,
+                offer_id=row.offer_id,
+                planned_at=row.planned_at,
+                settled_at=row.settled_at,
+                meeting=meeting_out(row, meetings.get(row.id or 0)),
+            )
+        )
+    return shaped
+
+
+def exchange_out(session: Session, row: Exchange, viewer_id: int | None) -> ExchangeOut:
+    return exchange_outs(session, [row], viewer_id)[0]
+
+
+def meeting_out(exchange: Exchange, meeting: Meeting | None) -> MeetingOut | None:
+    if meeting is None:
+        return None
+    return MeetingOut(
+        starts_at=meeting.starts_at,
+        place=meeting.place,
+        at_antenna_partner=meeting.place_kind is PlaceKind.ANTENNA_PARTNER,
+        proposed_by="helper" if meeting.proposed_by == exchange.helper_id else "receiver",
+        accepted=meeting.accepted_at is not None,
+        accepted_at=meeting.accepted_at,
+    )
+
+
+def line_out(line: Line) -> StatementLine:
+    """A statement line; services.statements already loaded its counterparty with the page."""
+    other = line.counterparty
+    return StatementLine.model_construct(
+        entry_id=line.entry.id or 0,
+        transfer_id=line.transfer.id,
+        kind=line.transfer.kind.value,
+        minutes=line.entry.minutes,
+        counterparty=MemberRef.model_construct(id=other.id, display_name=other.display_name) if other else None,
+        counterparty_pool=line.counterparty_pool,
+        exchange_id=line.transfer.exchange_id,
+        category=line.category,
+        reason=line.transfer.reason,
+        at=line.entry.created_at,
+    )

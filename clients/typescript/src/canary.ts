@@ -1,0 +1,17 @@
+// Calls the contract forbids. Each must be a type error: if the generated types went loose (an `any`, a
+// missing schema), the `@ts-expect-error` lines stop erring and tsc fails on them, so the journey's
+// type check cannot pass by checking nothing.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+const api = createClient<paths>({ baseUrl: "http://localhost" });
+
+export async function forbidden(exchange: components["schemas"]["ExchangeOut"]): Promise<void> {
+  // @ts-expect-error minutes are integers, not text
+  await api.POST("/v1/exchanges/{exchange_id}/confirm", { params: { path: { exchange_id: 1 } }, body: { minutes: "60" } });
+  // @ts-expect-error there is no such path
+  await api.GET("/v1/exchanges/{exchange_id}/settle", { params: { path: { exchange_id: 1 } } });
+  // @ts-expect-error a request needs a title
+  await api.POST("/v1/requests", { body: { antenna: "elsene", category: "shopping" } });
+  console.log(exchange.id);
+}

@@ -1,0 +1,214 @@
+"""Accounts for everyone: desk-enrolled members, one-time codes, sessions with refresh tokens, attempt counters.
+
+Codes and refresh tokens are stored hashed only: codes with argon2 (they are short), refresh tokens with
+SHA-256 (they are long random strings, so a fast hash is enough and lets us look them up by hash).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.base import enum_column, utc_field
+
+
+class DeskAccount(SQLModel, table=True):
+    """A member enrolled at an antenna's desk: their member number, and a phone only moderators see."""
+
+    __tablename__ = "desk_accounts"
+
+    member_id: int = Field(foreign_key="members.id", primary_key=True)
+    antenna_id: int = Field(foreign_key="antennas.id", index=True)
+    member_number: str = Field(max_length=16, unique=True)
+    phone: str | None = Field(default=None, max_length=32)
+    # True while the antenna's moderators manage the account; false once the member added an e-mail.
+    managed: bool = True
+    enrolled_by: int = Field(foreign_key="members.id")
+    enrolled_at: datetime = utc_field()
+
+
+class CodePurpose(StrEnum):
+    LOGIN = "login"  # the first login of a member enrolled at the desk
+    RESET = "reset"  # setting a new password or PIN
+
+
+class OneTimeCode(SQLModel, table=True):
+    __tablename__ = "one_time_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    purpose: CodePurpose = enum_column(CodePurpose, default=CodePurpose.RESET)
+    code_hash: str = Field(max_length=255)
+    # The moderator who issued it (None: sent by mail at the member's request), and in which antenna.
+    issued_by: int | None = Field(default=None, foreign_key="members.id")
+    antenna_id: int | None = Field(default=None, foreign_key="antennas.id")
+    created_at: datetime = utc_field()
+    expires_at: datetime = utc_field(default_now=False)
+    used_at: datetime | None = utc_field(nullable=True, default_now=False)
+    # Set when a newer code of the same purpose replaced it, or the password changed.
+    voided_at: datetime | None = utc_field(nullable=True, default_now=False)
+
+
+class AuthSession(SQLModel, table=True):
+    """One login and every refresh that followed it (the refresh-token family). Access tokens name it."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    via_code: bool = False  # opened with a one-time login code: the member has yet to set a password
+    created_at: datetime = utc_field()
+    expires_at: datetime = utc_field(default_now=False)
+    revoked_at: datetime | None = utc_field(nullable=True, default_now=False)
+    revoked_reason: str | None = Field(default=None, max_length=40)
+
+
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="auth_sessions.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True, default_now=False)  # rotated: a second use is a theft
+
+
+class AttemptCounter(SQLModel, table=True):
+    """Attempts per key (a login name, a client address) in a fixed window, counted before the check."""
+
+    __tablename__ = "attempt_counters"
+
+    key: str = Field(primary_key=True, max_length=300)
+    count: int = 0
+    window_start: datetime = utc_field()
+
+
+# --- desk accounts -----------------------------------------------------------------------------------------
+
+
+def get_desk_account(session: Session, member_id: int) -> DeskAccount | None:
+    return session.get(DeskAccount, member_id)
+
+
+def get_desk_account_by_number(session: Session, member_number: str) -> DeskAccount | None:
+    return session.exec(select(DeskAccount).where(DeskAccount.member_number == member_number)).first()
+
+
+def member_number_taken(session: Session, member_number: str) -> bool:
+    return get_desk_account_by_number(session, member_number) is not None
+
+
+def desk_accounts_of(session: Session, member_ids: set[int]) -> dict[int, DeskAccount]:
+    if not member_ids:
+        return {}
+    rows = session.exec(select(DeskAccount).where(DeskAccount.member_id.in_(member_ids)))  # type: ignore[attr-defined]
+    return {row.member_id: row for row in rows}
+
+
+# --- one-time codes ----------------------------------------------------------------------------------------
+
+
+def live_codes(session: Session, *, member_id: int, purpose: CodePurpose, now: datetime) -> list[OneTimeCode]:
+    """Unused, unexpired codes, locked (two concurrent uses of one code: the second finds it used)."""
+    query = (
+        select(OneTimeCode)
+        .where(
+            OneTimeCode.member_id == member_id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),  # type: ignore[union-attr]
+            OneTimeCode.voided_at.is_(None),  # type: ignore[union-attr]
+            OneTimeCode.expires_at > now,
+        )
+        .order_by(OneTimeCode.id)  # type: ignore[arg-type]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.exec(query))
+
+
+def void_codes(session: Session, *, member_id: int, purposes: tuple[CodePurpose, ...], now: datetime) -> None:
+    session.exec(
+        update(OneTimeCode)  # type: ignore[arg-type]
+        .where(
+            OneTimeCode.member_id == member_id,  # type: ignore[arg-type]
+            OneTimeCode.purpose.in_(purposes),  # type: ignore[attr-defined]
+            OneTimeCode.used_at.is_(None),  # type: ignore[union-attr]
+            OneTimeCode.voided_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(voided_at=now)
+    )
+
+
+# --- sessions ----------------------------------------------------------------------------------------------
+
+
+def get_refresh_token_for_update(session: Session, token_hash: str) -> RefreshToken | None:
+    return session.exec(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def get_session_for_update(session: Session, session_id: int) -> AuthSession | None:
+    return session.exec(
+        select(AuthSession)
+        .where(AuthSession.id == session_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def revoke_sessions(
+    session: Session, *, member_id: int, now: datetime, reason: str, keep_session_id: int | None = None
+) -> None:
+    query = update(AuthSession).where(
+        AuthSession.member_id == member_id,  # type: ignore[arg-type]
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+    )
+    if keep_session_id is not None:
+        query = query.where(AuthSession.id != keep_session_id)  # type: ignore[arg-type]
+    session.exec(query.values(revoked_at=now, revoked_reason=reason))  # type: ignore[call-overload]
+
+
+# --- attempt counters --------------------------------------------------------------------------------------
+
+
+def count_attempt(session: Session, *, key: str, window: timedelta, now: datetime) -> tuple[int, datetime]:
+    """Add one attempt to `key` and return (attempts in the current window, when the window started).
+
+    One atomic upsert: concurrent attempts on PostgreSQL queue on the row, so each sees every earlier one.
+    A window that has run out starts again at this attempt.
+    """
+    table = AttemptCounter.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(key=key, count=1, window_start=now)
+    stale = table.c.window_start <= now - window
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": case((stale, 1), else_=table.c.count + 1),
+            "window_start": case((stale, statement.excluded.window_start), else_=table.c.window_start),
+        },
+    ).returning(table.c.count, table.c.window_start)
+    count, started = session.execute(statement).one()
+    return int(count), started
+
+
+def forget_attempts(session: Session, *, key: str) -> None:
+    session.exec(delete(AttemptCounter).where(AttemptCounter.key == key))  # type: ignore[call-overload]
+
+
+def take_back_attempt(session: Session, *, key: str) -> None:
+    """A successful attempt does not count against the client's failures."""
+    session.exec(
+        update(AttemptCounter)  # type: ignore[arg-type]
+        .where(AttemptCounter.key == key, AttemptCounter.count > 0)  # type: ignore[arg-type]
+        .values(count=AttemptCounter.count - 1)
+    )
