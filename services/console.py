@@ -28,6 +28,7 @@ class TodaysWork:
     waiting: int
     without_first_exchange: int
     past_anchor: int
+    reports: int
 
 
 def waiting_exchanges(session: Session, *, antenna: Antenna, now: datetime) -> list[Exchange]:
@@ -56,4 +57,5 @@ def todays_work(session: Session, *, antenna: Antenna, now: datetime) -> TodaysW
         waiting=len(waiting_exchanges(session, antenna=antenna, now=now)),
         without_first_exchange=len(without_first_exchange(session, antenna=antenna)),
         past_anchor=len(accounts_past_anchor(session, antenna=antenna)),
+        reports=queries.count_open_reports(session, antenna_id=antenna.id),
     )

@@ -13,6 +13,7 @@ from store.listings import HelpRequest, ListingStatus, Offer
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 from store.proposals import Proposal
+from store.safety import Report, ReportStatus
 
 DONE_STATES = (ExchangeState.SETTLED, ExchangeState.RESOLVED)
 
@@ -29,6 +30,11 @@ def count_proposals(session: Session, *, antenna_id: int, state: ProposalState) 
 
 def count_exchanges(session: Session, *, antenna_id: int, state: ExchangeState) -> int:
     query = select(func.count()).where(Exchange.antenna_id == antenna_id, Exchange.state == state)
+    return int(session.exec(query).one())
+
+
+def count_open_reports(session: Session, *, antenna_id: int) -> int:
+    query = select(func.count()).where(col(Report.antenna_id) == antenna_id, col(Report.status) == ReportStatus.OPEN)
     return int(session.exec(query).one())
 
 

@@ -12,6 +12,7 @@ from api.deps import SessionDep
 from api.routes.antennas import membership_out
 from api.routes.exchanges import exchange_out
 from api.routes.proposals import review_view
+from api.routes.safety import reports_out
 from api.schemas.common import MAX_ID
 from api.schemas.matching import MatchSummaryOut
 from domain.exchanges import ExchangeState, ProposalState
@@ -19,6 +20,7 @@ from services import console as work
 from services import exchanges as exchange_service
 from services import memberships as membership_service
 from services import proposals as proposal_service
+from services import safety as safety_service
 from services.matching import run_match_round
 from store.antennas import Antenna
 from store.base import utcnow
@@ -26,6 +28,7 @@ from store.exchanges import list_antenna_exchanges
 from store.match_runs import MatchRun, MatchTrigger
 from store.memberships import MembershipStatus, list_memberships
 from store.proposals import Proposal, list_antenna_proposals
+from store.safety import ReportStatus, list_antenna_reports
 
 router = APIRouter(route_class=ConsoleRoute)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -164,3 +167,18 @@ def anchors(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -
     rows = work.accounts_past_anchor(session, antenna=antenna)
     credit = antenna.declaration().credit
     return render(current, "anchors.html", antenna=antenna, rows=rows, credit=credit)
+
+
+@router.get("/antennas/{slug}/reports")
+def reports(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
+    rows = list_antenna_reports(session, antenna_id=antenna.id, status=ReportStatus.OPEN, before_id=None, limit=200)
+    return render(current, "reports.html", antenna=antenna, items=reports_out(session, rows, antenna))
+
+
+@router.post("/reports/{report_id}/close")
+def close_report(current: StaffPost, report_id: IdPath, session: SessionDep, note: ReasonField) -> Response:
+    # services.safety.close_report answers 404 for a report of an antenna this person does not moderate.
+    row = safety_service.close_report(session, moderator=current.member, report_id=report_id, note=note)
+    slug = safety_service.antenna_of_report(session, row).slug
+    return redirect(current, f"/console/antennas/{slug}/reports", ok="console.reports.closed")

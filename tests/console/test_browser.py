@@ -102,6 +102,12 @@ def _prepare(client: TestClient, db: Engine) -> tuple[World, int, int]:
         f"/v1/exchanges/{disputed}/dispute", json={"note": "It took half an hour"}, headers=world.alice.headers
     )
     assert answer.status_code == 200, answer.text
+    report = client.post(
+        "/v1/reports",
+        json={"about": "member", "id": world.bob.id, "reason": "Rang the bell at night"},
+        headers=world.alice.headers,
+    )
+    assert report.status_code == 201, report.text
     request_id = post_request(client, world.alice)
     proposal = client.post(f"/v1/requests/{request_id}/respond", json={}, headers=world.bob.headers)
     assert proposal.status_code == 201, proposal.text
@@ -197,6 +203,14 @@ def test_a_moderators_day(page: Any, axe_source: str, live_app: Any, db: Engine)
     expect(page.get_by_role("region", name="Acting for a member")).to_have_count(0)
     expect(page.get_by_role("heading", name="Balance: 45 min")).to_be_visible()
     walk.check("member")
+
+    # A report about Bob: closed with a note.
+    page.get_by_role("link", name="Today").click()
+    page.get_by_role("link", name="1 reports to look at").click()
+    walk.check("reports")
+    page.get_by_label("What you did (kept in the audit trail)").fill("Called Bob; it was a misunderstanding")
+    page.get_by_role("button", name=re.compile(r"^Close report \d+$")).click()
+    walk.flash("The report is closed.")
 
     # The disagreement: settled for 30 minutes with a reason.
     page.get_by_role("link", name="Today").click()

@@ -15,6 +15,7 @@ from domain.ledger import TransferKind
 from stats.charts import CHARTS
 from stats.rules.figures import Reason
 from store.memberships import MembershipStatus
+from store.safety import ReportAbout
 
 CONSOLE = Path(__file__).resolve().parents[2] / "api" / "console"
 KEY = re.compile(r"""["'](console\.[a-z_]+(?:\.[a-z_-]+)+)["']""")
@@ -28,6 +29,7 @@ BUILT = {
     "console.chart.": list(CHARTS),
     "console.measure.": list(TABLE_MEASURES),
     "console.stats.hidden_": [r.value for r in Reason],
+    "console.reports.about_": [a.value for a in ReportAbout],
 }
 
 
