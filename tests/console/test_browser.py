@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from api.console import pages_antenna, pages_auth, pages_books, pages_members, pages_stats
+from api.console import pages_antenna, pages_auth, pages_books, pages_desk, pages_members, pages_stats
 from stats.rules.figures import CSV_COLUMNS
 from tests.api.exchange_helpers import exchange_between, post_request
 from tests.api.helpers import PASSWORD, World, build_world
@@ -31,7 +31,7 @@ SCREENSHOTS = os.environ.get("BUURTBANK_SCREENSHOTS")
 
 def console_pages() -> set[str]:
     templates: set[str] = set()
-    for module in (pages_auth, pages_antenna, pages_members, pages_books, pages_stats):
+    for module in (pages_auth, pages_antenna, pages_members, pages_desk, pages_books, pages_stats):
         for route in module.router.routes:
             if "GET" in getattr(route, "methods", set()):
                 path = "/console" + route.path  # type: ignore[attr-defined]
@@ -262,6 +262,24 @@ def test_a_moderators_day(page: Any, axe_source: str, live_app: Any, db: Engine)
     page.get_by_role("link", name="Desk sheet").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Help asked and offered")
     walk.check("desk-sheet")
+
+    # The desk: a neighbour without e-mail is enrolled, gets a welcome card, and later a reset code.
+    page.get_by_role("link", name="Members", exact=True).first.click()
+    page.get_by_role("link", name="Enrol someone without e-mail").click()
+    walk.check("enrol")
+    page.get_by_label("Name (as the neighbours will see it)").fill("Frieda")
+    page.get_by_label("Postcode (optional)").fill("1080")
+    page.get_by_role("button", name="Enrol", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Frieda is enrolled")
+    expect(page.get_by_role("definition").filter(has_text=re.compile(r"^\S{6,}$")).first).to_be_visible()
+    walk.check("enrolled")
+    page.get_by_role("link", name="Print the welcome card").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Frieda!")
+    walk.check("welcome-card")
+    page.get_by_role("link", name="Back to the member").click()
+    page.get_by_role("button", name="Make a reset code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset code")
+    walk.check()
 
     # A tablet: the same page, narrower; a page of another antenna is refused.
     page.set_viewport_size({"width": 820, "height": 1180})
