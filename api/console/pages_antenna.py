@@ -9,8 +9,8 @@ from fastapi.responses import Response
 
 from api.console.web import ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, console_antenna, redirect, render
 from api.deps import SessionDep
+from api.presenters import exchange_out
 from api.routes.antennas import membership_out
-from api.routes.exchanges import exchange_out
 from api.routes.proposals import review_view
 from api.routes.safety import reports_out
 from api.schemas.common import MAX_ID

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from api.console.web import ConsoleAntenna, ConsoleRoute, FormFingerprint, StaffPost, StaffVisit, redirect, render
 from api.deps import SessionDep
 from api.idempotency import run_idempotent
+from api.presenters import line_out
 from api.routes.antennas import member_ref
-from api.routes.ledger import line_out, transfer_out
+from api.routes.ledger import transfer_out
 from api.schemas.common import MAX_ID
 from domain.errors import NotFound
 from domain.ledger import beyond_anchor

@@ -23,8 +23,8 @@ from api.console.web import (
 )
 from api.deps import SessionDep, current_actor
 from api.idempotency import run_idempotent
-from api.routes.exchanges import exchange_out
-from api.routes.ledger import line_out, transfer_out
+from api.presenters import exchange_out, line_out
+from api.routes.ledger import transfer_out
 from api.routes.proposals import member_view
 from api.schemas.common import MAX_ID
 from domain.categories import CATEGORIES

@@ -55,7 +55,7 @@ def figures(
     period: Period = Period.QUARTER,
 ) -> Response:
     answer = stats_api.reciprocity(analyst, session, settings, antenna, start, end, period)
-    rows = [row.model_dump() for row in answer.rows]  # type: ignore[attr-defined]  # rows of a model built at import
+    rows = [row.model_dump() for row in answer.rows]
     return render(
         current,
         "stats.html",

@@ -82,7 +82,6 @@ def console_settings(database_url: str) -> Settings:
         antennas_dir=ANTENNAS_DIR,
         login_max_failures=5,
         scheduler_enabled=False,
-        stats_max_age_minutes=0,
     )
 
 

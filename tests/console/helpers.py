@@ -22,12 +22,13 @@ def post_form(client: TestClient, page_path: str, action: str, data: dict[str, s
     """Open `page_path`, then submit a form to `action` with its CSRF token (as the page's form would)."""
     page = client.get(page_path)
     assert page.status_code == 200, page.text[:500]
-    return client.post(
+    answer: Response = client.post(
         action,
         data={"csrf_token": csrf_of(page), **data},
         headers={"Referer": f"http://testserver{page_path}"},
         follow_redirects=False,
     )
+    return answer
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Response:

@@ -34,7 +34,7 @@ def console_pages() -> set[str]:
     for module in (pages_auth, pages_antenna, pages_members, pages_desk, pages_books, pages_stats):
         for route in module.router.routes:
             if "GET" in getattr(route, "methods", set()):
-                path = "/console" + route.path  # type: ignore[attr-defined]
+                path = "/console" + route.path
                 if path not in NOT_PAGES:
                     templates.add(path)
     return templates

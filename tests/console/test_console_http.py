@@ -152,7 +152,7 @@ def test_every_acting_for_route_fits_the_audit_trail() -> None:
     """current_actor writes "METHOD /path/template" into audit_entries.action (PostgreSQL enforces its length)."""
     from api.console import pages_members
 
-    width = AuditEntry.model_fields["action"].metadata[0].max_length  # type: ignore[attr-defined]
+    width = AuditEntry.model_fields["action"].metadata[0].max_length
     acting = [r for r in pages_members.router.routes if "/act/" in r.path]  # type: ignore[attr-defined]
     assert len(acting) == 6
     for route in acting:
