@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from starlette.routing import BaseRoute
 from swagger_ui_bundle import swagger_ui_path
 
+from api.console import install_console
 from api.errors import install_error_handlers
 from api.guards import refuse_dates_out_of_range, refuse_nul_characters
 from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency
@@ -111,6 +112,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     # made in it: including the routers again costs most of a second per app (the test suite makes one
     # per test). They hold no per-app state; settings, engine and geocoder are read from request.app.
     app.router.routes.extend(_v1_routes())
+    install_console(app)
     _offline_docs(app)
     _register_problem_schema(app)
     install_openapi_shaping(app, OPERATION_IDS)

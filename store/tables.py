@@ -8,6 +8,7 @@ from store import (  # noqa: F401
     antennas,
     audit,
     background,
+    console_sessions,
     conversations,
     exchanges,
     feedback,

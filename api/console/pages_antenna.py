@@ -1,0 +1,184 @@
+"""An antenna's work: today's counts, memberships to decide, the review queue, disputes and follow-ups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path
+from fastapi.responses import Response
+
+from api.console.web import ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, console_antenna, redirect, render
+from api.deps import SessionDep
+from api.presenters import exchange_out
+from api.routes.antennas import membership_out
+from api.routes.proposals import review_view
+from api.routes.safety import reports_out
+from api.schemas.common import MAX_ID
+from api.schemas.matching import MatchSummaryOut
+from domain.exchanges import ExchangeState, ProposalState
+from services import console as work
+from services import exchanges as exchange_service
+from services import memberships as membership_service
+from services import proposals as proposal_service
+from services import safety as safety_service
+from services.matching import run_match_round
+from store.antennas import Antenna
+from store.base import utcnow
+from store.exchanges import list_antenna_exchanges
+from store.match_runs import MatchRun, MatchTrigger
+from store.memberships import MembershipStatus, list_memberships
+from store.proposals import Proposal, list_antenna_proposals
+from store.safety import ReportStatus, list_antenna_reports
+
+router = APIRouter(route_class=ConsoleRoute)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+ReasonField = Annotated[str, Form(min_length=3, max_length=500)]
+LIST_LIMIT = 200
+
+
+def _base(antenna: Antenna) -> str:
+    return f"/console/antennas/{antenna.slug}"
+
+
+@router.get("/antennas/{slug}")
+def today(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    counts = work.todays_work(session, antenna=antenna, now=utcnow())
+    return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=work.WAITING_DAYS)
+
+
+@router.get("/antennas/{slug}/memberships")
+def memberships(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
+    rows = list_memberships(session, antenna_id=antenna.id, status=MembershipStatus.PENDING, after=None, limit=200)
+    items = [membership_out(session, m, antenna) for _, m in rows]
+    return render(current, "memberships.html", antenna=antenna, items=items)
+
+
+@router.post("/antennas/{slug}/memberships/{membership_id}/approve")
+def approve_membership(
+    current: StaffPost, antenna: ConsoleAntenna, membership_id: IdPath, session: SessionDep
+) -> Response:
+    row = membership_service.decide_membership(
+        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=True, reason=None
+    )
+    name = membership_out(session, row, antenna).member.display_name
+    return redirect(current, f"{_base(antenna)}/memberships", ok="console.memberships.approved", name=name)
+
+
+@router.post("/antennas/{slug}/memberships/{membership_id}/reject")
+def reject_membership(
+    current: StaffPost, antenna: ConsoleAntenna, membership_id: IdPath, session: SessionDep, reason: ReasonField
+) -> Response:
+    row = membership_service.decide_membership(
+        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=False, reason=reason
+    )
+    name = membership_out(session, row, antenna).member.display_name
+    return redirect(current, f"{_base(antenna)}/memberships", ok="console.memberships.rejected", name=name)
+
+
+@router.get("/antennas/{slug}/proposals")
+def review_queue(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, run: int | None = None) -> Response:
+    assert antenna.id is not None
+    rows = list_antenna_proposals(
+        session, antenna_id=antenna.id, state=ProposalState.PENDING_REVIEW, before_id=None, limit=LIST_LIMIT
+    )
+    items = [review_view(session, row, current.lang) for row in reversed(rows)]  # oldest first: fair to wait
+    summary = None
+    if run is not None and 1 <= run <= MAX_ID:
+        found = session.get(MatchRun, run)
+        if found is not None and found.antenna_id == antenna.id and found.summary is not None:
+            summary = MatchSummaryOut.model_validate(found.summary)
+    return render(current, "review.html", antenna=antenna, items=items, summary=summary)
+
+
+def _antenna_of(session: SessionDep, proposal_id: int) -> str:
+    row = session.get(Proposal, proposal_id)
+    antenna = session.get(Antenna, row.antenna_id) if row else None
+    return antenna.slug if antenna else ""
+
+
+@router.post("/proposals/{proposal_id}/approve")
+def approve_proposal(current: StaffPost, proposal_id: IdPath, session: SessionDep) -> Response:
+    # services.proposals.decide checks that the proposal's antenna is one this person moderates.
+    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=True, reason=None)
+    return redirect(
+        current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok="console.review.approved"
+    )
+
+
+@router.post("/proposals/{proposal_id}/reject")
+def reject_proposal(current: StaffPost, proposal_id: IdPath, session: SessionDep, reason: ReasonField) -> Response:
+    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=False, reason=reason)
+    return redirect(
+        current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok="console.review.rejected"
+    )
+
+
+@router.post("/antennas/{slug}/match-runs")
+def match_now(current: StaffPost, session: SessionDep, slug: str) -> Response:
+    antenna = console_antenna(current, session, slug)
+    found = run_match_round(session, antenna=antenna, trigger=MatchTrigger.MANUAL, triggered_by=current.member.id)
+    return redirect(current, f"{_base(antenna)}/proposals?run={found.id}", ok="console.review.round_done")
+
+
+@router.get("/antennas/{slug}/disputes")
+def disputes(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
+    rows = list_antenna_exchanges(
+        session, antenna_id=antenna.id, state=ExchangeState.DISPUTED, before_id=None, limit=LIST_LIMIT
+    )
+    items = [exchange_out(session, row, None) for row in reversed(rows)]
+    step = antenna.declaration().time_step_minutes
+    return render(current, "disputes.html", antenna=antenna, items=items, step=step)
+
+
+@router.post("/exchanges/{exchange_id}/resolve")
+def resolve(
+    current: StaffPost,
+    exchange_id: IdPath,
+    session: SessionDep,
+    minutes: Annotated[int, Form(ge=0, le=100_000)],
+    reason: ReasonField,
+    from_pool: Annotated[bool, Form()] = False,
+) -> Response:
+    row = exchange_service.resolve(
+        session, moderator=current.member, exchange_id=exchange_id, minutes=minutes, reason=reason, from_pool=from_pool
+    )
+    antenna = session.get(Antenna, row.antenna_id)
+    slug = antenna.slug if antenna else ""
+    return redirect(current, f"/console/antennas/{slug}/disputes", ok="console.disputes.resolved", id=exchange_id)
+
+
+@router.get("/antennas/{slug}/waiting")
+def waiting(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    rows = work.waiting_exchanges(session, antenna=antenna, now=utcnow())
+    items = [exchange_out(session, row, None) for row in rows]
+    return render(current, "waiting.html", antenna=antenna, items=items, waiting_days=work.WAITING_DAYS)
+
+
+@router.get("/antennas/{slug}/newcomers")
+def newcomers(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    rows = work.without_first_exchange(session, antenna=antenna)
+    return render(current, "newcomers.html", antenna=antenna, rows=rows)
+
+
+@router.get("/antennas/{slug}/anchors")
+def anchors(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    rows = work.accounts_past_anchor(session, antenna=antenna)
+    credit = antenna.declaration().credit
+    return render(current, "anchors.html", antenna=antenna, rows=rows, credit=credit)
+
+
+@router.get("/antennas/{slug}/reports")
+def reports(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
+    rows = list_antenna_reports(session, antenna_id=antenna.id, status=ReportStatus.OPEN, before_id=None, limit=200)
+    return render(current, "reports.html", antenna=antenna, items=reports_out(session, rows, antenna))
+
+
+@router.post("/reports/{report_id}/close")
+def close_report(current: StaffPost, report_id: IdPath, session: SessionDep, note: ReasonField) -> Response:
+    # services.safety.close_report answers 404 for a report of an antenna this person does not moderate.
+    row = safety_service.close_report(session, moderator=current.member, report_id=report_id, note=note)
+    slug = safety_service.antenna_of_report(session, row).slug
+    return redirect(current, f"/console/antennas/{slug}/reports", ok="console.reports.closed")

@@ -1,0 +1,158 @@
+"""The antenna's books: ledger, corrections and pool payments (with reasons), the audit trail, the desk sheet."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from api.console.web import ConsoleAntenna, ConsoleRoute, FormFingerprint, StaffPost, StaffVisit, redirect, render
+from api.deps import SessionDep
+from api.idempotency import run_idempotent
+from api.presenters import line_out
+from api.routes.antennas import member_ref
+from api.routes.ledger import transfer_out
+from api.schemas.common import MAX_ID
+from domain.errors import NotFound
+from domain.ledger import beyond_anchor
+from services import ledger as ledger_service
+from services.statements import antenna_ledger
+from store import console as queries
+from store.audit import list_audit
+from store.members import Member
+from store.memberships import approved_antenna_ids
+
+router = APIRouter(route_class=ConsoleRoute)
+ReasonField = Annotated[str, Form(min_length=3, max_length=500)]
+MinutesField = Annotated[int, Form(ge=1, le=100_000)]
+KeyField = Annotated[str, Form(min_length=1, max_length=100)]
+# "pool" or a member id, as the account pickers send them.
+AccountField = Annotated[str, Form(pattern=r"^(pool|[1-9][0-9]{0,9})$")]
+
+
+def _ledger_url(slug: str) -> str:
+    return f"/console/antennas/{slug}/ledger"
+
+
+@router.get("/antennas/{slug}/ledger")
+def ledger(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    result = antenna_ledger(session, antenna=antenna, before_id=None, limit=100)
+    limits = antenna.declaration().credit
+    accounts = [(m, b, beyond_anchor(b, limits)) for m, b in result.accounts if m is not None]
+    return render(
+        current,
+        "ledger.html",
+        antenna=antenna,
+        pool_balance=result.pool_balance,
+        accounts=accounts,
+        lines=[line_out(line) for line in result.lines],
+        step=antenna.declaration().time_step_minutes,
+    )
+
+
+def _account(value: str) -> int | None:
+    if value == "pool":
+        return None
+    number = int(value)
+    if number > MAX_ID:
+        raise NotFound("error.ledger.unknown_member")
+    return number
+
+
+@router.post("/antennas/{slug}/ledger/corrections")
+def correct(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    session: SessionDep,
+    fingerprint: FormFingerprint,
+    kind: Annotated[Literal["reversal", "adjustment"], Form()],
+    reason: ReasonField,
+    idempotency_key: KeyField,
+    transfer_id: Annotated[str, Form(max_length=36)] = "",
+    from_account: AccountField = "pool",
+    to_account: AccountField = "pool",
+    minutes: Annotated[int | None, Form(ge=1, le=100_000)] = None,
+) -> Response:
+    moderator: Member = current.member
+    assert moderator.id is not None
+
+    def act() -> object:
+        if kind == "reversal":
+            transfer = ledger_service.reverse_transfer(
+                session, moderator=moderator, antenna=antenna, transfer_id=transfer_id, reason=reason
+            )
+        else:
+            transfer = ledger_service.adjust(
+                session,
+                moderator=moderator,
+                antenna=antenna,
+                from_member_id=_account(from_account),
+                to_member_id=_account(to_account),
+                minutes=minutes,
+                reason=reason,
+                corrects_transfer_id=transfer_id or None,
+            )
+        return transfer_out(session, transfer)
+
+    run_idempotent(
+        session,
+        member_id=moderator.id,
+        key=f"console:{idempotency_key}",
+        fingerprint=fingerprint,
+        status_code=201,
+        action=act,  # type: ignore[arg-type]
+    )
+    return redirect(current, _ledger_url(antenna.slug), ok=f"console.ledger.{kind}_done")
+
+
+@router.post("/antennas/{slug}/ledger/pool-payments")
+def pool_payment(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    session: SessionDep,
+    fingerprint: FormFingerprint,
+    member_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    minutes: MinutesField,
+    reason: ReasonField,
+    idempotency_key: KeyField,
+) -> Response:
+    moderator = current.member
+    assert moderator.id is not None
+
+    def act() -> object:
+        if antenna.id not in approved_antenna_ids(session, member_id):
+            raise NotFound("error.ledger.unknown_member")
+        transfer = ledger_service.pay_from_pool(
+            session, moderator=moderator, antenna=antenna, member_id=member_id, minutes=minutes, reason=reason
+        )
+        return transfer_out(session, transfer)
+
+    run_idempotent(
+        session,
+        member_id=moderator.id,
+        key=f"console:{idempotency_key}",
+        fingerprint=fingerprint,
+        status_code=201,
+        action=act,  # type: ignore[arg-type]
+    )
+    name = member_ref(session, member_id).display_name
+    return redirect(current, _ledger_url(antenna.slug), ok="console.ledger.pool_done", name=name, minutes=minutes)
+
+
+@router.get("/antennas/{slug}/audit")
+def audit(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
+    rows = list_audit(session, antenna_ids={antenna.id}, before_id=None, limit=200)
+    entries = [
+        (e, member_ref(session, e.actor_id), member_ref(session, e.subject_member_id) if e.subject_member_id else None)
+        for e in rows
+    ]
+    return render(current, "audit.html", antenna=antenna, entries=entries)
+
+
+@router.get("/antennas/{slug}/sheet")
+def desk_sheet(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
+    assert antenna.id is not None
+    offers, requests = queries.open_listings(session, antenna_id=antenna.id)
+    return render(current, "print_sheet.html", antenna=antenna, offers=offers, requests=requests)

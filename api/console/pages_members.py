@@ -1,0 +1,284 @@
+"""Members: search, a member's page, and acting for a member (every step through api.deps.current_actor)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Path
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.console.web import (
+    ConsoleAntenna,
+    ConsoleRoute,
+    FormFingerprint,
+    StaffPost,
+    StaffVisit,
+    Visit,
+    redirect,
+    render,
+)
+from api.deps import SessionDep, current_actor
+from api.idempotency import run_idempotent
+from api.presenters import exchange_out, line_out
+from api.routes.ledger import transfer_out
+from api.routes.proposals import member_view
+from api.schemas.common import MAX_ID
+from domain.categories import CATEGORIES
+from domain.errors import NotFound
+from domain.exchanges import ExchangeState
+from services import exchanges as exchange_service
+from services import ledger as ledger_service
+from services import listings as listing_service
+from services import proposals as proposal_service
+from services.actors import Actor
+from services.statements import member_statement
+from store import console as queries
+from store.antennas import Antenna, moderated_antenna_ids
+from store.exchanges import list_member_exchanges
+from store.listings import HelpRequest, ListingStatus, Offer, listings_of_member
+from store.members import Member, get_member
+from store.memberships import get_membership
+from store.proposals import list_member_proposals
+
+router = APIRouter(route_class=ConsoleRoute)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+KeyField = Annotated[str, Form(min_length=1, max_length=100)]
+
+
+def member_of_antenna(session: SessionDep, antenna: ConsoleAntenna, member_id: IdPath) -> Member:
+    """A member who asked to join this antenna; anyone else is unknown here (404, as in the API)."""
+    assert antenna.id is not None
+    member = get_member(session, member_id)
+    if member is None or get_membership(session, member_id=member_id, antenna_id=antenna.id) is None:
+        raise NotFound()
+    return member
+
+
+AntennaMember = Annotated[Member, Depends(member_of_antenna)]
+
+
+def acting_for(current: Visit, session: Session, member: Member) -> Actor:
+    """The API's On-Behalf-Of rule and audit record, for the member in the path."""
+    assert member.id is not None
+    return current_actor(current.request, session, current.member, member.id)
+
+
+def once(session: Session, *, actor: Actor, key: str, fingerprint: str, action: Callable[[], BaseModel]) -> None:
+    """A form sent twice (a double click, a reload) has its effect once: the API's Idempotency-Key machinery."""
+    run_idempotent(
+        session,
+        member_id=actor.member_id,
+        key=f"console:{key}",
+        fingerprint=fingerprint,
+        status_code=200,
+        action=action,
+    )
+
+
+@router.get("/antennas/{slug}/members")
+def search(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q: str = "") -> Response:
+    assert antenna.id is not None
+    rows = queries.search_members(session, antenna_id=antenna.id, text=q[:80], limit=100)
+    return render(current, "members.html", antenna=antenna, rows=rows, q=q[:80])
+
+
+def _member_page_data(session: Session, current: Visit, antenna: Antenna, member: Member) -> dict[str, Any]:
+    assert member.id is not None and current.member.id is not None
+    visible = moderated_antenna_ids(session, current.member.id)
+    memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
+    statement = member_statement(session, member_id=member.id, before_id=None, limit=50)
+    offers, requests = listings_of_member(session, member.id)
+    viewer = Actor(member=member, acting=current.member, on_behalf_antenna_ids=frozenset(visible))
+    proposals = [
+        member_view(session, viewer, p)
+        for p in list_member_proposals(session, member_id=member.id, state=None, before_id=None, limit=50)
+        if p.antenna_id in visible
+    ]
+    exchanges = [
+        exchange_out(session, e, member.id)
+        for e in list_member_exchanges(session, member_id=member.id, state=None, before_id=None, limit=50)
+        if e.antenna_id in visible
+    ]
+    return {
+        "antenna": antenna,
+        "member": member,
+        "memberships": memberships,
+        "balance": statement.balance,
+        "lines": [line_out(line) for line in statement.lines],
+        "offers": [o for o in offers if o.status is ListingStatus.OPEN and o.antenna_id in visible],
+        "requests": [r for r in requests if r.status is ListingStatus.OPEN and r.antenna_id in visible],
+        "proposals": proposals,
+        "exchanges": exchanges,
+    }
+
+
+@router.get("/antennas/{slug}/members/{member_id}")
+def member_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
+    return render(current, "member.html", **_member_page_data(session, current, antenna, member))
+
+
+@router.get("/antennas/{slug}/members/{member_id}/statement")
+def printable_statement(
+    current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep
+) -> Response:
+    assert member.id is not None
+    statement = member_statement(session, member_id=member.id, before_id=None, limit=200)
+    return render(
+        current,
+        "print_statement.html",
+        antenna=antenna,
+        member=member,
+        balance=statement.balance,
+        lines=[line_out(line) for line in statement.lines],
+    )
+
+
+@router.get("/antennas/{slug}/act/{member_id}")
+def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
+    actor = acting_for(current, session, member)
+    proposals = [
+        member_view(session, actor, p)
+        for p in list_member_proposals(session, member_id=actor.member_id, state=None, before_id=None, limit=50)
+        if p.antenna_id == antenna.id
+    ]
+    to_answer = [p for p in proposals if p.state == "approved" and not p.i_accepted]
+    planned = [
+        exchange_out(session, e, actor.member_id)
+        for e in list_member_exchanges(
+            session, member_id=actor.member_id, state=ExchangeState.PLANNED, before_id=None, limit=50
+        )
+        if e.antenna_id == antenna.id
+    ]
+    assert antenna.id is not None
+    offers, requests = queries.open_listings(session, antenna_id=antenna.id)
+    return render(
+        current,
+        "act.html",
+        antenna=antenna,
+        member=member,
+        acting=True,
+        to_answer=to_answer,
+        planned=planned,
+        others_offers=[o for o in offers if o.member_id != actor.member_id],
+        others_requests=[r for r in requests if r.member_id != actor.member_id],
+        categories=CATEGORIES,
+        step=antenna.declaration().time_step_minutes,
+        balance=member_statement(session, member_id=actor.member_id, before_id=None, limit=0).balance,
+        idempotency_key=uuid.uuid4().hex,
+    )
+
+
+def _act_url(antenna: Antenna, member: Member) -> str:
+    return f"/console/antennas/{antenna.slug}/act/{member.id}"
+
+
+@router.post("/antennas/{slug}/act/{member_id}/listings")
+def post_listing(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    kind: Annotated[Literal["request", "offer"], Form()],
+    category: Annotated[str, Form(max_length=40)],
+    title: Annotated[str, Form(min_length=3, max_length=120)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+    minutes: Annotated[int | None, Form(ge=0, le=100_000)] = None,
+) -> Response:
+    actor = acting_for(current, session, member)
+    model = HelpRequest if kind == "request" else Offer
+    data = listing_service.ListingInput(
+        antenna=antenna,
+        category=category,
+        title=title,
+        description=description,
+        minutes=minutes if kind == "request" else None,
+    )
+    listing_service.create_listing(session, actor, model, data)
+    return redirect(current, _act_url(antenna, member), ok=f"console.act.posted_{kind}", title=title)
+
+
+@router.post("/antennas/{slug}/act/{member_id}/respond")
+def respond(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    kind: Annotated[Literal["request", "offer"], Form()],
+    listing_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    message: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    actor = acting_for(current, session, member)
+    note = message.strip() or None
+    if kind == "request":
+        proposal_service.respond_to_request(session, actor, request_id=listing_id, message=note)
+    else:
+        proposal_service.respond_to_offer(session, actor, offer_id=listing_id, message=note)
+    return redirect(current, _act_url(antenna, member), ok="console.act.responded")
+
+
+@router.post("/antennas/{slug}/act/{member_id}/proposals/{proposal_id}/{answer}")
+def answer_proposal(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    proposal_id: IdPath,
+    answer: Literal["accept", "decline"],
+) -> Response:
+    actor = acting_for(current, session, member)
+    proposal_service.answer(session, actor, proposal_id=proposal_id, accept=answer == "accept")
+    return redirect(current, _act_url(antenna, member), ok=f"console.act.{answer}ed")
+
+
+@router.post("/antennas/{slug}/act/{member_id}/exchanges/{exchange_id}/confirm")
+def confirm(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    fingerprint: FormFingerprint,
+    exchange_id: IdPath,
+    minutes: Annotated[int, Form(ge=0, le=100_000)],
+    idempotency_key: KeyField,
+) -> Response:
+    actor = acting_for(current, session, member)
+    once(
+        session,
+        actor=actor,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        action=lambda: exchange_out(
+            session,
+            exchange_service.confirm(session, actor, exchange_id=exchange_id, minutes=minutes),
+            actor.member_id,
+        ),
+    )
+    return redirect(current, _act_url(antenna, member), ok="console.act.confirmed", minutes=minutes)
+
+
+@router.post("/antennas/{slug}/act/{member_id}/donations")
+def donate(
+    current: StaffPost,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    fingerprint: FormFingerprint,
+    minutes: Annotated[int, Form(ge=1, le=100_000)],
+    idempotency_key: KeyField,
+) -> Response:
+    actor = acting_for(current, session, member)
+    once(
+        session,
+        actor=actor,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        action=lambda: transfer_out(
+            session,
+            ledger_service.donate(session, member=actor.member, antenna=antenna, minutes=minutes, acting=actor.acting),
+        ),
+    )
+    return redirect(current, _act_url(antenna, member), ok="console.act.donated", minutes=minutes)
