@@ -14,7 +14,7 @@ round (wrk if installed, otherwise a Python load generator), and prints requests
 bare per scenario. The goal is a ratio of at least 0.60.
 
 A scenario is one entry in SCENARIOS: a name, the path, who asks (a key of the people built in
-`prepare`) and the response model. Adding one (e.g. the unread-notifications count) is one line.
+`prepare`) and the response model. Adding one is one entry.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ SCENARIOS = [
         "api.schemas.exchanges:Page[ProposalReviewOut]",
     ),
     Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.exchanges:StatementOut"),
-    # Scenario("unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.x:UnreadOut"),
+    Scenario(
+        "unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.neighbours:UnreadCountOut"
+    ),
 ]
 
 
