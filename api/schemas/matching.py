@@ -32,7 +32,7 @@ class MatchRunOut(BaseModel):
 
 class NotificationOut(BaseModel):
     id: int
-    kind: Literal["confirm_reminder", "proposal_waiting"]
+    kind: Literal["confirm_reminder", "proposal_waiting", "exchange_cancelled_left"]
     message: str = Field(description="in the language asked for by Accept-Language")
     payload: dict[str, Any] = Field(description="ids to open (exchange_id or proposal_id) and the category")
     created_at: datetime
