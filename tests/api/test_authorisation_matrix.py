@@ -32,6 +32,10 @@ PUBLIC = {
     ("GET", "/v1/antennas"),
     ("GET", "/v1/antennas/{slug}"),
     ("GET", "/v1/categories"),
+    # Carried by a refresh token or a reset code, not by an access token (which may have expired).
+    ("POST", "/v1/auth/refresh"),
+    ("POST", "/v1/auth/reset"),
+    ("POST", "/v1/auth/reset-code"),
 }
 # Bob (another member of Alice's antenna) declares this; nobody but Bob may ever see it.
 BOB_POINT = (50.8551, 4.3231)
