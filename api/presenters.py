@@ -188,8 +188,8 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
-                origin=row.origin.value,  # type: ignore[arg-type]
-                my_role=role.value,  # type: ignore[arg-type]
+                origin=row.origin.value,
+                my_role=role.value,
                 other=_ref(lookups, row.receiver_id if role is Party.HELPER else row.helper_id),
                 category=row.category,
                 request_id=row.request_id,
@@ -223,7 +223,7 @@ def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[P
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
-                origin=row.origin.value,  # type: ignore[arg-type]
+                origin=row.origin.value,
                 helper=_ref(lookups, row.helper_id),
                 receiver=_ref(lookups, row.receiver_id),
                 category=row.category,

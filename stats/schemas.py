@@ -29,7 +29,7 @@ class Figure(BaseModel):
     lower: float | None = Field(default=None, description="lower end of the central 95% of the noise around value")
     upper: float | None = Field(default=None, description="upper end of the central 95% of the noise around value")
     suppressed: bool = Field(description="true when withheld (then value is null)")
-    reason: ReasonCode | None = Field(  # type: ignore[valid-type]
+    reason: ReasonCode | None = Field(
         default=None,
         description="why value is null: too_noisy (the noise is too large for the figure to be useful: a count's "
         "95% half-width over half its value, or a share's interval wider than 0.5), not_released (no member-level "
@@ -121,11 +121,11 @@ class StatsAnswer(BaseModel):
 
 
 class ReciprocityAnswer(StatsAnswer):
-    rows: list[ReciprocityRow]  # type: ignore[valid-type]
+    rows: list[ReciprocityRow]
 
 
 class BridgingAnswer(StatsAnswer):
-    rows: list[BridgingRow]  # type: ignore[valid-type]
+    rows: list[BridgingRow]
 
 
 class Bounds(BaseModel):

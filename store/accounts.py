@@ -132,7 +132,7 @@ def live_codes(session: Session, *, member_id: int, purpose: CodePurpose, now: d
 
 def void_codes(session: Session, *, member_id: int, purposes: tuple[CodePurpose, ...], now: datetime) -> None:
     session.exec(
-        update(OneTimeCode)  # type: ignore[arg-type]
+        update(OneTimeCode)
         .where(
             OneTimeCode.member_id == member_id,  # type: ignore[arg-type]
             OneTimeCode.purpose.in_(purposes),  # type: ignore[attr-defined]
@@ -173,7 +173,7 @@ def revoke_sessions(
     )
     if keep_session_id is not None:
         query = query.where(AuthSession.id != keep_session_id)  # type: ignore[arg-type]
-    session.exec(query.values(revoked_at=now, revoked_reason=reason))  # type: ignore[call-overload]
+    session.exec(query.values(revoked_at=now, revoked_reason=reason))
 
 
 # --- attempt counters --------------------------------------------------------------------------------------
@@ -202,13 +202,13 @@ def count_attempt(session: Session, *, key: str, window: timedelta, now: datetim
 
 
 def forget_attempts(session: Session, *, key: str) -> None:
-    session.exec(delete(AttemptCounter).where(AttemptCounter.key == key))  # type: ignore[call-overload]
+    session.exec(delete(AttemptCounter).where(AttemptCounter.key == key))
 
 
 def take_back_attempt(session: Session, *, key: str) -> None:
     """A successful attempt does not count against the client's failures."""
     session.exec(
-        update(AttemptCounter)  # type: ignore[arg-type]
+        update(AttemptCounter)
         .where(AttemptCounter.key == key, AttemptCounter.count > 0)  # type: ignore[arg-type]
         .values(count=AttemptCounter.count - 1)
     )

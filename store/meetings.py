@@ -65,7 +65,7 @@ def meetings_to_remind(session: Session, *, starting_before: datetime, now: date
         )
         .order_by(Meeting.starts_at)  # type: ignore[arg-type]
         .limit(limit)
-        .with_for_update(skip_locked=True, of=Meeting)  # type: ignore[arg-type]
+        .with_for_update(skip_locked=True, of=Meeting)
     )
     return list(session.exec(query))
 

@@ -76,7 +76,7 @@ def review_queue(
         antenna_id=antenna.id,
         state=state,
         before_id=before_id(cursor),
-        limit=limit + 1,  # type: ignore[arg-type]
+        limit=limit + 1,
     )
     return newest_first_page(
         Page[ProposalReviewOut], rows, limit=limit, shape_all=lambda page: review_outs(session, page, lang)

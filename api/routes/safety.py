@@ -37,13 +37,13 @@ def reports_out(session: Session, rows: Sequence[Report], antenna: Antenna) -> l
         ReportOut(
             id=row.id or 0,
             antenna=antenna.slug,
-            about=row.about.value,  # type: ignore[arg-type]
+            about=row.about.value,
             subject_id=row.subject_id,
-            listing_kind=row.listing_kind.value if row.listing_kind else None,  # type: ignore[arg-type]
+            listing_kind=row.listing_kind.value if row.listing_kind else None,
             reporter=_ref(members, row.reporter_id),  # type: ignore[arg-type]
             reported=_ref(members, row.reported_member_id),
             reason=row.reason,
-            status=row.status.value,  # type: ignore[arg-type]
+            status=row.status.value,
             created_at=row.created_at,
             closed_at=row.closed_at,
             close_note=row.close_note,
