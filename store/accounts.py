@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
 
@@ -190,19 +190,19 @@ def count_attempt(session: Session, *, key: str, window: timedelta, now: datetim
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(key=key, count=1, window_start=now)
     stale = table.c.window_start <= now - window
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "count": case((stale, 1), else_=table.c.count + 1),
             "window_start": case((stale, statement.excluded.window_start), else_=table.c.window_start),
         },
     ).returning(table.c.count, table.c.window_start)
-    count, started = session.execute(statement).one()
+    count, started = session.execute(upsert).one()
     return int(count), started
 
 
 def forget_attempts(session: Session, *, key: str) -> None:
-    session.exec(delete(AttemptCounter).where(AttemptCounter.key == key))
+    session.exec(delete(AttemptCounter).where(col(AttemptCounter.key) == key))
 
 
 def take_back_attempt(session: Session, *, key: str) -> None:

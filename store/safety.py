@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import and_, or_
-from sqlmodel import Field, Session, SQLModel, delete, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from store.base import enum_column, utc_field
 from store.memberships import Membership, MembershipStatus
@@ -70,8 +70,8 @@ def blocked_between(session: Session, a: int, b: int) -> bool:
     row = session.exec(
         select(Block.blocker_id).where(
             or_(
-                and_(Block.blocker_id == a, Block.blocked_id == b),
-                and_(Block.blocker_id == b, Block.blocked_id == a),
+                and_(col(Block.blocker_id) == a, col(Block.blocked_id) == b),
+                and_(col(Block.blocker_id) == b, col(Block.blocked_id) == a),
             )
         )
     ).first()
@@ -136,8 +136,8 @@ def common_antenna_id(session: Session, a: int, b: int) -> int | None:
         select(Proposal.antenna_id)
         .where(
             or_(
-                and_(Proposal.helper_id == a, Proposal.receiver_id == b),
-                and_(Proposal.helper_id == b, Proposal.receiver_id == a),
+                and_(col(Proposal.helper_id) == a, col(Proposal.receiver_id) == b),
+                and_(col(Proposal.helper_id) == b, col(Proposal.receiver_id) == a),
             )
         )
         .order_by(Proposal.id)  # type: ignore[arg-type]
@@ -147,14 +147,15 @@ def common_antenna_id(session: Session, a: int, b: int) -> int | None:
 
 def open_proposals_between(session: Session, a: int, b: int) -> list[int]:
     return [
-        int(pid)
+        pid
         for pid in session.exec(
             select(Proposal.id).where(
-                Proposal.state.in_(OPEN_PROPOSAL_STATES),  # type: ignore[attr-defined]
+                col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
                 or_(
-                    and_(Proposal.helper_id == a, Proposal.receiver_id == b),
-                    and_(Proposal.helper_id == b, Proposal.receiver_id == a),
+                    and_(col(Proposal.helper_id) == a, col(Proposal.receiver_id) == b),
+                    and_(col(Proposal.helper_id) == b, col(Proposal.receiver_id) == a),
                 ),
             )
         )
+        if pid is not None
     ]
