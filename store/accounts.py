@@ -105,7 +105,7 @@ def member_number_taken(session: Session, member_number: str) -> bool:
 def desk_accounts_of(session: Session, member_ids: set[int]) -> dict[int, DeskAccount]:
     if not member_ids:
         return {}
-    rows = session.exec(select(DeskAccount).where(DeskAccount.member_id.in_(member_ids)))  # type: ignore[attr-defined]
+    rows = session.exec(select(DeskAccount).where(col(DeskAccount.member_id).in_(member_ids)))
     return {row.member_id: row for row in rows}
 
 
@@ -119,11 +119,11 @@ def live_codes(session: Session, *, member_id: int, purpose: CodePurpose, now: d
         .where(
             OneTimeCode.member_id == member_id,
             OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None),  # type: ignore[union-attr]
-            OneTimeCode.voided_at.is_(None),  # type: ignore[union-attr]
+            col(OneTimeCode.used_at).is_(None),
+            col(OneTimeCode.voided_at).is_(None),
             OneTimeCode.expires_at > now,
         )
-        .order_by(OneTimeCode.id)  # type: ignore[arg-type]
+        .order_by(col(OneTimeCode.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -134,10 +134,10 @@ def void_codes(session: Session, *, member_id: int, purposes: tuple[CodePurpose,
     session.exec(
         update(OneTimeCode)
         .where(
-            OneTimeCode.member_id == member_id,  # type: ignore[arg-type]
-            OneTimeCode.purpose.in_(purposes),  # type: ignore[attr-defined]
-            OneTimeCode.used_at.is_(None),  # type: ignore[union-attr]
-            OneTimeCode.voided_at.is_(None),  # type: ignore[union-attr]
+            col(OneTimeCode.member_id) == member_id,
+            col(OneTimeCode.purpose).in_(purposes),
+            col(OneTimeCode.used_at).is_(None),
+            col(OneTimeCode.voided_at).is_(None),
         )
         .values(voided_at=now)
     )
@@ -168,11 +168,11 @@ def revoke_sessions(
     session: Session, *, member_id: int, now: datetime, reason: str, keep_session_id: int | None = None
 ) -> None:
     query = update(AuthSession).where(
-        AuthSession.member_id == member_id,  # type: ignore[arg-type]
-        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        col(AuthSession.member_id) == member_id,
+        col(AuthSession.revoked_at).is_(None),
     )
     if keep_session_id is not None:
-        query = query.where(AuthSession.id != keep_session_id)  # type: ignore[arg-type]
+        query = query.where(col(AuthSession.id) != keep_session_id)
     session.exec(query.values(revoked_at=now, revoked_reason=reason))
 
 
@@ -209,6 +209,6 @@ def take_back_attempt(session: Session, *, key: str) -> None:
     """A successful attempt does not count against the client's failures."""
     session.exec(
         update(AttemptCounter)
-        .where(AttemptCounter.key == key, AttemptCounter.count > 0)  # type: ignore[arg-type]
+        .where(col(AttemptCounter.key) == key, col(AttemptCounter.count) > 0)
         .values(count=AttemptCounter.count - 1)
     )
