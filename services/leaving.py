@@ -106,7 +106,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
             .where(
                 model.antenna_id == antenna.id,
                 model.member_id == member_id,
-                model.status.in_((ListingStatus.OPEN, ListingStatus.MATCHED)),  # type: ignore[attr-defined]
+                col(model.status).in_((ListingStatus.OPEN, ListingStatus.MATCHED)),
             )
             .with_for_update()
         )
