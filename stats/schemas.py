@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field, create_model
 from stats.rules.backgrounds import BRIDGING_DIMENSIONS
 from stats.rules.figures import BRIDGING_MEASURES, DROPPED, RECIPROCITY_MEASURES, Reason
 
-Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]
-ReasonCode = StrEnum("ReasonCode", {r.value: r.value for r in Reason})  # type: ignore[misc]
+Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
+ReasonCode = StrEnum("ReasonCode", {r.value: r.value for r in Reason})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
 
 
 class Figure(BaseModel):
@@ -94,11 +94,11 @@ _ROW_DOC = {
     "antenna": (str, Field(description="antenna slug, or `all`: the sum of the antennas' releases")),
     "period": (str, Field(description="the window: a calendar month `2026-03` or quarter `2026-Q1`")),
 }
-ReciprocityRow = create_model(  # type: ignore[call-overload]
+ReciprocityRow = create_model(  # type: ignore[call-overload]  # fields built from the measures; mypy cannot type **kwargs models
     "ReciprocityRow", __doc__="Participation and reciprocity of one antenna in one window, from its release.",
     **_ROW_DOC, **_figures(RECIPROCITY_MEASURES),
 )  # fmt: skip
-BridgingRow = create_model(  # type: ignore[call-overload]
+BridgingRow = create_model(  # type: ignore[call-overload]  # fields built from the measures; mypy cannot type **kwargs models
     "BridgingRow", __doc__="Bridging on one background dimension, for one antenna in one window, from its release.",
     **_ROW_DOC,
     dimension=(Dimension, Field(description="the background dimension, or `any`: differs on any declared one")),

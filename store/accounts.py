@@ -185,7 +185,7 @@ def count_attempt(session: Session, *, key: str, window: timedelta, now: datetim
     One atomic upsert: concurrent attempts on PostgreSQL queue on the row, so each sees every earlier one.
     A window that has run out starts again at this attempt.
     """
-    table = AttemptCounter.__table__  # type: ignore[attr-defined]
+    table = AttemptCounter.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(key=key, count=1, window_start=now)
