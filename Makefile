@@ -31,12 +31,14 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	BUURTBANK_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
+# ruff and mypy: what scripts/test runs before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy api domain store services scheduler buurtbank stats
 
 # mypy with the pydantic plugin; strict for domain/ and services/ (configured in pyproject.toml).
 typecheck: $(STAMP)
-	$(BIN)/mypy api domain store services scheduler buurtbank
+	$(BIN)/mypy api domain store services scheduler buurtbank stats
 
 migrate: $(STAMP)
 	$(BIN)/buurtbank migrate

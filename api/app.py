@@ -134,10 +134,10 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         queue_timeout_seconds=settings.request_queue_timeout_seconds,
         retry_after_seconds=settings.busy_retry_after_seconds,
     )
-    app.add_middleware(RequestLimits, limits=limits)  # type: ignore[arg-type]
+    app.add_middleware(RequestLimits, limits=limits)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,  # type: ignore[arg-type]
+            CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key", "On-Behalf-Of"],
@@ -145,7 +145,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
             max_age=600,
         )
     # Tokens, the profile and the export (and anything asked with a token) are never kept in a cache.
-    app.add_middleware(SecurityHeaders, no_store_prefixes=("/v1/auth/", "/v1/me"))  # type: ignore[arg-type]
+    app.add_middleware(SecurityHeaders, no_store_prefixes=("/v1/auth/", "/v1/me"))
 
 
 def _docs_policy(html: str) -> str:

@@ -15,7 +15,7 @@ sees the same thing in the app and in the browser.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -188,8 +188,8 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
-                origin=row.origin.value,  # type: ignore[arg-type]
-                my_role=role.value,  # type: ignore[arg-type]
+                origin=row.origin.value,
+                my_role=role.value,
                 other=_ref(lookups, row.receiver_id if role is Party.HELPER else row.helper_id),
                 category=row.category,
                 request_id=row.request_id,
@@ -223,7 +223,7 @@ def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[P
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
                 state=row.state.value,
-                origin=row.origin.value,  # type: ignore[arg-type]
+                origin=row.origin.value,
                 helper=_ref(lookups, row.helper_id),
                 receiver=_ref(lookups, row.receiver_id),
                 category=row.category,
@@ -257,7 +257,9 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
     meetings = meetings_for(session, [row.id or 0 for row in rows])
     shaped = []
     for row in rows:
-        role = "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
+        role: Literal["helper", "receiver"] | None = (
+            "helper" if viewer_id == row.helper_id else "receiver" if viewer_id == row.receiver_id else None
+        )
         shaped.append(
             ExchangeOut.model_construct(
                 id=row.id or 0,
@@ -266,7 +268,7 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
                 category=row.category,
                 helper=_ref(lookups, row.helper_id),
                 receiver=_ref(lookups, row.receiver_id),
-                my_role=role,  # type: ignore[arg-type]
+                my_role=role,
                 helper_minutes=row.helper_minutes,
                 receiver_minutes=row.receiver_minutes,
                 settled_minutes=row.settled_minutes,

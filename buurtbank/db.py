@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
 
@@ -72,12 +72,12 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
-    def _on_end(connection):  # type: ignore[no-untyped-def]
+    def _on_end(connection: Connection) -> None:
         if not connection.invalidated:  # (an invalidated connection's info would try to reconnect)
             connection.info.pop(_PENDING, None)
 
     @event.listens_for(engine, "handle_error")
-    def _discard_failed_connection(context):  # type: ignore[no-untyped-def]
+    def _discard_failed_connection(context: ExceptionContext) -> None:
         if isinstance(context.original_exception, sqlite3.OperationalError):
             context.is_disconnect = True  # the pool invalidates this connection, and only this one
             context.invalidate_pool_on_disconnect = False

@@ -203,11 +203,11 @@ def pair_distances_km(a: Sequence[LatLon | None], b: Sequence[LatLon | None]) ->
     """Distances between a[i] and b[i] for every i in one numpy pass; None where either point is unknown."""
     if len(a) != len(b):
         raise ValueError("a and b must have the same length")
-    known = [i for i, (p, q) in enumerate(zip(a, b, strict=True)) if p is not None and q is not None]
+    known = [(i, p, q) for i, (p, q) in enumerate(zip(a, b, strict=True)) if p is not None and q is not None]
     result: list[float | None] = [None] * len(a)
     if known:
-        km = haversine_km([a[i] for i in known], [b[i] for i in known])
-        for i, value in zip(known, km.tolist(), strict=True):
+        km = haversine_km([p for _, p, _ in known], [q for _, _, q in known])
+        for (i, _, _), value in zip(known, km.tolist(), strict=True):
             result[i] = float(value)
     return result
 

@@ -41,7 +41,7 @@ def quiet_until(local_now: datetime, *, start: time, end: time) -> datetime | No
 
 def retry_delay(attempts: int) -> timedelta:
     """After `attempts` failed tries: 2, 4, 8, 16... minutes, at most LONGEST_WAIT."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+    return min(FIRST_RETRY * (1 << max(attempts - 1, 0)), LONGEST_WAIT)
 
 
 def next_after_failure(attempts: int, *, now: datetime) -> datetime | None:

@@ -74,14 +74,14 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
         id="stats_release",
         name="release the analysts' statistics of closed windows",
         kwargs={"engine": engine, "settings": settings, "interval_minutes": settings.stats_release_minutes},
-        **stats_options,  # type: ignore[arg-type]
+        **stats_options,
     )
     scheduler.add_job(
         jobs.meeting_reminders,
         id="meeting_reminders",
         name="remind members of tomorrow's meetings",
         kwargs={"engine": engine, "interval_minutes": settings.meeting_reminder_interval_minutes},
-        **_job_options(timedelta(minutes=settings.meeting_reminder_interval_minutes)),  # type: ignore[arg-type]
+        **_job_options(timedelta(minutes=settings.meeting_reminder_interval_minutes)),
     )
     scheduler.add_job(
         jobs.push_notifications,
@@ -92,7 +92,7 @@ def register_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) 
             "interval_seconds": settings.push_interval_seconds,
             "providers": push_providers(settings),
         },
-        **_job_options(timedelta(seconds=settings.push_interval_seconds)),  # type: ignore[arg-type]
+        **_job_options(timedelta(seconds=settings.push_interval_seconds)),
     )
     ids = [job.id for job in scheduler.get_jobs()]
     log.info("scheduler jobs: %s", ", ".join(ids))

@@ -19,7 +19,7 @@ from services.sessions import end_other_sessions
 from store import accounts as account_store
 from store import audit
 from store.accounts import CodePurpose, OneTimeCode
-from store.base import utcnow
+from store.base import row_id, utcnow
 from store.members import Member, get_member, get_member_by_email
 
 
@@ -69,7 +69,7 @@ class LoginOutcome:
 def _use_code(session: Session, member: Member | None, code: str, *, purpose: CodePurpose) -> OneTimeCode | None:
     """Check `code` against the member's live codes of `purpose` and spend it. Costs one hash at least."""
     now = utcnow()
-    codes = account_store.live_codes(session, member_id=member.id, purpose=purpose, now=now) if member else []
+    codes = account_store.live_codes(session, member_id=row_id(member), purpose=purpose, now=now) if member else []
     if not codes:
         verify_password(None, code)  # the same work as a real check, so timing does not tell
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.errors import NotFound
 from domain.exchanges import ExchangeState, Party, ProposalState
@@ -86,7 +86,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
     open_proposals = session.exec(
         select(Proposal.id).where(
             Proposal.antenna_id == antenna.id,
-            Proposal.state.in_(OPEN_PROPOSAL_STATES),  # type: ignore[attr-defined]
+            col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
             (Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id),
         )
     )
@@ -106,7 +106,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
             .where(
                 model.antenna_id == antenna.id,
                 model.member_id == member_id,
-                model.status.in_((ListingStatus.OPEN, ListingStatus.MATCHED)),  # type: ignore[attr-defined]
+                col(model.status).in_((ListingStatus.OPEN, ListingStatus.MATCHED)),
             )
             .with_for_update()
         )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from services.notifications import notify
+from store.base import row_id
 from store.meetings import meetings_for
 from store.notifications import NotificationKind, recently_notified
 from store.reminders import exchanges_to_remind, proposals_waiting_for_answer
@@ -34,7 +35,7 @@ def send_reminders(
     due = exchanges_to_remind(session, planned_before=now - after, reminded_before=now - every, limit=BATCH)
     meetings = meetings_for(session, [e.id for e in due if e.id is not None])
     for exchange in due:
-        meeting = meetings.get(exchange.id)  # type: ignore[arg-type]
+        meeting = meetings.get(row_id(exchange))
         if meeting is not None and meeting.starts_at > now:
             continue  # they have not met yet: nothing to confirm
         # The planned time, when they agreed one, is in the reminder ("your exchange of Tuesday 3 March").

@@ -44,8 +44,8 @@ def draw(name: str, table: StatsTable) -> bytes:
             if all(math.isnan(v) for v in values):
                 continue
             line = axes.plot(x, values, marker="o", label=antenna, linewidth=2 if antenna == "all" else 1)[0]
-            lower = [math.nan if c is None or getattr(c, "lower", None) is None else c.lower for c in row]  # type: ignore[attr-defined]
-            upper = [math.nan if c is None or getattr(c, "upper", None) is None else c.upper for c in row]  # type: ignore[attr-defined]
+            lower = [math.nan if c is None or getattr(c, "lower", None) is None else c.lower for c in row]  # type: ignore[attr-defined]  # getattr just checked that the cell has the bound
+            upper = [math.nan if c is None or getattr(c, "upper", None) is None else c.upper for c in row]  # type: ignore[attr-defined]  # getattr just checked that the cell has the bound
             axes.fill_between(x, lower, upper, alpha=0.15, color=line.get_color())
         axes.set_ylim(0, 1)
         axes.set_ylabel("external share E/(E+I)")

@@ -20,7 +20,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from exc
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = sub.add_parser("stats", help="reciprocity and bridging statistics (differentially private releases)")
     stats.add_argument("--antenna", help="an antenna slug or `all` (default: every antenna and all)")
     stats.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: 12 months ago)")

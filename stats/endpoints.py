@@ -47,7 +47,7 @@ AntennaQuery = Annotated[
 FromQuery = Annotated[date | None, Query(alias="from", description="first day (YYYY-MM-DD)")]
 ToQuery = Annotated[date | None, Query(alias="to", description="last day (YYYY-MM-DD), not before `from`")]
 PeriodQuery = Annotated[Period, Query(description="month or quarter")]
-DimensionQuery = Annotated[Dimension | None, Query(description="one background dimension; default: all of them")]  # type: ignore[valid-type]
+DimensionQuery = Annotated[Dimension | None, Query(description="one background dimension; default: all of them")]
 ERRORS = problem_responses(401, 403, 404, 422)
 # The CSV and PNG answers carry the JSON answers' `as_of` in this header.
 AS_OF_HEADER = "Data-As-Of"

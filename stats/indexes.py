@@ -12,9 +12,9 @@ from store.exchanges import Exchange
 from store.ledger import LedgerTransfer
 from store.proposals import Proposal
 
-_exchanges = Exchange.__table__  # type: ignore[attr-defined]
-_transfers = LedgerTransfer.__table__  # type: ignore[attr-defined]
-_proposals = Proposal.__table__  # type: ignore[attr-defined]
+_exchanges = Exchange.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
+_transfers = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
+_proposals = Proposal.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
 
 STATS_INDEXES = (
     # "Requests that found a helper" and "days to settlement" look exchanges up by their request.

@@ -46,7 +46,8 @@ class Span:
         return and_(column >= literal(self.start, UTCDateTime), column < literal(self.end, UTCDateTime))
 
     def until_end(self, column: Any) -> ColumnElement[bool]:
-        return column < literal(self.end, UTCDateTime)
+        before: ColumnElement[bool] = column < literal(self.end, UTCDateTime)
+        return before
 
 
 def _settled(e: Any) -> ColumnElement[bool]:

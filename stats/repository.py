@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stats.tables import StatsRelease
 from store.antennas import Antenna
@@ -16,7 +16,7 @@ def releases_of(session: Session, *, periods: Sequence[str]) -> dict[tuple[int, 
     """(antenna id, period) -> release, for every antenna."""
     if not periods:
         return {}
-    query = select(StatsRelease).where(StatsRelease.period.in_(list(periods)))  # type: ignore[attr-defined]
+    query = select(StatsRelease).where(col(StatsRelease.period).in_(list(periods)))
     return {(r.antenna_id, r.period): r for r in session.exec(query)}
 
 
@@ -34,7 +34,7 @@ def spent(session: Session, *, antenna_id: int, quarter: str) -> float:
 
 
 def all_releases(session: Session) -> list[StatsRelease]:
-    return list(session.exec(select(StatsRelease).order_by(StatsRelease.antenna_id, StatsRelease.period)))  # type: ignore[arg-type]
+    return list(session.exec(select(StatsRelease).order_by(col(StatsRelease.antenna_id), col(StatsRelease.period))))
 
 
 def lock_antennas(session: Session, antenna_ids: Sequence[int]) -> None:

@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field, create_model
 from stats.rules.backgrounds import BRIDGING_DIMENSIONS
 from stats.rules.figures import BRIDGING_MEASURES, DROPPED, RECIPROCITY_MEASURES, Reason
 
-Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]
-ReasonCode = StrEnum("ReasonCode", {r.value: r.value for r in Reason})  # type: ignore[misc]
+Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
+ReasonCode = StrEnum("ReasonCode", {r.value: r.value for r in Reason})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
 
 
 class Figure(BaseModel):
@@ -29,7 +29,7 @@ class Figure(BaseModel):
     lower: float | None = Field(default=None, description="lower end of the central 95% of the noise around value")
     upper: float | None = Field(default=None, description="upper end of the central 95% of the noise around value")
     suppressed: bool = Field(description="true when withheld (then value is null)")
-    reason: ReasonCode | None = Field(  # type: ignore[valid-type]
+    reason: ReasonCode | None = Field(
         default=None,
         description="why value is null: too_noisy (the noise is too large for the figure to be useful: a count's "
         "95% half-width over half its value, or a share's interval wider than 0.5), not_released (no member-level "
@@ -94,11 +94,11 @@ _ROW_DOC = {
     "antenna": (str, Field(description="antenna slug, or `all`: the sum of the antennas' releases")),
     "period": (str, Field(description="the window: a calendar month `2026-03` or quarter `2026-Q1`")),
 }
-ReciprocityRow = create_model(  # type: ignore[call-overload]
+ReciprocityRow = create_model(  # type: ignore[call-overload]  # fields built from the measures; mypy cannot type **kwargs models
     "ReciprocityRow", __doc__="Participation and reciprocity of one antenna in one window, from its release.",
     **_ROW_DOC, **_figures(RECIPROCITY_MEASURES),
 )  # fmt: skip
-BridgingRow = create_model(  # type: ignore[call-overload]
+BridgingRow = create_model(  # type: ignore[call-overload]  # fields built from the measures; mypy cannot type **kwargs models
     "BridgingRow", __doc__="Bridging on one background dimension, for one antenna in one window, from its release.",
     **_ROW_DOC,
     dimension=(Dimension, Field(description="the background dimension, or `any`: differs on any declared one")),
@@ -121,11 +121,11 @@ class StatsAnswer(BaseModel):
 
 
 class ReciprocityAnswer(StatsAnswer):
-    rows: list[ReciprocityRow]  # type: ignore[valid-type]
+    rows: list[ReciprocityRow]
 
 
 class BridgingAnswer(StatsAnswer):
-    rows: list[BridgingRow]  # type: ignore[valid-type]
+    rows: list[BridgingRow]
 
 
 class Bounds(BaseModel):

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
 
@@ -105,7 +105,7 @@ def member_number_taken(session: Session, member_number: str) -> bool:
 def desk_accounts_of(session: Session, member_ids: set[int]) -> dict[int, DeskAccount]:
     if not member_ids:
         return {}
-    rows = session.exec(select(DeskAccount).where(DeskAccount.member_id.in_(member_ids)))  # type: ignore[attr-defined]
+    rows = session.exec(select(DeskAccount).where(col(DeskAccount.member_id).in_(member_ids)))
     return {row.member_id: row for row in rows}
 
 
@@ -119,11 +119,11 @@ def live_codes(session: Session, *, member_id: int, purpose: CodePurpose, now: d
         .where(
             OneTimeCode.member_id == member_id,
             OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None),  # type: ignore[union-attr]
-            OneTimeCode.voided_at.is_(None),  # type: ignore[union-attr]
+            col(OneTimeCode.used_at).is_(None),
+            col(OneTimeCode.voided_at).is_(None),
             OneTimeCode.expires_at > now,
         )
-        .order_by(OneTimeCode.id)  # type: ignore[arg-type]
+        .order_by(col(OneTimeCode.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -132,12 +132,12 @@ def live_codes(session: Session, *, member_id: int, purpose: CodePurpose, now: d
 
 def void_codes(session: Session, *, member_id: int, purposes: tuple[CodePurpose, ...], now: datetime) -> None:
     session.exec(
-        update(OneTimeCode)  # type: ignore[arg-type]
+        update(OneTimeCode)
         .where(
-            OneTimeCode.member_id == member_id,  # type: ignore[arg-type]
-            OneTimeCode.purpose.in_(purposes),  # type: ignore[attr-defined]
-            OneTimeCode.used_at.is_(None),  # type: ignore[union-attr]
-            OneTimeCode.voided_at.is_(None),  # type: ignore[union-attr]
+            col(OneTimeCode.member_id) == member_id,
+            col(OneTimeCode.purpose).in_(purposes),
+            col(OneTimeCode.used_at).is_(None),
+            col(OneTimeCode.voided_at).is_(None),
         )
         .values(voided_at=now)
     )
@@ -168,12 +168,12 @@ def revoke_sessions(
     session: Session, *, member_id: int, now: datetime, reason: str, keep_session_id: int | None = None
 ) -> None:
     query = update(AuthSession).where(
-        AuthSession.member_id == member_id,  # type: ignore[arg-type]
-        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        col(AuthSession.member_id) == member_id,
+        col(AuthSession.revoked_at).is_(None),
     )
     if keep_session_id is not None:
-        query = query.where(AuthSession.id != keep_session_id)  # type: ignore[arg-type]
-    session.exec(query.values(revoked_at=now, revoked_reason=reason))  # type: ignore[call-overload]
+        query = query.where(col(AuthSession.id) != keep_session_id)
+    session.exec(query.values(revoked_at=now, revoked_reason=reason))
 
 
 # --- attempt counters --------------------------------------------------------------------------------------
@@ -185,30 +185,30 @@ def count_attempt(session: Session, *, key: str, window: timedelta, now: datetim
     One atomic upsert: concurrent attempts on PostgreSQL queue on the row, so each sees every earlier one.
     A window that has run out starts again at this attempt.
     """
-    table = AttemptCounter.__table__  # type: ignore[attr-defined]
+    table = AttemptCounter.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(key=key, count=1, window_start=now)
     stale = table.c.window_start <= now - window
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "count": case((stale, 1), else_=table.c.count + 1),
             "window_start": case((stale, statement.excluded.window_start), else_=table.c.window_start),
         },
     ).returning(table.c.count, table.c.window_start)
-    count, started = session.execute(statement).one()
+    count, started = session.execute(upsert).one()
     return int(count), started
 
 
 def forget_attempts(session: Session, *, key: str) -> None:
-    session.exec(delete(AttemptCounter).where(AttemptCounter.key == key))  # type: ignore[call-overload]
+    session.exec(delete(AttemptCounter).where(col(AttemptCounter.key) == key))
 
 
 def take_back_attempt(session: Session, *, key: str) -> None:
     """A successful attempt does not count against the client's failures."""
     session.exec(
-        update(AttemptCounter)  # type: ignore[arg-type]
-        .where(AttemptCounter.key == key, AttemptCounter.count > 0)  # type: ignore[arg-type]
+        update(AttemptCounter)
+        .where(col(AttemptCounter.key) == key, col(AttemptCounter.count) > 0)
         .values(count=AttemptCounter.count - 1)
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.antenna_config import AntennaConfig
 from store.base import utc_field
@@ -74,4 +74,4 @@ def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
 
 def antenna_moderator_ids(session: Session, antenna_id: int) -> list[int]:
     query = select(Moderator.member_id).where(Moderator.antenna_id == antenna_id)
-    return list(session.exec(query.order_by(Moderator.member_id)))  # type: ignore[arg-type]
+    return list(session.exec(query.order_by(col(Moderator.member_id))))

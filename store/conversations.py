@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel, select, update
+from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from store.base import utc_field
 
@@ -33,17 +33,17 @@ def list_thread(session: Session, *, proposal_id: int, after_id: int | None, lim
     """Oldest first (newest last), continuing after `after_id`."""
     query = select(Message).where(Message.proposal_id == proposal_id)
     if after_id is not None:
-        query = query.where(Message.id > after_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Message.id).limit(limit)))  # type: ignore[arg-type]
+        query = query.where(col(Message.id) > after_id)
+    return list(session.exec(query.order_by(col(Message.id)).limit(limit)))
 
 
 def messages_by(session: Session, member_id: int) -> list[Message]:
-    return list(session.exec(select(Message).where(Message.author_id == member_id).order_by(Message.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Message).where(col(Message.author_id) == member_id).order_by(col(Message.id))))
 
 
 def erase_messages_by(session: Session, *, member_id: int, now: datetime) -> None:
     session.exec(
         update(Message)
-        .where(Message.author_id == member_id)  # type: ignore[arg-type]
+        .where(col(Message.author_id) == member_id)
         .values(text="", erased_at=now)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import utc_field
 
@@ -34,6 +34,8 @@ def get_feedback(session: Session, *, exchange_id: int, member_id: int) -> Excha
 def feedback_of(session: Session, member_id: int) -> list[ExchangeFeedback]:
     return list(
         session.exec(
-            select(ExchangeFeedback).where(ExchangeFeedback.member_id == member_id).order_by(ExchangeFeedback.id)  # type: ignore[arg-type]
+            select(ExchangeFeedback)
+            .where(col(ExchangeFeedback.member_id) == member_id)
+            .order_by(col(ExchangeFeedback.id))
         )
     )

@@ -37,7 +37,7 @@ def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> in
     On PostgreSQL a concurrent claim of the same key waits until the first transaction ends: if that one
     committed, this answers None (replay it), if it rolled back, this claim goes in.
     """
-    table = IdempotentResponse.__table__  # type: ignore[attr-defined]
+    table = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
     values = {
         "member_id": member_id,
         "key": key,
@@ -54,5 +54,5 @@ def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> in
 
 
 def keep_answer(session: Session, *, claim_id: int, status_code: int, body: Any) -> None:
-    table = IdempotentResponse.__table__  # type: ignore[attr-defined]
+    table = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
     session.execute(update(table).where(table.c.id == claim_id).values(status_code=status_code, body=body))

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import CheckConstraint, UniqueConstraint, func
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -173,35 +174,39 @@ def statement_rows(
     other = aliased(LedgerEntry)
     other_account = aliased(LedgerAccount)
     pool_antenna = aliased(Antenna)
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     query = (
-        select(
-            LedgerEntry.id,
-            LedgerEntry.account_id,
-            LedgerEntry.minutes,
-            LedgerEntry.created_at,
-            LedgerTransfer.id,
-            LedgerTransfer.kind,
-            LedgerTransfer.exchange_id,
-            LedgerTransfer.reason,
-            other_account.member_id,
-            Member.display_name,
-            pool_antenna.slug,
-            Exchange.category,
+        select_columns(
+            col(LedgerEntry.id),
+            col(LedgerEntry.account_id),
+            col(LedgerEntry.minutes),
+            col(LedgerEntry.created_at),
+            col(LedgerTransfer.id),
+            col(LedgerTransfer.kind),
+            col(LedgerTransfer.exchange_id),
+            col(LedgerTransfer.reason),
+            col(other_account.member_id),
+            col(Member.display_name),
+            col(pool_antenna.slug),
+            col(Exchange.category),
         )
         .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
-        .outerjoin(other, (other.transfer_id == LedgerEntry.transfer_id) & (other.account_id != LedgerEntry.account_id))
-        .outerjoin(other_account, other_account.id == other.account_id)
+        .outerjoin(
+            other,
+            (col(other.transfer_id) == LedgerEntry.transfer_id) & (col(other.account_id) != LedgerEntry.account_id),
+        )
+        .outerjoin(other_account, col(other_account.id) == other.account_id)
         .outerjoin(Member, col(Member.id) == other_account.member_id)
-        .outerjoin(pool_antenna, pool_antenna.id == other_account.pool_antenna_id)
+        .outerjoin(pool_antenna, col(pool_antenna.id) == other_account.pool_antenna_id)
         .outerjoin(Exchange, col(Exchange.id) == LedgerTransfer.exchange_id)
     )
     if account_id is not None:
-        query = query.where(LedgerEntry.account_id == account_id)
+        query = query.where(col(LedgerEntry.account_id) == account_id)
     if antenna_id is not None:
-        query = query.where(LedgerTransfer.antenna_id == antenna_id)
+        query = query.where(col(LedgerTransfer.antenna_id) == antenna_id)
     if before_id is not None:
         query = query.where(col(LedgerEntry.id) < before_id)
-    rows = session.exec(query.order_by(col(LedgerEntry.id).desc()).limit(limit))
+    rows = session.execute(query.order_by(col(LedgerEntry.id).desc()).limit(limit))
     return [StatementRow(*row) for row in rows]
 
 

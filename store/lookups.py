@@ -64,7 +64,7 @@ def member_cards(session: Session, ids: Iterable[int | None]) -> dict[int, Membe
                 col(Member.id).in_(missing)
             )
         )
-        cards |= {int(i): MemberCard(int(i), name, lat, lon) for i, name, lat, lon in rows}
+        cards |= {i: MemberCard(i, name, lat, lon) for i, name, lat, lon in rows if i is not None}
     return cards
 
 
@@ -74,7 +74,7 @@ def antenna_slugs(session: Session, ids: Iterable[int | None]) -> dict[int, str]
     missing = wanted - slugs.keys()
     if missing:
         rows = session.exec(select(Antenna.id, Antenna.slug).where(col(Antenna.id).in_(missing)))
-        slugs |= {int(i): slug for i, slug in rows}
+        slugs |= {i: slug for i, slug in rows if i is not None}
     return slugs
 
 
@@ -91,7 +91,9 @@ def exchange_categories(session: Session, ids: Iterable[int | None]) -> dict[int
     if not wanted:
         return {}
     return {
-        int(i): c for i, c in session.exec(select(Exchange.id, Exchange.category).where(col(Exchange.id).in_(wanted)))
+        i: c
+        for i, c in session.exec(select(Exchange.id, Exchange.category).where(col(Exchange.id).in_(wanted)))
+        if i is not None
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState
 from store.base import enum_column, utc_field
@@ -47,7 +47,7 @@ def get_meeting(session: Session, exchange_id: int, *, lock: bool = False) -> Me
 def meetings_for(session: Session, exchange_ids: list[int]) -> dict[int, Meeting]:
     if not exchange_ids:
         return {}
-    rows = session.exec(select(Meeting).where(Meeting.exchange_id.in_(exchange_ids)))  # type: ignore[attr-defined]
+    rows = session.exec(select(Meeting).where(col(Meeting.exchange_id).in_(exchange_ids)))
     return {row.exchange_id: row for row in rows}
 
 
@@ -55,17 +55,17 @@ def meetings_to_remind(session: Session, *, starting_before: datetime, now: date
     """Accepted meetings of planned exchanges that start between now and `starting_before`, not reminded."""
     query = (
         select(Meeting)
-        .join(Exchange, Exchange.id == Meeting.exchange_id)  # type: ignore[arg-type]
+        .join(Exchange, col(Exchange.id) == col(Meeting.exchange_id))
         .where(
             Exchange.state == ExchangeState.PLANNED,
-            Meeting.accepted_at.is_not(None),  # type: ignore[union-attr]
-            Meeting.reminded_at.is_(None),  # type: ignore[union-attr]
+            col(Meeting.accepted_at).is_not(None),
+            col(Meeting.reminded_at).is_(None),
             Meeting.starts_at > now,
             Meeting.starts_at <= starting_before,
         )
-        .order_by(Meeting.starts_at)  # type: ignore[arg-type]
+        .order_by(col(Meeting.starts_at))
         .limit(limit)
-        .with_for_update(skip_locked=True, of=Meeting)  # type: ignore[arg-type]
+        .with_for_update(skip_locked=True, of=Meeting)
     )
     return list(session.exec(query))
 

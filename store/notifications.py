@@ -79,7 +79,7 @@ def recently_notified(
 def unread_count(session: Session, member_id: int) -> int:
     return int(
         session.exec(
-            select(func.count()).where(Notification.member_id == member_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+            select(func.count()).where(col(Notification.member_id) == member_id, col(Notification.read_at).is_(None))
         ).one()
     )
 
@@ -95,8 +95,8 @@ def mark_all_read(session: Session, *, member_id: int, now: datetime) -> int:
 
 def notifications_after(session: Session, *, member_id: int, after_id: int, limit: int) -> list[Notification]:
     """Oldest first: what a member's event stream has not sent yet."""
-    query = select(Notification).where(Notification.member_id == member_id, Notification.id > after_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Notification.id).limit(limit)))  # type: ignore[arg-type]
+    query = select(Notification).where(col(Notification.member_id) == member_id, col(Notification.id) > after_id)
+    return list(session.exec(query.order_by(col(Notification.id)).limit(limit)))
 
 
 def latest_notification_id(session: Session, member_id: int) -> int:

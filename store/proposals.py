@@ -89,13 +89,13 @@ def open_proposals_of_listing(
     session: Session, *, request_id: int | None = None, offer_id: int | None = None
 ) -> list[Proposal]:
     """The open proposals about one request or offer, locked (in id order) for the caller to end them."""
-    query = select(Proposal).where(Proposal.state.in_(OPEN_PROPOSAL_STATES))  # type: ignore[attr-defined]
+    query = select(Proposal).where(col(Proposal.state).in_(OPEN_PROPOSAL_STATES))
     if request_id is not None:
         query = query.where(Proposal.request_id == request_id)
     else:
         query = query.where(Proposal.offer_id == offer_id)
     return list(
-        session.exec(query.order_by(Proposal.id).with_for_update().execution_options(populate_existing=True))  # type: ignore[arg-type]
+        session.exec(query.order_by(col(Proposal.id)).with_for_update().execution_options(populate_existing=True))
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, delete, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from store.base import enum_column, utc_field
 
@@ -80,7 +80,7 @@ def find_device(session: Session, *, platform: Platform, token: str) -> Device |
 
 
 def devices_of(session: Session, member_id: int) -> list[Device]:
-    return list(session.exec(select(Device).where(Device.member_id == member_id).order_by(Device.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Device).where(col(Device.member_id) == member_id).order_by(col(Device.id))))
 
 
 def devices_by_id(session: Session, ids: list[int]) -> dict[int, Device]:
@@ -92,7 +92,7 @@ def devices_by_id(session: Session, ids: list[int]) -> dict[int, Device]:
 def quiet_hours_of(session: Session, member_ids: list[int]) -> dict[int, QuietHours]:
     if not member_ids:
         return {}
-    rows = session.exec(select(QuietHours).where(QuietHours.member_id.in_(member_ids)))  # type: ignore[attr-defined]
+    rows = session.exec(select(QuietHours).where(col(QuietHours.member_id).in_(member_ids)))
     return {row.member_id: row for row in rows}
 
 
@@ -100,7 +100,7 @@ def due_deliveries(session: Session, *, now: datetime, limit: int) -> list[PushD
     query = (
         select(PushDelivery)
         .where(PushDelivery.state == DeliveryState.PENDING, PushDelivery.due_at <= now)
-        .order_by(PushDelivery.due_at, PushDelivery.id)  # type: ignore[arg-type]
+        .order_by(col(PushDelivery.due_at), col(PushDelivery.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -116,6 +116,6 @@ def pending_for_device(session: Session, device_id: int) -> list[PushDelivery]:
 
 
 def delete_push_data_of(session: Session, member_id: int) -> None:
-    session.exec(delete(PushDelivery).where(PushDelivery.member_id == member_id))  # type: ignore[arg-type]
-    session.exec(delete(Device).where(Device.member_id == member_id))  # type: ignore[arg-type]
-    session.exec(delete(QuietHours).where(QuietHours.member_id == member_id))  # type: ignore[arg-type]
+    session.exec(delete(PushDelivery).where(col(PushDelivery.member_id) == member_id))
+    session.exec(delete(Device).where(col(Device.member_id) == member_id))
+    session.exec(delete(QuietHours).where(col(QuietHours.member_id) == member_id))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, or_
-from sqlmodel import Field, Session, SQLModel, delete, select
+from sqlalchemy import ScalarSelect, and_, or_
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from store.base import enum_column, utc_field
 from store.memberships import Membership, MembershipStatus
@@ -70,8 +70,8 @@ def blocked_between(session: Session, a: int, b: int) -> bool:
     row = session.exec(
         select(Block.blocker_id).where(
             or_(
-                and_(Block.blocker_id == a, Block.blocked_id == b),
-                and_(Block.blocker_id == b, Block.blocked_id == a),
+                and_(col(Block.blocker_id) == a, col(Block.blocked_id) == b),
+                and_(col(Block.blocker_id) == b, col(Block.blocked_id) == a),
             )
         )
     ).first()
@@ -79,15 +79,15 @@ def blocked_between(session: Session, a: int, b: int) -> bool:
 
 
 def blocks_of(session: Session, member_id: int) -> list[Block]:
-    return list(session.exec(select(Block).where(Block.blocker_id == member_id).order_by(Block.created_at)))  # type: ignore[arg-type]
+    return list(session.exec(select(Block).where(col(Block.blocker_id) == member_id).order_by(col(Block.created_at))))
 
 
-def blocked_pairs_among(session: Session, members: object) -> set[tuple[int, int]]:
+def blocked_pairs_among(session: Session, members: ScalarSelect[int]) -> set[tuple[int, int]]:
     """Every block between members of `members` (a subquery of ids), in both orders."""
     rows = session.exec(
         select(Block.blocker_id, Block.blocked_id).where(
-            Block.blocker_id.in_(members),  # type: ignore[attr-defined]
-            Block.blocked_id.in_(members),  # type: ignore[attr-defined]
+            col(Block.blocker_id).in_(members),
+            col(Block.blocked_id).in_(members),
         )
     )
     pairs: set[tuple[int, int]] = set()
@@ -97,7 +97,7 @@ def blocked_pairs_among(session: Session, members: object) -> set[tuple[int, int
 
 
 def delete_blocks_of(session: Session, member_id: int) -> None:
-    session.exec(delete(Block).where(or_(Block.blocker_id == member_id, Block.blocked_id == member_id)))  # type: ignore[arg-type]
+    session.exec(delete(Block).where(or_(col(Block.blocker_id) == member_id, col(Block.blocked_id) == member_id)))
 
 
 def list_antenna_reports(
@@ -107,12 +107,12 @@ def list_antenna_reports(
     if status is not None:
         query = query.where(Report.status == status)
     if before_id is not None:
-        query = query.where(Report.id < before_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(Report.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        query = query.where(col(Report.id) < before_id)
+    return list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
 
 
 def reports_by(session: Session, member_id: int) -> list[Report]:
-    return list(session.exec(select(Report).where(Report.reporter_id == member_id).order_by(Report.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Report).where(col(Report.reporter_id) == member_id).order_by(col(Report.id))))
 
 
 def common_antenna_id(session: Session, a: int, b: int) -> int | None:
@@ -126,9 +126,9 @@ def common_antenna_id(session: Session, a: int, b: int) -> int | None:
         .where(
             Membership.member_id == b,
             Membership.status == MembershipStatus.APPROVED,
-            Membership.antenna_id.in_(mine),  # type: ignore[attr-defined]
+            col(Membership.antenna_id).in_(mine),
         )
-        .order_by(Membership.antenna_id)  # type: ignore[arg-type]
+        .order_by(col(Membership.antenna_id))
     ).first()
     if shared is not None:
         return int(shared)
@@ -136,25 +136,26 @@ def common_antenna_id(session: Session, a: int, b: int) -> int | None:
         select(Proposal.antenna_id)
         .where(
             or_(
-                and_(Proposal.helper_id == a, Proposal.receiver_id == b),
-                and_(Proposal.helper_id == b, Proposal.receiver_id == a),
+                and_(col(Proposal.helper_id) == a, col(Proposal.receiver_id) == b),
+                and_(col(Proposal.helper_id) == b, col(Proposal.receiver_id) == a),
             )
         )
-        .order_by(Proposal.id)  # type: ignore[arg-type]
+        .order_by(col(Proposal.id))
     ).first()
     return int(found) if found is not None else None
 
 
 def open_proposals_between(session: Session, a: int, b: int) -> list[int]:
     return [
-        int(pid)
+        pid
         for pid in session.exec(
             select(Proposal.id).where(
-                Proposal.state.in_(OPEN_PROPOSAL_STATES),  # type: ignore[attr-defined]
+                col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
                 or_(
-                    and_(Proposal.helper_id == a, Proposal.receiver_id == b),
-                    and_(Proposal.helper_id == b, Proposal.receiver_id == a),
+                    and_(col(Proposal.helper_id) == a, col(Proposal.receiver_id) == b),
+                    and_(col(Proposal.helper_id) == b, col(Proposal.receiver_id) == a),
                 ),
             )
         )
+        if pid is not None
     ]

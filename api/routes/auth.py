@@ -179,8 +179,10 @@ def _relay(settings: Settings) -> SmtpRelay | None:
     "/reset-code",
     status_code=status.HTTP_202_ACCEPTED,
     response_class=Response,
-    responses={202: {"description": "if the address has an account, a reset code is on its way"}}
-    | problem_responses(404, 422, 429),
+    responses={
+        202: {"description": "if the address has an account, a reset code is on its way"},
+        **problem_responses(404, 422, 429),
+    },
 )
 def mail_reset_code(body: ResetMailIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> Response:
     """Ask for a reset code by e-mail (only where the service has an SMTP relay; 404 otherwise).

@@ -19,7 +19,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def device_out(device: Device) -> DeviceOut:
-    return DeviceOut(id=device.id or 0, platform=device.platform.value, created_at=device.created_at)  # type: ignore[arg-type]
+    return DeviceOut(id=device.id or 0, platform=device.platform.value, created_at=device.created_at)
 
 
 @router.post(

@@ -74,7 +74,7 @@ def confirm(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> ExchangeOut:
-    return idempotency.run(  # type: ignore[no-any-return]
+    return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
         member_id=actor.member_id,
         status_code=200,
         action=lambda: exchange_out(
@@ -123,7 +123,7 @@ def resolve(
         )
         return exchange_out(session, row, person.id)
 
-    return idempotency.run(  # type: ignore[no-any-return]
+    return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
         member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=200,
         action=act,

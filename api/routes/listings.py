@@ -41,13 +41,13 @@ def listing_router(
     @router.post(
         "", status_code=status.HTTP_201_CREATED, response_model=out, responses=problem_responses(401, 403, 404, 422)
     )
-    def create(body: create_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]
-        data = body.model_dump()  # type: ignore[attr-defined]
+    def create(body: create_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
+        data = body.model_dump()  # type: ignore[attr-defined]  # body's type is a parameter (a pydantic model)
         data["antenna"] = _antenna(session, data["antenna"])
         listing = service.create_listing(session, actor, model, service.ListingInput(**data))
         return listing_out(session, actor, listing, out)
 
-    @router.get("", response_model=Page[out], responses=problem_responses(401, 403, 404, 422))  # type: ignore[valid-type]
+    @router.get("", response_model=Page[out], responses=problem_responses(401, 403, 404, 422))  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
     def find(
         actor: CurrentActor,
         session: SessionDep,
@@ -67,7 +67,7 @@ def listing_router(
             limit=limit,
         )
         page = service.find_listings(session, actor, model, query)
-        return Page[out](  # type: ignore[valid-type]
+        return Page[out](  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
             items=listing_outs(session, actor, page.items, out),
             next_cursor=encode_cursor(page.next_before_id) if page.next_before_id is not None else None,
         )
@@ -78,8 +78,8 @@ def listing_router(
         return listing_out(session, actor, listing, out)
 
     @router.patch("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
-    def update(listing_id: IdPath, body: patch_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]
-        changes = {name: getattr(body, name) for name in body.model_fields_set}  # type: ignore[attr-defined]
+    def update(listing_id: IdPath, body: patch_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
+        changes = {name: getattr(body, name) for name in body.model_fields_set}  # type: ignore[attr-defined]  # body's type is a parameter (a pydantic model)
         listing = service.update_listing(session, actor, model, listing_id, changes=changes)
         return listing_out(session, actor, listing, out)
 

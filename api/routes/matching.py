@@ -10,6 +10,7 @@ from api.problems import problem_responses
 from api.schemas.matching import MatchRunOut, MatchSummaryOut
 from services.matching import run_match_round
 from store.antennas import Antenna
+from store.base import row_id
 from store.match_runs import MatchRun, MatchTrigger, list_match_runs
 
 router = APIRouter(tags=["matching"])
@@ -50,7 +51,7 @@ def recent_match_runs(
 ) -> Page[MatchRunOut]:
     rows = list_match_runs(
         session,
-        antenna_id=antenna.id,  # type: ignore[arg-type]
+        antenna_id=row_id(antenna),
         before_id=before_id(cursor),
         limit=limit + 1,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.deps import CurrentActor, GeocoderDep, SessionDep
 from api.problems import problem_responses
@@ -31,7 +31,10 @@ def me_out(session: Session, member: Member, *, show_background: bool = True) ->
     background = get_background(session, member.id)
     desk = get_desk_account(session, member.id)
     memberships = session.exec(
-        select(Membership, Antenna.slug).join(Antenna).where(Membership.member_id == member.id).order_by(Membership.id)  # type: ignore[arg-type]
+        select(Membership, Antenna.slug)
+        .join(Antenna)
+        .where(col(Membership.member_id) == member.id)
+        .order_by(col(Membership.id))
     )
     moderator_of = session.exec(
         select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)

@@ -14,6 +14,7 @@ from api.schemas.exchanges import DeclineIn, ProposalOut, ProposalReviewOut, Rej
 from domain.exchanges import ProposalState
 from services import proposals as service
 from services.actors import Actor
+from store.base import row_id
 from store.proposals import Proposal, list_antenna_proposals, list_member_proposals
 
 router = APIRouter(tags=["proposals"])
@@ -73,10 +74,10 @@ def review_queue(
 ) -> Page[ProposalReviewOut]:
     rows = list_antenna_proposals(
         session,
-        antenna_id=antenna.id,
+        antenna_id=row_id(antenna),
         state=state,
         before_id=before_id(cursor),
-        limit=limit + 1,  # type: ignore[arg-type]
+        limit=limit + 1,
     )
     return newest_first_page(
         Page[ProposalReviewOut], rows, limit=limit, shape_all=lambda page: review_outs(session, page, lang)

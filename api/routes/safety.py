@@ -22,11 +22,13 @@ router = APIRouter(tags=["safety"])
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _ref(members: dict[int, Member], member_id: int | None) -> MemberRef | None:
-    if member_id is None:
-        return None
+def _member_ref(members: dict[int, Member], member_id: int) -> MemberRef:
     member = members.get(member_id)
     return MemberRef(id=member_id, display_name=member.display_name if member else "")
+
+
+def _ref(members: dict[int, Member], member_id: int | None) -> MemberRef | None:
+    return None if member_id is None else _member_ref(members, member_id)
 
 
 def reports_out(session: Session, rows: Sequence[Report], antenna: Antenna) -> list[ReportOut]:
@@ -37,13 +39,13 @@ def reports_out(session: Session, rows: Sequence[Report], antenna: Antenna) -> l
         ReportOut(
             id=row.id or 0,
             antenna=antenna.slug,
-            about=row.about.value,  # type: ignore[arg-type]
+            about=row.about.value,
             subject_id=row.subject_id,
-            listing_kind=row.listing_kind.value if row.listing_kind else None,  # type: ignore[arg-type]
-            reporter=_ref(members, row.reporter_id),  # type: ignore[arg-type]
+            listing_kind=row.listing_kind.value if row.listing_kind else None,
+            reporter=_member_ref(members, row.reporter_id),
             reported=_ref(members, row.reported_member_id),
             reason=row.reason,
-            status=row.status.value,  # type: ignore[arg-type]
+            status=row.status.value,
             created_at=row.created_at,
             closed_at=row.closed_at,
             close_note=row.close_note,
@@ -107,7 +109,7 @@ def close_report(report_id: IdPath, body: CloseReportIn, person: SignedIn, sessi
 
 def blocks_out(session: Session, rows: Sequence[Block]) -> list[BlockOut]:
     members = members_by_id(session, sorted({b.blocked_id for b in rows}))
-    return [BlockOut(member=_ref(members, b.blocked_id), created_at=b.created_at) for b in rows]  # type: ignore[arg-type]
+    return [BlockOut(member=_member_ref(members, b.blocked_id), created_at=b.created_at) for b in rows]
 
 
 @router.post(

@@ -48,4 +48,4 @@ def differs(dimension: str, first: BackgroundProfile, second: BackgroundProfile)
         return None
     if dimension == Dimension.LANGUAGES:
         return first.languages.isdisjoint(second.languages)
-    return getattr(first, dimension) != getattr(second, dimension)
+    return bool(getattr(first, dimension) != getattr(second, dimension))

@@ -72,8 +72,16 @@ def bounded_total(items: Iterable[Shared], *, bound: int) -> int:
         raise ValueError("a shared item needs two different members")
     number = _numbered(m for i in rows for m in (i.first, i.second))
     n = len(number)
-    left, right = (lambda k: 2 + number[k]), (lambda k: 2 + n + number[k])  # 0 source, 1 sink
-    sources, targets, capacities = [], [], []
+
+    def left(k: int) -> int:
+        return 2 + number[k]  # nodes 0 and 1 are the source and the sink
+
+    def right(k: int) -> int:
+        return 2 + n + number[k]
+
+    sources: list[int] = []
+    targets: list[int] = []
+    capacities: list[int] = []
     for i in rows:
         for a, b in ((i.first, i.second), (i.second, i.first)):
             sources.append(left(a))

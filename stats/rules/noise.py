@@ -49,7 +49,7 @@ def laplace(exact: int, *, sensitivity: int, epsilon: float) -> Noisy:
         raise ValueError("a released figure needs a positive epsilon and sensitivity")
     scale = sensitivity / epsilon
     measurement = dp.m.make_laplace(dp.atom_domain(T="i64"), dp.absolute_distance(T="i64"), scale=scale)
-    spent = float(measurement.map(sensitivity))
+    spent = float(measurement.map(sensitivity))  # type: ignore[no-untyped-call]  # opendp's Measurement.map has no annotations
     if spent > epsilon * (1 + 1e-9):
         raise PrivacyMapMismatch(f"{spent} > {epsilon}")
     return Noisy(value=int(measurement(int(exact))), scale=scale, epsilon=spent, sensitivity=sensitivity)
