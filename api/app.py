@@ -16,6 +16,7 @@ from api.problems import Problem
 from api.routes import admin, antennas, auth, categories, exchanges, health, ledger, me, offers, proposals, requests
 from api.routes import matching as matching_routes
 from api.routes import notifications as notification_routes
+from api.routes import problems as problem_routes
 from api.routes import stats as stats_routes
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
@@ -36,6 +37,7 @@ ROUTERS: list[APIRouter] = [
     stats_routes.router,
     matching_routes.router,
     notification_routes.router,
+    problem_routes.router,
 ]
 
 

@@ -28,6 +28,7 @@ PUBLIC = {
     ("GET", "/v1/antennas"),
     ("GET", "/v1/antennas/{slug}"),
     ("GET", "/v1/categories"),
+    ("GET", "/v1/problems"),
 }
 # Bob (another member of Alice's antenna) declares this; nobody but Bob may ever see it.
 BOB_POINT = (50.8551, 4.3231)
@@ -71,6 +72,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("DELETE", "/v1/antennas/{slug}/moderators/{member_id}"): _only("admin", 204),
     ("POST", "/v1/analysts"): _only("admin", 201),
     ("GET", "/v1/categories"): _all(200),
+    ("GET", "/v1/problems"): _all(200),
     # Only approved members of the antenna may post there.
     ("POST", "/v1/offers"): _only("member", 201),
     ("POST", "/v1/requests"): _only("member", 201),
