@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, create_model
 
 from domain.stats.bridging import BRIDGING_DIMENSIONS
 from domain.stats.privacy import Reason
+from domain.stats.windows import Period
 from services.stats import BRIDGING_MEASURES, RECIPROCITY_MEASURES
 
 Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]
@@ -108,7 +109,7 @@ BridgingRow = create_model(  # type: ignore[call-overload]
 class StatsAnswer(BaseModel):
     start: date = Field(alias="from", description="first day asked for (windows are widened to whole ones)")
     end: date = Field(alias="to", description="last day asked for")
-    period: str = Field(description="month or quarter")
+    period: Period = Field(description="month or quarter")
     periods: list[str] = Field(description="the windows covered, in order")
     as_of: datetime = Field(
         description="the figures reflect the data as it was at this moment (UTC); the service re-checks the data "
