@@ -8,7 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from buurtbank.db import make_engine, unit_of_work
+from buurtbank.i18n import for_terminal
 from buurtbank.settings import MissingSecretKey, Settings
+from domain.errors import DomainError
 
 log = logging.getLogger("buurtbank")
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -151,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args, settings))
     except MissingSecretKey as exc:
         print(f"buurtbank: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:  # a rule refused the command: say so in words, never as a message key
+        print(f"buurtbank: {for_terminal(exc.message_key, exc.params)}", file=sys.stderr)
         return 2
 
 

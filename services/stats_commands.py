@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from buurtbank.db import make_engine, unit_of_work
+from buurtbank.i18n import for_terminal
 from buurtbank.settings import Settings
 from domain.stats.cells import CSV_COLUMNS
 from domain.stats.windows import Period
@@ -44,7 +45,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
                 measures=service.ALL_MEASURES,
             )  # fmt: skip
     except DomainError as exc:
-        print(f"buurtbank stats: {exc}", file=sys.stderr)
+        print(f"buurtbank stats: {for_terminal(exc.message_key, exc.params)}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
