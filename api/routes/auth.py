@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import SessionDep, SettingsDep
+from api.idempotency import IdempotencyDep, run_before_an_account
 from api.problems import problem_responses
 from api.routes.me import me_out
 from api.schemas.members import MeOut, RegisterIn, TokenOut
@@ -20,11 +21,22 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post(
     "/register", status_code=status.HTTP_201_CREATED, response_model=MeOut, responses=problem_responses(409, 422)
 )
-def register(body: RegisterIn, session: SessionDep) -> MeOut:
-    member = accounts.register(
-        session, email=body.email, password=body.password, display_name=body.display_name, language=body.language
+def register(body: RegisterIn, session: SessionDep, settings: SettingsDep, idempotency: IdempotencyDep) -> MeOut:
+    def act() -> MeOut:
+        member = accounts.register(
+            session, email=body.email, password=body.password, display_name=body.display_name, language=body.language
+        )
+        return me_out(session, member)
+
+    return run_before_an_account(  # type: ignore[no-any-return]
+        session,
+        key=idempotency.key,
+        fingerprint=idempotency.fingerprint,
+        secret=settings.resolved_secret_key(),
+        status_code=201,
+        action=act,
+        owner=lambda answer: answer.id,  # type: ignore[attr-defined]
     )
-    return me_out(session, member)
 
 
 class PasswordForm(OAuth2PasswordRequestForm):
