@@ -211,7 +211,7 @@ def chart(
     _: AnalystUser,
     session: SessionDep,
     settings: SettingsDep,
-    name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS))],
+    name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS), json_schema_extra={"enum": [*CHARTS]})],
     antenna: AntennaQuery = None,
     start: FromQuery = None,
     end: ToQuery = None,
