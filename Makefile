@@ -34,6 +34,7 @@ test-postgres: $(STAMP)
 # ruff and mypy: what scripts/test runs before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy api domain store services scheduler buurtbank stats
 
 # mypy with the pydantic plugin; strict for domain/ and services/ (configured in pyproject.toml).

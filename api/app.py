@@ -33,6 +33,7 @@ from api.routes import feedback as feedback_routes
 from api.routes import matching as matching_routes
 from api.routes import meetings as meeting_routes
 from api.routes import notifications as notification_routes
+from api.routes import problems as problem_routes
 from api.routes import safety as safety_routes
 from buurtbank.db import make_engine
 from buurtbank.geocoding import nominatim_geocoder
@@ -64,6 +65,7 @@ ROUTERS: list[APIRouter] = [
     event_routes.router,
     safety_routes.router,
     feedback_routes.router,
+    problem_routes.router,
 ]
 
 

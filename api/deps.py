@@ -165,7 +165,7 @@ def has_role(session: Session, member: Member) -> bool:
 def antenna_by_slug(session: SessionDep, slug: Annotated[str, Path(max_length=60)]) -> Antenna:
     antenna = get_antenna_by_slug(session, slug)
     if antenna is None:
-        raise NotFound()
+        raise NotFound("error.antenna.unknown")  # the same type as an unknown antenna in a body or query
     return antenna
 
 

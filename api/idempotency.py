@@ -8,6 +8,7 @@ fails, its claim rolls back with it and the retry runs normally. Only successful
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -91,6 +92,43 @@ class Idempotency:
             status_code=status_code,
             action=action,
         )
+
+
+def run_before_an_account(
+    session: Session,
+    *,
+    key: str | None,
+    fingerprint: str,
+    secret: str,
+    status_code: int,
+    action: Callable[[], BaseModel],
+    owner: Callable[[BaseModel], int],
+) -> Any:
+    """Idempotency for a call whose caller has no account yet (registration).
+
+    The answer is kept under the account it created (`owner`), found again by key and body. The body holds
+    a password, so its fingerprint is an HMAC under the server's secret: the table never holds a hash of a
+    password someone could test guesses against. Two concurrent first tries still create one account (the
+    e-mail address is unique); the second gets the 409 a retry without a key gets.
+    """
+    if key is None:
+        return action()
+    keyed = hmac.new(secret.encode(), fingerprint.encode(), hashlib.sha256).hexdigest()
+    found = idempotency.find_for_anyone(session, key=key, request_fingerprint=keyed)
+    if found is not None:
+        return _replay(found, keyed)
+    result = action()
+    session.add(
+        IdempotentResponse(
+            member_id=owner(result),
+            key=key,
+            request_fingerprint=keyed,
+            status_code=status_code,
+            body=jsonable_encoder(result),
+        )
+    )
+    session.flush()
+    return result
 
 
 def request_idempotency(

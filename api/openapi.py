@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from api.errors import catalogue
+
 JsonObject = dict[str, Any]
 
 # One line per tag: what the group is for and who uses it. A new tag needs a line here
@@ -221,7 +223,18 @@ def _errors_in_descriptions(document: JsonObject) -> None:
             operation["description"] = f"{text}\n\n{listing}" if text else listing
 
 
+def _document_problem_types(document: JsonObject) -> None:
+    """The catalogue in the document itself: Problem.type lists every type with its status and title."""
+    problem = document.get("components", {}).get("schemas", {}).get("Problem")
+    if problem is None:
+        return
+    rows = "\n".join(f"- `{kind.uri}` ({kind.status}): {kind.title('en')}" for kind in catalogue())
+    prop = problem["properties"]["type"]
+    prop["description"] = f"{prop.get('description', '')}. The types:\n{rows}"
+
+
 _STEPS: tuple[Callable[[JsonObject], None], ...] = (
+    _document_problem_types,
     _optional_defaults_in_descriptions,
     _declare_headers,
     _errors_in_descriptions,

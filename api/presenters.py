@@ -15,13 +15,13 @@ sees the same thing in the app and in the browser.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.schemas.antennas import AntennaOut, AreaOut, AuditEntryOut, CircleOut, MembershipOut, PartnerOut
-from api.schemas.common import MemberRef
+from api.schemas.common import DistanceBand, MemberRef
 from api.schemas.exchanges import ExchangeOut, ProposalOut, ProposalReviewOut, StatementLine
 from api.schemas.neighbours import MeetingOut
 from domain import geo
@@ -57,7 +57,7 @@ def antenna_out(antenna: Antenna) -> AntennaOut:
         slug=config.slug,
         name_nl=config.name_nl,
         name_fr=config.name_fr,
-        partner=PartnerOut(kind=config.partner.kind.value, name=config.partner.name),
+        partner=PartnerOut(kind=config.partner.kind, name=config.partner.name),
         area=AreaOut(
             postcodes=config.area.postcodes,
             centre_lat=config.area.centre.lat,
@@ -86,7 +86,7 @@ def membership_outs(
             id=m.id or 0,
             antenna=antenna.slug,
             member=_ref(lookups, m.member_id),
-            status=m.status.value,
+            status=m.status,
             requested_at=m.requested_at,
             decided_at=m.decided_at,
             reason=m.reason,
@@ -187,7 +187,7 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
             ProposalOut.model_construct(
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
-                state=row.state.value,
+                state=row.state,
                 origin=row.origin.value,
                 my_role=role.value,
                 other=_ref(lookups, row.receiver_id if role is Party.HELPER else row.helper_id),
@@ -195,7 +195,7 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
                 request_id=row.request_id,
                 offer_id=row.offer_id,
                 minutes=row.minutes,
-                distance_band=band,
+                distance_band=cast(DistanceBand | None, band),  # geo.distance_band's values
                 i_accepted=mine,
                 they_accepted=theirs,
                 message=row.message,
@@ -222,7 +222,7 @@ def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[P
             ProposalReviewOut.model_construct(
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
-                state=row.state.value,
+                state=row.state,
                 origin=row.origin.value,
                 helper=_ref(lookups, row.helper_id),
                 receiver=_ref(lookups, row.receiver_id),
@@ -230,7 +230,7 @@ def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[P
                 request_id=row.request_id,
                 offer_id=row.offer_id,
                 minutes=row.minutes,
-                distance_band=band,
+                distance_band=cast(DistanceBand | None, band),  # geo.distance_band's values
                 score=row.score,
                 bridging=row.bridging,
                 explanation=explanation,
@@ -264,7 +264,7 @@ def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | N
             ExchangeOut.model_construct(
                 id=row.id or 0,
                 antenna=lookups.slug(row.antenna_id),
-                state=row.state.value,
+                state=row.state,
                 category=row.category,
                 helper=_ref(lookups, row.helper_id),
                 receiver=_ref(lookups, row.receiver_id),
@@ -307,7 +307,7 @@ def line_out(line: Line) -> StatementLine:
     return StatementLine.model_construct(
         entry_id=line.entry.id or 0,
         transfer_id=line.transfer.id,
-        kind=line.transfer.kind.value,
+        kind=line.transfer.kind,
         minutes=line.entry.minutes,
         counterparty=MemberRef.model_construct(id=other.id, display_name=other.display_name) if other else None,
         counterparty_pool=line.counterparty_pool,

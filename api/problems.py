@@ -10,18 +10,40 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class FieldError(BaseModel):
-    field: str = Field(description="where the problem is, e.g. body.email or query.limit")
-    message: str
-    type: str = Field(description="a stable code for the kind of problem")
+    field: str = Field(
+        description="which input: a body field as a dotted path (`email`, `location.postcode`, `availability.0`), "
+        "a query, path or header parameter by its name (`near_km`, `Idempotency-Key`), or empty for the body "
+        "as a whole",
+        examples=["location.postcode"],
+    )
+    message: str = Field(description="what is wrong, in the language asked for by Accept-Language")
+    type: str = Field(
+        description="a stable code: pydantic's error type for a schema error (`string_pattern_mismatch`), the "
+        "problem's condition for a rule (`minutes.step`)",
+        examples=["string_pattern_mismatch"],
+    )
 
 
 class Problem(BaseModel):
-    type: str = Field(description="a URI naming the kind of problem")
+    type: str = Field(
+        description="a URI naming the condition, one of those listed at GET /v1/problems",
+        examples=["urn:buurtbank:problem:minutes:step"],
+    )
     title: str = Field(description="short, in the language asked for by Accept-Language")
     status: int
     detail: str
     instance: str | None = Field(default=None, description="the path of the request")
     errors: list[FieldError] | None = Field(default=None, description="the offending fields, for 422")
+
+
+class ProblemTypeOut(BaseModel):
+    """One entry of the problem-type catalogue."""
+
+    type: str = Field(
+        description="the URI error answers carry in `type`", examples=["urn:buurtbank:problem:minutes:step"]
+    )
+    status: int = Field(description="the HTTP status answered with it")
+    title: str = Field(description="the answers' `title`, in the language asked for by Accept-Language")
 
 
 _DESCRIPTIONS = {

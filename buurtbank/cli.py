@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 
 from buurtbank.db import make_engine, unit_of_work
+from buurtbank.i18n import for_terminal
 from buurtbank.settings import MissingSecretKey, Settings
+from domain.errors import DomainError
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -223,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args, settings))
     except MissingSecretKey as exc:
         print(f"buurtbank: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:  # a rule refused the command: say so in words, never as a message key
+        print(f"buurtbank: {for_terminal(exc.message_key, exc.params)}", file=sys.stderr)
         return 2
 
 

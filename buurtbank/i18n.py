@@ -7,6 +7,7 @@ placeholders filled with str.format. A key missing in a language falls back to E
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,36 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
 
 def has_message(key: str, lang: str) -> bool:
     return key in _catalogue(lang)
+
+
+# Parameters whose values are themselves words of the rules (a state, a step): shown translated, through
+# the `label.<parameter>.<value>` messages (locales/*/contract.po), never as the English enum value.
+LABELLED_PARAMETERS = ("state", "action", "status")
+
+
+def localised_params(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    out = dict(params)
+    for name in LABELLED_PARAMETERS:
+        key = f"label.{name}.{params.get(name)}"
+        if name in params and has_message(key, DEFAULT_LANGUAGE):
+            out[name] = translate(key, lang)
+    return out
+
+
+def terminal_language(environ: dict[str, str]) -> str:
+    """The command line's language, from LANGUAGE or LANG (nl_BE.UTF-8 -> nl); English by default."""
+    raw = environ.get("LANGUAGE") or environ.get("LANG") or ""
+    return negotiate(",".join(part.split(".")[0].replace("_", "-") for part in raw.split(":")))
+
+
+def for_terminal(message_key: str, params: dict[str, Any]) -> str:
+    """A domain error's sentence for the command line, in the terminal's language."""
+    return explain(message_key, params, terminal_language(dict(os.environ)))
+
+
+def explain(message_key: str, params: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """The sentence a person reads for a domain error's key and parameters (the detail, else the key's text)."""
+    for key in (f"{message_key}.detail", message_key):
+        if has_message(key, DEFAULT_LANGUAGE):
+            return translate(key, lang, **localised_params(params, lang))
+    return translate("error.domain", lang)

@@ -29,6 +29,7 @@ class PasswordCost(NamedTuple):
     memory_kib: int
     parallelism: int
 
+
 # A secret shorter than this is refused in production: HS256 keys should be at least as long as the hash.
 MIN_SECRET_KEY_BYTES = 32
 

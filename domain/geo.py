@@ -124,7 +124,7 @@ def postcode_centroid(code: str) -> LatLon:
     """The postcode's approximate centroid; InvalidInput(field="postcode") if not a Brussels postcode."""
     area = load_gazetteer().get(code.strip())
     if area is None:
-        raise InvalidInput(field="postcode", postcode=code)
+        raise InvalidInput("error.location.outside_brussels", field="postcode", postcode=code)
     return area.centroid
 
 
@@ -139,7 +139,7 @@ def coarsen(lat: float, lon: float) -> LatLon:
     """Snap a point to the centre of its ~250 m grid cell; InvalidInput(field="location") outside Brussels."""
     # math.isfinite first: NaN compares False with everything and would slip through the box test.
     if not (math.isfinite(lat) and math.isfinite(lon) and in_brussels(lat, lon)):
-        raise InvalidInput(field="location", lat=lat, lon=lon)
+        raise InvalidInput("error.location.outside_brussels", field="location", lat=lat, lon=lon)
     cell_lat = math.floor(lat / GRID_LAT_DEG)
     cell_lon = math.floor(lon / GRID_LON_DEG)
     # Rounded to 6 decimals (~0.1 m) so that equal cells give equal floats, whatever the float noise.

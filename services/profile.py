@@ -137,9 +137,7 @@ def _set_location(session: Session, member: Member, location: object, *, geocode
         member.location_postcode, member.location_lat, member.location_lon = coarse.postcode, coarse.lat, coarse.lon
     # Open listings follow the member, so distances stay true after a move.
     for model in (Offer, HelpRequest):
-        listings = session.exec(
-            select(model).where(model.member_id == member.id, model.status == ListingStatus.OPEN)
-        )
+        listings = session.exec(select(model).where(model.member_id == member.id, model.status == ListingStatus.OPEN))
         for listing in listings:
             listing.lat, listing.lon = member.location_lat, member.location_lon
             session.add(listing)

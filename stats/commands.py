@@ -8,6 +8,7 @@ from datetime import date
 
 from buurtbank.clock import today_in_brussels
 from buurtbank.db import make_engine, unit_of_work
+from buurtbank.i18n import for_terminal
 from buurtbank.settings import Settings
 from stats.rules.figures import CSV_COLUMNS
 from stats.rules.windows import Period
@@ -46,7 +47,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
                 delay_days=settings.stats_release_delay_days,
             )  # fmt: skip
     except DomainError as exc:
-        print(f"buurtbank stats: {exc}", file=sys.stderr)
+        print(f"buurtbank stats: {for_terminal(exc.message_key, exc.params)}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

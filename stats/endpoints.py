@@ -121,7 +121,7 @@ def reciprocity(
     first, last = _range(start, end)
     table = _table(session, settings, start=first, end=last, period=period, antenna=antenna)
     return ReciprocityAnswer(
-        start=first, end=last, period=period.value, periods=list(table.periods), as_of=table.as_of,
+        start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
         rows=[ReciprocityRow(**row) for row in _rows(table, by_dimension=False)],
     )  # fmt: skip
@@ -152,7 +152,7 @@ def bridging(
         measures=(*service.BRIDGING_MEASURES, "active_members"), dimension=dimension.value if dimension else None,
     )  # fmt: skip
     return BridgingAnswer(
-        start=first, end=last, period=period.value, periods=list(table.periods), as_of=table.as_of,
+        start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
         rows=[BridgingRow(**row) for row in _rows(table, by_dimension=True)],
     )  # fmt: skip
@@ -211,7 +211,7 @@ def chart(
     _: AnalystUser,
     session: SessionDep,
     settings: SettingsDep,
-    name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS))],
+    name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS), json_schema_extra={"enum": [*CHARTS]})],
     antenna: AntennaQuery = None,
     start: FromQuery = None,
     end: ToQuery = None,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, create_model
 
 from stats.rules.backgrounds import BRIDGING_DIMENSIONS
 from stats.rules.figures import BRIDGING_MEASURES, DROPPED, RECIPROCITY_MEASURES, Reason
+from stats.rules.windows import Period
 
 Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
 ReasonCode = StrEnum("ReasonCode", {r.value: r.value for r in Reason})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
@@ -110,7 +111,7 @@ BridgingRow = create_model(  # type: ignore[call-overload]  # fields built from 
 class StatsAnswer(BaseModel):
     start: date = Field(alias="from", description="first day asked for (windows are widened to whole ones)")
     end: date = Field(alias="to", description="last day asked for")
-    period: str = Field(description="month or quarter")
+    period: Period = Field(description="month or quarter")
     periods: list[str] = Field(description="the released windows covered, in order (closed windows only)")
     open_periods: list[str] = Field(
         default_factory=list, description="windows asked for that have not closed yet: never published"

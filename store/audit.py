@@ -56,7 +56,5 @@ def list_audit(session: Session, *, antenna_ids: set[int], before_id: int | None
 
 def audit_about_member(session: Session, member_id: int) -> list[AuditEntry]:
     return list(
-        session.exec(
-            select(AuditEntry).where(AuditEntry.subject_member_id == member_id).order_by(col(AuditEntry.id))
-        )
+        session.exec(select(AuditEntry).where(AuditEntry.subject_member_id == member_id).order_by(col(AuditEntry.id)))
     )

@@ -42,8 +42,4 @@ def messages_by(session: Session, member_id: int) -> list[Message]:
 
 
 def erase_messages_by(session: Session, *, member_id: int, now: datetime) -> None:
-    session.exec(
-        update(Message)
-        .where(col(Message.author_id) == member_id)
-        .values(text="", erased_at=now)
-    )
+    session.exec(update(Message).where(col(Message.author_id) == member_id).values(text="", erased_at=now))

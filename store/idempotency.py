@@ -25,6 +25,15 @@ class IdempotentResponse(SQLModel, table=True):
     created_at: datetime = utc_field(index=True)
 
 
+def find_for_anyone(session: Session, *, key: str, request_fingerprint: str) -> IdempotentResponse | None:
+    """A stored answer to a call made before its caller had an account (registration): by key and body."""
+    return session.exec(
+        select(IdempotentResponse).where(
+            IdempotentResponse.key == key, IdempotentResponse.request_fingerprint == request_fingerprint
+        )
+    ).first()
+
+
 def find(session: Session, *, member_id: int, key: str) -> IdempotentResponse | None:
     return session.exec(
         select(IdempotentResponse).where(IdempotentResponse.member_id == member_id, IdempotentResponse.key == key)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import ClientAddress, SessionDep, SettingsDep, SignedIn, auth_session_id
+from api.idempotency import IdempotencyDep, run_before_an_account
 from api.problems import problem_responses
 from api.routes.me import me_out
 from api.schemas.accounts import RefreshIn, ResetIn, ResetMailIn
@@ -61,7 +62,9 @@ def _guess_limits(settings: Settings, *, purpose: str, username: str, client: st
     response_model=MeOut,
     responses=problem_responses(409, 422, 429),
 )
-def register(body: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> MeOut:
+def register(
+    body: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientAddress, idempotency: IdempotencyDep
+) -> MeOut:
     limit = throttle.Limit(
         throttle.client_key("register", client),
         settings.client_max_registrations,
@@ -69,10 +72,22 @@ def register(body: RegisterIn, session: SessionDep, settings: SettingsDep, clien
     )
     throttle.count_attempt(session, [limit])
     session.commit()  # the count holds even if this registration fails
-    member = accounts.register(
-        session, email=body.email, password=body.password, display_name=body.display_name, language=body.language
+
+    def act() -> MeOut:
+        member = accounts.register(
+            session, email=body.email, password=body.password, display_name=body.display_name, language=body.language
+        )
+        return me_out(session, member)
+
+    return run_before_an_account(  # type: ignore[no-any-return]
+        session,
+        key=idempotency.key,
+        fingerprint=idempotency.fingerprint,
+        secret=settings.resolved_secret_key(),
+        status_code=201,
+        action=act,
+        owner=lambda answer: answer.id,  # type: ignore[attr-defined]
     )
-    return me_out(session, member)
 
 
 class PasswordForm(OAuth2PasswordRequestForm):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Path, status
 
@@ -11,7 +11,7 @@ from api.deps import AntennaDep, CurrentActor, ModeratedAntenna, SessionDep, Set
 from api.problems import problem_responses
 from api.routes.me import me_out
 from api.schemas.accounts import EnrolIn, EnrolOut, LeftOut, PartnerCardOut, ResetCodeOut, WelcomeCardOut
-from api.schemas.common import MAX_ID
+from api.schemas.common import MAX_ID, LanguageCode
 from services import desk, leaving
 
 router = APIRouter(prefix="/antennas", tags=["desk"])
@@ -70,7 +70,7 @@ def welcome_card(
     return WelcomeCardOut(
         display_name=card.display_name,
         member_number=card.member_number,
-        language=card.language,
+        language=cast(LanguageCode, card.language),  # validated on the way in
         antenna=card.antenna_slug,
         antenna_name_nl=card.antenna_name_nl,
         antenna_name_fr=card.antenna_name_fr,

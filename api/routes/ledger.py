@@ -35,7 +35,7 @@ def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
     minutes = max(e.minutes for e in entries_of_transfer(session, transfer.id))
     return TransferOut(
         transfer_id=transfer.id,
-        kind=transfer.kind.value,
+        kind=transfer.kind,
         minutes=minutes,
         antenna=antenna.slug if antenna else "",
         created_at=transfer.created_at,

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import CurrentActor, SessionDep
+from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, encode_cursor
 from api.presenters import listing_out, listing_outs
 from api.problems import problem_responses
@@ -41,11 +42,15 @@ def listing_router(
     @router.post(
         "", status_code=status.HTTP_201_CREATED, response_model=out, responses=problem_responses(401, 403, 404, 422)
     )
-    def create(body: create_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
-        data = body.model_dump()  # type: ignore[attr-defined]  # body's type is a parameter (a pydantic model)
-        data["antenna"] = _antenna(session, data["antenna"])
-        listing = service.create_listing(session, actor, model, service.ListingInput(**data))
-        return listing_out(session, actor, listing, out)
+    def create(body: create_body, actor: CurrentActor, session: SessionDep, idempotency: IdempotencyDep) -> Any:  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
+        def act() -> Any:
+            data = body.model_dump()  # type: ignore[attr-defined]  # body's type is a parameter (a pydantic model)
+            data["antenna"] = _antenna(session, data["antenna"])
+            listing = service.create_listing(session, actor, model, service.ListingInput(**data))
+            return listing_out(session, actor, listing, out)
+
+        # A retry after a lost answer (same key, same body) gets the first listing, not a second one.
+        return idempotency.run(member_id=actor.member_id, status_code=201, action=act)
 
     @router.get("", response_model=Page[out], responses=problem_responses(401, 403, 404, 422))  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
     def find(

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Response, status
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentActor, GeocoderDep, SessionDep
 from api.problems import problem_responses
+from api.schemas.common import LanguageCode
 from api.schemas.members import (
     BackgroundOut,
     LocationOut,
@@ -48,7 +49,7 @@ def me_out(session: Session, member: Member, *, show_background: bool = True) ->
         member_number=desk.member_number if desk else None,
         managed=desk.managed if desk else False,
         display_name=member.display_name,
-        language=member.language,
+        language=cast(LanguageCode, member.language),  # validated on the way in
         location=location,
         background_consent=background is not None,
         background=BackgroundOut(
@@ -65,7 +66,7 @@ def me_out(session: Session, member: Member, *, show_background: bool = True) ->
             MembershipSummary(
                 id=m.id or 0,
                 antenna=slug,
-                status=m.status.value,
+                status=m.status,
                 reason=m.reason if m.status is MembershipStatus.REJECTED else None,
             )
             for m, slug in memberships

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import DisplayName, Email, LanguageCode
 from api.schemas.members import BackgroundIn, MeOut
+from domain.antenna_config import PartnerKind
 
 # A new password or PIN: the schema only bounds its length; what is acceptable (not blank, not common,
 # a six-digit PIN only for a member number) is a rule, answered with its own 422 problem type.
@@ -41,7 +42,7 @@ class EnrolOut(MeOut):
 
 
 class PartnerCardOut(BaseModel):
-    kind: str
+    kind: PartnerKind
     name: str
     phone: str | None
     email: str | None
@@ -53,7 +54,7 @@ class WelcomeCardOut(BaseModel):
 
     display_name: str
     member_number: str
-    language: str
+    language: LanguageCode
     antenna: str
     antenna_name_nl: str
     antenna_name_fr: str

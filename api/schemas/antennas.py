@@ -8,10 +8,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Email, MemberRef, Reason
+from domain.antenna_config import PartnerKind
+from store.memberships import MembershipStatus
 
 
 class PartnerOut(BaseModel):
-    kind: str
+    kind: PartnerKind
     name: str
 
 
@@ -53,7 +55,7 @@ class MembershipOut(BaseModel):
     id: int
     antenna: str
     member: MemberRef
-    status: str
+    status: MembershipStatus
     requested_at: datetime
     decided_at: datetime | None
     reason: str | None

@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, StringConstraints
 
 LanguageCode = Literal["nl", "fr", "en"]
+# The distance bands members see instead of distances (domain/geo.py DISTANCE_BANDS and FARTHEST_BAND;
+# tests/api/test_schema_enums.py keeps the two lists equal).
+DistanceBand = Literal["under_500m", "500m_1km", "1_2km", "2_5km", "over_5km"]
 # Ids are INTEGER columns (32-bit on PostgreSQL): a larger id cannot exist, and sending one to the
 # database would fail in the driver (a 500) instead of answering 404.
 MAX_ID = 2**31 - 1

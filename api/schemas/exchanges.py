@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from api.schemas.common import MAX_ID, MemberRef, Reason
+from api.schemas.common import MAX_ID, DistanceBand, MemberRef, Reason
 from api.schemas.neighbours import MeetingOut
+from domain.exchanges import ExchangeState, ProposalState
+from domain.ledger import TransferKind
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 MinutesIn = Annotated[StrictInt, Field(ge=0, le=100_000, description="integer minutes, in the antenna's time step")]
@@ -39,7 +41,7 @@ class ProposalOut(BaseModel):
 
     id: int
     antenna: str
-    state: str
+    state: ProposalState
     origin: Literal["member", "scheduler"]
     my_role: Literal["helper", "receiver"]
     other: MemberRef
@@ -47,7 +49,7 @@ class ProposalOut(BaseModel):
     request_id: int | None
     offer_id: int | None
     minutes: int | None
-    distance_band: str | None
+    distance_band: DistanceBand | None
     i_accepted: bool
     they_accepted: bool
     message: str | None
@@ -61,7 +63,7 @@ class ProposalReviewOut(BaseModel):
 
     id: int
     antenna: str
-    state: str
+    state: ProposalState
     origin: Literal["member", "scheduler"]
     helper: MemberRef
     receiver: MemberRef
@@ -69,7 +71,7 @@ class ProposalReviewOut(BaseModel):
     request_id: int | None
     offer_id: int | None
     minutes: int | None
-    distance_band: str | None
+    distance_band: DistanceBand | None
     score: float | None
     bridging: bool | None
     explanation: str | None = Field(description="why it was proposed, in the moderator's language")
@@ -83,7 +85,9 @@ class ProposalReviewOut(BaseModel):
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    minutes: StrictInt = Field(description="how long the help took, in steps of the antenna's time_step_minutes")
+    minutes: StrictInt = Field(
+        ge=1, description="how long the help took, in steps of the antenna's time_step_minutes", examples=[60]
+    )
 
 
 class NoteIn(BaseModel):
@@ -103,7 +107,7 @@ class ResolveIn(BaseModel):
 class ExchangeOut(BaseModel):
     id: int
     antenna: str
-    state: str
+    state: ExchangeState
     category: str
     helper: MemberRef
     receiver: MemberRef
@@ -129,7 +133,7 @@ class DonationIn(BaseModel):
 
 class TransferOut(BaseModel):
     transfer_id: str
-    kind: str
+    kind: TransferKind
     minutes: int
     antenna: str
     created_at: datetime
@@ -139,7 +143,7 @@ class TransferOut(BaseModel):
 class StatementLine(BaseModel):
     entry_id: int
     transfer_id: str
-    kind: str
+    kind: TransferKind
     minutes: int = Field(description="signed: negative when minutes left the account")
     counterparty: MemberRef | None = Field(description="the other member; null when it is a solidarity pool")
     counterparty_pool: str | None = Field(description="the antenna slug when the other side is its pool")

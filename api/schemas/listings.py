@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from api.schemas.common import MemberRef, visible_text
+from api.schemas.common import DistanceBand, MemberRef, visible_text
 from domain.background import AVAILABILITY_SLOTS
+from store.listings import ListingStatus
 
 Title = Annotated[str, visible_text(min_length=3, max_length=120)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
@@ -23,7 +24,19 @@ _MINUTES = Field(default=None, ge=1, le=24 * 60, description="estimated minutes,
 
 
 class OfferIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "antenna": "molenbeek",
+                    "category": "shopping",
+                    "title": "Ik doe graag boodschappen",
+                    "availability": ["mon-morning", "thu-afternoon"],
+                }
+            ]
+        },
+    )
 
     antenna: str = Field(max_length=60, description="antenna slug")
     category: str = _CATEGORY
@@ -44,6 +57,15 @@ class OfferPatch(BaseModel):
 
 
 class RequestIn(OfferIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"antenna": "molenbeek", "category": "shopping", "title": "Hulp bij boodschappen", "minutes": 60}
+            ]
+        },
+    )
+
     needed_by: date | None = Field(default=None, description="not in the past (checked by the service: 422)")
     minutes: StrictInt | None = _MINUTES
 
@@ -60,11 +82,11 @@ class OfferOut(BaseModel):
     title: str
     description: str
     availability: list[str] | None
-    status: str
+    status: ListingStatus
     member: MemberRef
     mine: bool
     distance_km: float | None = Field(description="from your location, rounded to 0.5 km")
-    distance_band: str | None
+    distance_band: DistanceBand | None
     created_at: datetime
     updated_at: datetime
 

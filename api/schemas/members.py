@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.common import DisplayName, Email, LanguageCode, visible_text
 from domain.background import AGE_BANDS, ORIGINS
+from store.memberships import MembershipStatus
+
+JsonDict = dict[str, Any]  # a JSON Schema fragment, as pydantic hands it to json_schema_extra
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 
 
+def _one_of(values: tuple[str, ...]) -> Callable[[JsonDict], None]:
+    """json_schema_extra enumerating a string's values; on a nullable field, on its string branch."""
+
+    def extra(schema: JsonDict) -> None:
+        branches = schema.get("anyOf", [schema])
+        for branch in branches if isinstance(branches, list) else []:
+            if isinstance(branch, dict) and branch.get("type") == "string":
+                branch["enum"] = list(values)
+
+    return extra
+
+
+_ORIGIN = _one_of(ORIGINS)
+_AGE_BAND = _one_of(AGE_BANDS)
+
+
 class RegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"email": "anna@example.org", "password": "correct horse battery", "display_name": "Anna"}]
+        },
+    )
 
     email: Email
     password: Password
@@ -37,7 +62,7 @@ class PostcodeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    postcode: Annotated[str, StringConstraints(pattern=r"^1\d{3}$")]
+    postcode: Annotated[str, StringConstraints(pattern=r"^1\d{3}$")] = Field(examples=["1080"])
 
 
 class PointIn(BaseModel):
@@ -70,8 +95,9 @@ class BackgroundIn(BaseModel):
     languages: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z]{2}$")]] | None = Field(
         default=None, max_length=10, description="ISO 639-1 codes"
     )
-    origin: str | None = Field(default=None, description=f"one of: {', '.join(ORIGINS)}", max_length=40)
-    age_band: str | None = Field(default=None, description=f"one of: {', '.join(AGE_BANDS)}", max_length=8)
+    # Enumerated in the schema; the service refuses other values with its own problem type.
+    origin: str | None = Field(default=None, description="a coarse region of origin", json_schema_extra=_ORIGIN)
+    age_band: str | None = Field(default=None, description="an age band", json_schema_extra=_AGE_BAND)
     circle: str | None = Field(default=None, description="a circle key of one of your antennas", max_length=60)
 
 
@@ -103,15 +129,15 @@ class LocationOut(BaseModel):
 
 class BackgroundOut(BaseModel):
     languages: list[str] | None
-    origin: str | None
-    age_band: str | None
+    origin: str | None = Field(json_schema_extra=_ORIGIN)
+    age_band: str | None = Field(json_schema_extra=_AGE_BAND)
     circle: str | None
 
 
 class MembershipSummary(BaseModel):
     id: int
     antenna: str
-    status: str
+    status: MembershipStatus
     reason: str | None = Field(default=None, description="why a moderator rejected it (status rejected)")
 
 
@@ -127,7 +153,7 @@ class MeOut(BaseModel):
     member_number: str | None = Field(default=None, description="for members enrolled at an antenna's desk")
     managed: bool = Field(default=False, description="the antenna's moderators manage this account for the member")
     display_name: str
-    language: str
+    language: LanguageCode
     location: LocationOut | None = Field(description="your own stored (coarsened) location; nobody else sees it")
     background_consent: bool
     background: BackgroundOut | None

@@ -36,6 +36,7 @@ PUBLIC = {
     ("POST", "/v1/auth/refresh"),
     ("POST", "/v1/auth/reset"),
     ("POST", "/v1/auth/reset-code"),
+    ("GET", "/v1/problems"),
 }
 # Bob (another member of Alice's antenna) declares this; nobody but Bob may ever see it.
 BOB_POINT = (50.8551, 4.3231)
@@ -79,6 +80,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("DELETE", "/v1/antennas/{slug}/moderators/{member_id}"): _only("admin", 204),
     ("POST", "/v1/analysts"): _only("admin", 201),
     ("GET", "/v1/categories"): _all(200),
+    ("GET", "/v1/problems"): _all(200),
     # Only approved members of the antenna may post there.
     ("POST", "/v1/offers"): _only("member", 201),
     ("POST", "/v1/requests"): _only("member", 201),

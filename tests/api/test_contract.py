@@ -48,7 +48,7 @@ def _integral_float_refused(error: dict[str, Any], body: Any) -> bool:
     if error.get("type") != "int_type":
         return False
     value = body
-    for part in str(error.get("field", "")).split(".")[1:]:
+    for part in str(error.get("field", "")).split("."):  # a body field's dotted path (no `body.` prefix)
         if isinstance(value, dict):
             value = value.get(part)
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):

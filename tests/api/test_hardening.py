@@ -108,7 +108,7 @@ def test_cursors_outside_the_integer_range_are_422(client: TestClient, world: Wo
         for path in ("/v1/requests", "/v1/me/proposals", "/v1/me/exchanges", "/v1/me/ledger"):
             answer = client.get(path, params={"cursor": cursor}, headers=world.alice.headers)
             assert answer.status_code == 422, (path, answer.text)
-            assert answer.json()["errors"][0]["field"] == "query.cursor"
+            assert answer.json()["errors"][0]["field"] == "cursor"  # by its name (field_path)
         members = client.get(
             "/v1/antennas/molenbeek/memberships",
             params={"cursor": _cursor(0, 2**70)},

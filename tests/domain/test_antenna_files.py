@@ -180,9 +180,7 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     text = VALID.format(slug="many", radius=0).replace('languages = ["nl", "fr"]', "")
     with pytest.raises(AntennaFileError) as info:
         load_antenna_file(write(tmp_path, "many.toml", text))
-    assert {"languages: Field required", "area.radius_km: Input should be greater than 0"} <= set(
-        info.value.problems
-    )
+    assert {"languages: Field required", "area.radius_km: Input should be greater than 0"} <= set(info.value.problems)
 
 
 def test_missing_file(tmp_path: Path) -> None:

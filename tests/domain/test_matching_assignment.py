@@ -56,9 +56,7 @@ def test_min_cost_flow_matches_brute_force(instance: tuple[np.ndarray, ...]) -> 
 def test_requests_are_left_unmatched_rather_than_forced() -> None:
     # Two requests want the same helper with room for one: one stays unmatched.
     req, hlp = np.array([0, 1]), np.array([0, 0])
-    result = solve(
-        request_index=req, helper_index=hlp, scores=np.array([5, 7]), helper_capacity=np.array([1])
-    )
+    result = solve(request_index=req, helper_index=hlp, scores=np.array([5, 7]), helper_capacity=np.array([1]))
     assert result.chosen.tolist() == [1] and result.objective == 7
 
 

@@ -73,9 +73,7 @@ def test_category_exact_or_related_only() -> None:
     )
     assert pairs(inputs) == {(1, 10), (1, 11)}
     assert category_fit("translation", "translation") == EXACT_FIT
-    assert (
-        category_fit("accompanying", "transport") == category_fit("transport", "accompanying") == RELATED_FIT
-    )
+    assert category_fit("accompanying", "transport") == category_fit("transport", "accompanying") == RELATED_FIT
     assert category_fit("gardening", "cooking") == 0.0
 
 
@@ -170,8 +168,7 @@ def test_matches_a_brute_force_scan_on_a_random_neighbourhood() -> None:
         for i in range(80)
     ]
     profiles = [
-        MemberProfile(i, open_load=int(rng.integers(0, 3)), paused=bool(rng.random() < 0.1))
-        for i in range(1, 40)
+        MemberProfile(i, open_load=int(rng.integers(0, 3)), paused=bool(rng.random() < 0.1)) for i in range(1, 40)
     ]
     by_id = {m.id: m for m in profiles}
     exclusions = {(int(a), int(b)) for a, b in rng.integers(1, 40, (30, 2))}

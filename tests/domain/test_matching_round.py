@@ -142,15 +142,11 @@ def test_pruned_round_reaches_the_exact_optimum_on_a_random_neighbourhood() -> N
         for i in range(1, 301)
     ]
     requests = [
-        OpenRequest(
-            i, int(rng.integers(1, 301)), str(rng.choice(cats)), *at(rng.normal(0, 800)), frozenset(), WHEN
-        )
+        OpenRequest(i, int(rng.integers(1, 301)), str(rng.choice(cats)), *at(rng.normal(0, 800)), frozenset(), WHEN)
         for i in range(200)
     ]
     offers = [
-        Offer(
-            1000 + i, int(rng.integers(1, 301)), str(rng.choice(cats)), *at(rng.normal(0, 800)), frozenset()
-        )
+        Offer(1000 + i, int(rng.integers(1, 301)), str(rng.choice(cats)), *at(rng.normal(0, 800)), frozenset())
         for i in range(150)
     ]
     inputs = RoundInputs.build(requests=requests, offers=offers, members=members)

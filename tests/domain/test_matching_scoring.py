@@ -59,8 +59,7 @@ def test_bridging_ramp_follows_the_less_experienced_member() -> None:
 def test_bridging_bonus_is_zero_for_newcomers_and_full_after_the_bonding_base() -> None:
     base = SETTINGS.bonding_base_exchanges
     bonuses = [
-        background_bonus(member(1, HOME, completed=n), member(2, AWAY, completed=50), SETTINGS)
-        for n in range(base + 3)
+        background_bonus(member(1, HOME, completed=n), member(2, AWAY, completed=50), SETTINGS) for n in range(base + 3)
     ]
     assert bonuses[0] == 0.0
     assert all(a < b for a, b in itertools.pairwise(bonuses[: base + 1]))
@@ -87,9 +86,7 @@ def test_reciprocity_favours_helpers_who_received_more_than_they_gave() -> None:
     assert receiver == 1.0 and balanced == 0.5 and giver == 0.0
 
 
-def _two_helper_scores(
-    helper_a: MemberProfile, helper_b: MemberProfile, requester: MemberProfile
-) -> list[float]:
+def _two_helper_scores(helper_a: MemberProfile, helper_b: MemberProfile, requester: MemberProfile) -> list[float]:
     when = datetime(2025, 1, 1, tzinfo=UTC)
     inputs = RoundInputs.build(
         requests=[OpenRequest(1, requester.id, "shopping", 50.85, 4.35, frozenset(), when)],
@@ -148,9 +145,7 @@ def test_vectorised_background_counts_agree_with_the_record_functions() -> None:
         MemberProfile(
             i,
             Background(
-                languages=None
-                if rng.random() < 0.3
-                else frozenset(rng.choice(langs, rng.integers(1, 3)).tolist()),
+                languages=None if rng.random() < 0.3 else frozenset(rng.choice(langs, rng.integers(1, 3)).tolist()),
                 origin=maybe(ORIGINS),
                 age_band=maybe(AGE_BANDS),
                 circle=maybe(["a", "b", "c"]),

@@ -13,5 +13,7 @@ export async function forbidden(exchange: components["schemas"]["ExchangeOut"]):
   await api.GET("/v1/exchanges/{exchange_id}/settle", { params: { path: { exchange_id: 1 } } });
   // @ts-expect-error a request needs a title
   await api.POST("/v1/requests", { body: { antenna: "elsene", category: "shopping" } });
-  console.log(exchange.id);
+  // @ts-expect-error an exchange's state is one of its enum's values
+  const state: typeof exchange.state = "finished";
+  console.log(state);
 }

@@ -32,6 +32,7 @@ export async function registerAndLogIn(
   const registered = expect(
     await anonymous.POST("/v1/auth/register", {
       body: { email, password, display_name: displayName },
+      params: { header: { "Idempotency-Key": crypto.randomUUID() } },
     }),
   );
   // The token endpoint takes the OAuth2 password form, as its schema says.
@@ -72,6 +73,7 @@ export async function exchangeHelp(
   const request = expect(
     await receiver.api.POST("/v1/requests", {
       body: { antenna: slug, category, title: "Boodschappen doen", minutes: 60 },
+      params: { header: { "Idempotency-Key": crypto.randomUUID() } },
     }),
   );
   const offer = expect(
