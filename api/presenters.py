@@ -141,7 +141,7 @@ def listing_outs(
             "title": listing.title,
             "description": listing.description,
             "availability": listing.availability,
-            "status": listing.status.value,
+            "status": listing.status,
             "member": _ref(lookups, listing.member_id),
             "mine": listing.member_id == actor.member_id,
             "distance_km": geo.published_km(distance) if distance is not None else None,
