@@ -75,3 +75,9 @@ def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
 def antenna_moderator_ids(session: Session, antenna_id: int) -> list[int]:
     query = select(Moderator.member_id).where(Moderator.antenna_id == antenna_id)
     return list(session.exec(query.order_by(col(Moderator.member_id))))
+
+
+def moderated_slugs(session: Session, member_id: int) -> list[str]:
+    """The slugs of the antennas a member moderates, in order."""
+    query = select(Antenna.slug).join(Moderator).where(Moderator.member_id == member_id).order_by(Antenna.slug)
+    return list(session.exec(query))

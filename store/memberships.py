@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint, case
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from store.antennas import Antenna
 from store.base import enum_column, utc_field
 
 
@@ -66,3 +67,14 @@ def list_memberships(
         query = query.where((rank > after_rank) | ((rank == after_rank) & (col(Membership.id) > after_id)))
     rows = session.exec(query.order_by(rank, col(Membership.id)).limit(limit))
     return [(int(r), m) for r, m in rows]
+
+
+def memberships_with_slugs(session: Session, member_id: int) -> list[tuple[Membership, str]]:
+    """A member's memberships with their antenna's slug, oldest first."""
+    query = (
+        select(Membership, Antenna.slug)
+        .join(Antenna)
+        .where(col(Membership.member_id) == member_id)
+        .order_by(col(Membership.id))
+    )
+    return list(session.exec(query))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from fastapi import APIRouter, Response, status
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import CurrentActor, GeocoderDep, SessionDep
 from api.problems import problem_responses
@@ -18,10 +18,10 @@ from api.schemas.members import (
 )
 from services import gdpr, profile
 from store.accounts import get_desk_account
-from store.antennas import Antenna, Moderator
+from store.antennas import moderated_slugs
 from store.background import get_background
 from store.members import Member
-from store.memberships import Membership, MembershipStatus
+from store.memberships import MembershipStatus, memberships_with_slugs
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -31,15 +31,8 @@ def me_out(session: Session, member: Member, *, show_background: bool = True) ->
     assert member.id is not None
     background = get_background(session, member.id)
     desk = get_desk_account(session, member.id)
-    memberships = session.exec(
-        select(Membership, Antenna.slug)
-        .join(Antenna)
-        .where(col(Membership.member_id) == member.id)
-        .order_by(col(Membership.id))
-    )
-    moderator_of = session.exec(
-        select(Antenna.slug).join(Moderator).where(Moderator.member_id == member.id).order_by(Antenna.slug)
-    )
+    memberships = memberships_with_slugs(session, member.id)
+    moderator_of = moderated_slugs(session, member.id)
     location = None
     if member.location_lat is not None:
         location = LocationOut(postcode=member.location_postcode, lat=member.location_lat, lon=member.location_lon)
