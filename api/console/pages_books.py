@@ -10,8 +10,7 @@ from fastapi.responses import Response
 from api.console.web import ConsoleAntenna, ConsoleRoute, FormFingerprint, StaffPost, StaffVisit, redirect, render
 from api.deps import SessionDep
 from api.idempotency import run_idempotent
-from api.presenters import line_out
-from api.routes.antennas import member_ref
+from api.presenters import audit_outs, line_out
 from api.routes.ledger import transfer_out
 from api.schemas.common import MAX_ID
 from domain.errors import NotFound
@@ -20,7 +19,7 @@ from services import ledger as ledger_service
 from services.statements import antenna_ledger
 from store import console as queries
 from store.audit import list_audit
-from store.members import Member
+from store.members import Member, get_member
 from store.memberships import approved_antenna_ids
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -136,7 +135,8 @@ def pool_payment(
         status_code=201,
         action=act,  # type: ignore[arg-type]
     )
-    name = member_ref(session, member_id).display_name
+    paid = get_member(session, member_id)
+    name = paid.display_name if paid else ""
     return redirect(current, _ledger_url(antenna.slug), ok="console.ledger.pool_done", name=name, minutes=minutes)
 
 
@@ -144,11 +144,7 @@ def pool_payment(
 def audit(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
     assert antenna.id is not None
     rows = list_audit(session, antenna_ids={antenna.id}, before_id=None, limit=200)
-    entries = [
-        (e, member_ref(session, e.actor_id), member_ref(session, e.subject_member_id) if e.subject_member_id else None)
-        for e in rows
-    ]
-    return render(current, "audit.html", antenna=antenna, entries=entries)
+    return render(current, "audit.html", antenna=antenna, entries=audit_outs(session, rows))
 
 
 @router.get("/antennas/{slug}/sheet")

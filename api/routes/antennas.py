@@ -25,7 +25,7 @@ from api.schemas.antennas import (
     MembershipOut,
     PersonOut,
 )
-from api.schemas.common import MAX_ID, MemberRef
+from api.schemas.common import MAX_ID
 from services import memberships as membership_service
 from services import roles
 from store.antennas import Antenna, list_antennas
@@ -36,11 +36,6 @@ from store.memberships import Membership, MembershipStatus, list_memberships
 router = APIRouter(prefix="/antennas", tags=["antennas"])
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def member_ref(session: Session, member_id: int) -> MemberRef:
-    member = session.get(Member, member_id)
-    return MemberRef(id=member_id, display_name=member.display_name if member else "")
 
 
 def membership_out(session: Session, membership: Membership, antenna: Antenna) -> MembershipOut:
