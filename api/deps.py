@@ -6,22 +6,24 @@ and never repeat the checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio.to_thread
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.schemas.common import MAX_ID
-from buurtbank.db import READ_FIRST
+from buurtbank.db import ends_without_io, read_first
 from buurtbank.i18n import negotiate
 from buurtbank.settings import Settings
 from domain import geo
 from domain.errors import NotAllowed, NotFound, Unauthenticated
 from services.actors import Actor
-from services.sessions import session_is_live
+from services.sessions import caller
 from services.tokens import read_token
 from store import audit
 from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
@@ -31,17 +33,19 @@ from store.memberships import approved_antenna_ids
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that only read the app's state are `async def`: FastAPI runs a plain `def` dependency in a
+# worker thread, and the hand-over to a thread and back costs more than what these do.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings  # app.state is untyped: create_app stores these
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_geocoder(request: Request) -> geo.Geocoder:
+async def get_geocoder(request: Request) -> geo.Geocoder:
     geocoder: geo.Geocoder = request.app.state.geocoder
     return geocoder
 
@@ -50,21 +54,35 @@ def get_geocoder(request: Request) -> geo.Geocoder:
 _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+async def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
     """The request's unit of work: committed when the route returns, rolled back if anything raised.
 
     A GET starts without SQLite's write lock (and takes it only if it writes after all); every other
     method takes it at its first statement, so credit-moving and state-changing calls stay serialised.
+
+    Made on the event loop: building a Session does no I/O (it takes a connection at its first query, in
+    the thread that runs the route). Only a commit or rollback that may wait on the database is handed to
+    a worker thread, shielded from cancellation and outside the thread limit (like FastAPI's own exit of a
+    `def` dependency: a request holding a connection must never wait for a thread behind requests that
+    wait for its connection).
     """
-    with Session(engine, expire_on_commit=False) as session:
-        if request.method in _READING_METHODS:
-            session.connection(execution_options={READ_FIRST: True})
-        try:
-            yield session
+    session = Session(read_first(engine) if request.method in _READING_METHODS else engine, expire_on_commit=False)
+    try:
+        yield session
+        if ends_without_io(session):
             session.commit()
-        except BaseException:
+        else:
+            with CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.commit, limiter=CapacityLimiter(1))
+    except BaseException:
+        if ends_without_io(session):
             session.rollback()
-            raise
+        else:
+            with CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.rollback, limiter=CapacityLimiter(1))
+        raise
+    finally:
+        session.close()  # the transaction has ended: this only hands the connection back to the pool
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -73,29 +91,39 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 GeocoderDep = Annotated[geo.Geocoder, Depends(get_geocoder)]
 
 
-def language(request: Request) -> str:
+async def language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
 LanguageDep = Annotated[str, Depends(language)]
 
 
-def signed_in(
-    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
-) -> Member:
+def authenticate(request: Request, session: Session, settings: Settings, token: str | None) -> Member:
+    """The caller of this request, checked once per request (every dependency asking again gets the same).
+
+    One query: the member the token names, joined to the session it names, live and not erased.
+    """
+    known: Member | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
     if not token:
         raise Unauthenticated()
     claims = read_token(token, secret=settings.resolved_secret_key())
-    # Every access token names its session: one read by primary key tells whether it was revoked.
-    if claims.session_id is None or not session_is_live(
-        session, session_id=claims.session_id, member_id=claims.member_id
-    ):
+    # Every access token names its session: a revoked or expired one signs nobody in.
+    if claims.session_id is None:
         raise Unauthenticated("error.token_invalid")
-    member = get_member(session, claims.member_id)
+    member = caller(session, session_id=claims.session_id, member_id=claims.member_id)
     if member is None:
         raise Unauthenticated("error.token_invalid")
     request.state.auth_session_id = claims.session_id
+    request.state.caller = member
     return member
+
+
+def signed_in(
+    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Member:
+    return authenticate(request, session, settings, token)
 
 
 SignedIn = Annotated[Member, Depends(signed_in)]
@@ -116,10 +144,11 @@ def _route_template(request: Request) -> str:
     return "/" + "/".join(real[: len(real) - len(own)] + own)
 
 
-def current_actor(
+def _current_actor(
     request: Request,
     session: SessionDep,
-    person: SignedIn,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_bearer)],
     # Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema
     # must not advertise a nullable header, which clients would send as the text "null".
     on_behalf_of: int = Header(
@@ -130,6 +159,12 @@ def current_actor(
         le=MAX_ID,
     ),
 ) -> Actor:
+    """CurrentActor: signs the caller in itself (the same check as SignedIn, in the same worker thread)."""
+    return current_actor(request, session, authenticate(request, session, settings, token), on_behalf_of)
+
+
+def current_actor(request: Request, session: Session, person: Member, on_behalf_of: int | None) -> Actor:
+    """Who the call is for: the caller, or the member a moderator acts for (checked and audited here)."""
     if on_behalf_of is None or on_behalf_of == person.id:
         return Actor(member=person, acting=person)
     assert person.id is not None
@@ -153,7 +188,7 @@ def current_actor(
     return Actor(member=target, acting=person, on_behalf_antenna_ids=frozenset(shared))
 
 
-CurrentActor = Annotated[Actor, Depends(current_actor)]
+CurrentActor = Annotated[Actor, Depends(_current_actor)]
 
 
 def has_role(session: Session, member: Member) -> bool:
@@ -200,7 +235,7 @@ def analyst_user(person: SignedIn) -> Member:
 AnalystUser = Annotated[Member, Depends(analyst_user)]
 
 
-def auth_session_id(request: Request, person: SignedIn) -> int | None:  # noqa: ARG001  # signs the caller in first
+async def auth_session_id(request: Request, person: SignedIn) -> int | None:  # noqa: ARG001  # signs the caller in first
     """The session the caller's access token belongs to (kept open when they change their password)."""
     return getattr(request.state, "auth_session_id", None)
 
@@ -208,7 +243,7 @@ def auth_session_id(request: Request, person: SignedIn) -> int | None:  # noqa: 
 AuthSessionId = Annotated[int | None, Depends(auth_session_id)]
 
 
-def client_address(request: Request) -> str | None:
+async def client_address(request: Request) -> str | None:
     """The caller's address, for throttling per client (behind a proxy, run uvicorn with --proxy-headers)."""
     return request.client.host if request.client else None
 

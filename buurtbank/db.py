@@ -11,11 +11,21 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
+# How many connections one process keeps. All of them are kept open once made (no "overflow" beyond the
+# pool): with an overflow, every request above the pool's size opened a new connection and closed it
+# again when done, which on SQLite is a connect, five pragmas and a parse of the whole schema at the
+# first statement (~1 ms each time), and on PostgreSQL a new server process. The API lets in only as many
+# requests at once as these connections can serve (api.middleware.default_concurrency).
+POSTGRES_POOL_SIZE = 30
+SQLITE_POOL_SIZE = 15
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+    in_memory = make_url(url).database in (None, "", ":memory:")  # one connection per thread: no pool size
+    pool: dict[str, Any] = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
     _serialise_sqlite_writes(engine)
     return engine
 
@@ -81,6 +91,35 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
         if isinstance(context.original_exception, sqlite3.OperationalError):
             context.is_disconnect = True  # the pool invalidates this connection, and only this one
             context.invalidate_pool_on_disconnect = False
+
+
+_READING_ENGINE = "_buurtbank_read_first_engine"
+
+
+def read_first(engine: Engine) -> Engine:
+    """The engine whose connections start with READ_FIRST (shares the pool), made once per engine.
+
+    A Session bound to it needs no `session.connection(execution_options=...)` up front, so it can be made
+    without taking a connection (the API makes the request's session on the event loop).
+    """
+    reading: Engine | None = engine.__dict__.get(_READING_ENGINE)
+    if reading is None:
+        reading = engine.__dict__[_READING_ENGINE] = engine.execution_options(**{READ_FIRST: True})
+    return reading
+
+
+def ends_without_io(session: Session) -> bool:
+    """Whether committing or rolling back this session waits on nothing (so it need not leave the event loop).
+
+    True when it holds no transaction, or when it has nothing to flush and its connection is a SQLite one
+    that started with READ_FIRST and never took the write lock: it read in autocommit mode, and there is no
+    transaction in the database to end. Anything else (PostgreSQL, a write) may wait on the database.
+    """
+    if not session.in_transaction():
+        return True
+    if session.new or session.deleted or session.dirty or session.get_bind().dialect.name != "sqlite":
+        return False
+    return bool(session.connection().info.get(_PENDING))
 
 
 @contextmanager

@@ -112,7 +112,6 @@ def end_other_sessions(session: Session, *, member_id: int, keep_session_id: int
     store.revoke_sessions(session, member_id=member_id, now=utcnow(), reason=reason, keep_session_id=keep_session_id)
 
 
-def session_is_live(session: Session, *, session_id: int, member_id: int) -> bool:
-    """The per-request check of an access token: one read by primary key."""
-    auth = session.get(AuthSession, session_id)
-    return auth is not None and auth.member_id == member_id and auth.revoked_at is None and auth.expires_at > utcnow()
+def caller(session: Session, *, session_id: int, member_id: int) -> Member | None:
+    """The per-request check of an access token: the member, if their session is live; one query."""
+    return store.member_of_live_session(session, session_id=session_id, member_id=member_id, now=utcnow())

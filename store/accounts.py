@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.base import enum_column, utc_field
+from store.members import Member
 
 
 class DeskAccount(SQLModel, table=True):
@@ -212,3 +213,19 @@ def take_back_attempt(session: Session, *, key: str) -> None:
         .where(col(AttemptCounter.key) == key, col(AttemptCounter.count) > 0)
         .values(count=AttemptCounter.count - 1)
     )
+
+
+def member_of_live_session(session: Session, *, session_id: int, member_id: int, now: datetime) -> Member | None:
+    """The member an access token names, if the session it names is theirs, not revoked, not expired, and the
+    member is not erased: the per-request check of a token, in one query (the session row is not loaded)."""
+    return session.exec(
+        select(Member)
+        .join(AuthSession, col(AuthSession.member_id) == col(Member.id))
+        .where(
+            col(AuthSession.id) == session_id,
+            col(Member.id) == member_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+            col(Member.erased_at).is_(None),
+        )
+    ).first()
