@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -215,17 +215,22 @@ def take_back_attempt(session: Session, *, key: str) -> None:
     )
 
 
+# Built once: a statement made per call costs its construction and its cache key on every request.
+_MEMBER_OF_LIVE_SESSION = (
+    select(Member)
+    .join(AuthSession, col(AuthSession.member_id) == col(Member.id))
+    .where(
+        col(AuthSession.id) == bindparam("session_id"),
+        col(Member.id) == bindparam("member_id"),
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > bindparam("now"),
+        col(Member.erased_at).is_(None),
+    )
+)
+
+
 def member_of_live_session(session: Session, *, session_id: int, member_id: int, now: datetime) -> Member | None:
     """The member an access token names, if the session it names is theirs, not revoked, not expired, and the
     member is not erased: the per-request check of a token, in one query (the session row is not loaded)."""
-    return session.exec(
-        select(Member)
-        .join(AuthSession, col(AuthSession.member_id) == col(Member.id))
-        .where(
-            col(AuthSession.id) == session_id,
-            col(Member.id) == member_id,
-            col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.expires_at) > now,
-            col(Member.erased_at).is_(None),
-        )
-    ).first()
+    params = {"session_id": session_id, "member_id": member_id, "now": now}
+    return session.exec(_MEMBER_OF_LIVE_SESSION, params=params).first()

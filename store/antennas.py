@@ -6,11 +6,11 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.antenna_config import AntennaConfig
-from store.base import utc_field
+from store.base import read_columns, utc_field
 
 
 class Antenna(SQLModel, table=True):
@@ -60,12 +60,17 @@ def list_antennas(session: Session) -> list[Antenna]:
     return list(session.exec(select(Antenna).order_by(Antenna.slug)))
 
 
+# Built once (read_columns in store/base.py): asked on most requests that name an antenna.
+_ANTENNA_BY_SLUG = select(Antenna).where(col(Antenna.slug) == bindparam("slug"))
+_MODERATED_ANTENNA_IDS = select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam("member_id"))
+
+
 def get_antenna_by_slug(session: Session, slug: str) -> Antenna | None:
-    return session.exec(select(Antenna).where(Antenna.slug == slug)).first()
+    return session.exec(_ANTENNA_BY_SLUG, params={"slug": slug}).first()
 
 
 def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
-    return set(session.exec(select(Moderator.antenna_id).where(Moderator.member_id == member_id)))
+    return set(read_columns(session, _MODERATED_ANTENNA_IDS, {"member_id": member_id}).scalars())
 
 
 def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import DateTime, Enum, TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CursorResult, DateTime, Enum, Executable, TypeDecorator
+from sqlmodel import Field, Session, SQLModel
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +34,19 @@ def row_id(row: _Stored) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
     return row.id
+
+
+def read_columns(session: Session, statement: Executable, params: Mapping[str, Any]) -> CursorResult[*tuple[Any, ...]]:
+    """Run a statement that selects columns (no entities) in the session's transaction, on its connection.
+
+    For the hot read paths: the ORM's per-query work (its execution state, result set-up, row wrapping)
+    is skipped, which matters for the small look-ups a page makes. Pending changes are flushed first, as
+    the ORM's autoflush would. Pass a statement built once (module level, bound parameters) and its
+    parameters: its cache key is then computed once, not on every call.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

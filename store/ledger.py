@@ -10,16 +10,17 @@ reversal per transfer.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import CheckConstraint, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.ledger import AccountKind, TransferKind
 from store.antennas import Antenna
-from store.base import enum_column, utc_field
+from store.base import enum_column, read_columns, utc_field
 from store.exchanges import Exchange
 from store.members import Member
 
@@ -166,11 +167,10 @@ class StatementRow(NamedTuple):
     category: str | None
 
 
-def statement_rows(
-    session: Session, *, account_id: int | None = None, antenna_id: int | None = None, before_id: int | None, limit: int
-) -> list[StatementRow]:
-    """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
-    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category."""
+@cache
+def _statement_query(*, by_account: bool, by_antenna: bool, before: bool) -> Select[*tuple[Any, ...]]:
+    """The statement query for one combination of filters, built once (bound parameters, not values): its
+    construction (four aliases, six joins) and cache key cost more than running it."""
     other = aliased(LedgerEntry)
     other_account = aliased(LedgerAccount)
     pool_antenna = aliased(Antenna)
@@ -200,13 +200,28 @@ def statement_rows(
         .outerjoin(pool_antenna, col(pool_antenna.id) == other_account.pool_antenna_id)
         .outerjoin(Exchange, col(Exchange.id) == LedgerTransfer.exchange_id)
     )
-    if account_id is not None:
-        query = query.where(col(LedgerEntry.account_id) == account_id)
-    if antenna_id is not None:
-        query = query.where(col(LedgerTransfer.antenna_id) == antenna_id)
-    if before_id is not None:
-        query = query.where(col(LedgerEntry.id) < before_id)
-    rows = session.execute(query.order_by(col(LedgerEntry.id).desc()).limit(limit))
+    if by_account:
+        query = query.where(col(LedgerEntry.account_id) == bindparam("account_id"))
+    if by_antenna:
+        query = query.where(col(LedgerTransfer.antenna_id) == bindparam("antenna_id"))
+    if before:
+        query = query.where(col(LedgerEntry.id) < bindparam("before_id"))
+    return query.order_by(col(LedgerEntry.id).desc()).limit(bindparam("limit", type_=Integer))
+
+
+def statement_rows(
+    session: Session, *, account_id: int | None = None, antenna_id: int | None = None, before_id: int | None, limit: int
+) -> list[StatementRow]:
+    """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
+    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category.
+
+    Columns only, no entities: run on the session's connection, past the ORM's result machinery."""
+    query = _statement_query(
+        by_account=account_id is not None, by_antenna=antenna_id is not None, before=before_id is not None
+    )
+    given = {"account_id": account_id, "antenna_id": antenna_id, "before_id": before_id}
+    params = {name: value for name, value in given.items() if value is not None} | {"limit": limit}
+    rows = read_columns(session, query, params)
     return [StatementRow(*row) for row in rows]
 
 

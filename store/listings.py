@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Integer, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from store.base import enum_column, utc_field
 
@@ -68,17 +70,47 @@ def list_listings(
     """Newest first, keyset-paginated on id; `bbox` (south, west, north, east) narrows to an area."""
     if not antenna_ids:
         return []
-    query = select(model).where(col(model.antenna_id).in_(antenna_ids), col(model.status).in_(statuses))
+    query = _listing_page(
+        model,  # type: ignore[arg-type]  # a class is hashable (mypy cannot tell for type[TypeVar])
+        by_category=category is not None,
+        by_member=member_id is not None,
+        in_box=bbox is not None,
+        before=before_id is not None,
+    )
+    params: dict[str, Any] = {"antenna_ids": sorted(antenna_ids), "statuses": list(statuses), "limit": limit}
     if category is not None:
-        query = query.where(model.category == category)
+        params["category"] = category
     if member_id is not None:
-        query = query.where(model.member_id == member_id)
+        params["member_id"] = member_id
     if bbox is not None:
-        south, west, north, east = bbox
-        query = query.where(col(model.lat).between(south, north), col(model.lon).between(west, east))
+        params |= dict(zip(("south", "west", "north", "east"), bbox, strict=True))
     if before_id is not None:
-        query = query.where(col(model.id) < before_id)
-    return list(session.exec(query.order_by(col(model.id).desc()).limit(limit)))
+        params["before_id"] = before_id
+    return list(session.exec(query, params=params))
+
+
+@cache
+def _listing_page(
+    model: type[ListingT], *, by_category: bool, by_member: bool, in_box: bool, before: bool
+) -> SelectOfScalar[ListingT]:
+    """The page query for one kind of listing and combination of filters, built once with bound parameters
+    (building it per call costs its construction and cache key on every request)."""
+    query = select(model).where(
+        col(model.antenna_id).in_(bindparam("antenna_ids", expanding=True)),
+        col(model.status).in_(bindparam("statuses", expanding=True)),
+    )
+    if by_category:
+        query = query.where(col(model.category) == bindparam("category"))
+    if by_member:
+        query = query.where(col(model.member_id) == bindparam("member_id"))
+    if in_box:
+        query = query.where(
+            col(model.lat).between(bindparam("south"), bindparam("north")),
+            col(model.lon).between(bindparam("west"), bindparam("east")),
+        )
+    if before:
+        query = query.where(col(model.id) < bindparam("before_id"))
+    return query.order_by(col(model.id).desc()).limit(bindparam("limit", type_=Integer))
 
 
 def listings_of_member(session: Session, member_id: int) -> tuple[list[Offer], list[HelpRequest]]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from store.antennas import Antenna
+from store.base import read_columns
 from store.exchanges import Exchange
 from store.ledger import LedgerAccount, LedgerEntry
 from store.members import Member
@@ -51,6 +53,17 @@ def _loaded(session: Session, model: type[Any], ids: set[int]) -> dict[int, Any]
     return found
 
 
+# Built once, each with an expanding IN parameter: a statement made per call costs its construction and
+# cache key on every page (read_columns in store/base.py).
+_MEMBER_CARDS = select(Member.id, Member.display_name, Member.location_lat, Member.location_lon).where(
+    col(Member.id).in_(bindparam("ids", expanding=True))
+)
+_ANTENNA_SLUGS = select(Antenna.id, Antenna.slug).where(col(Antenna.id).in_(bindparam("ids", expanding=True)))
+_EXCHANGES_OF_PROPOSALS = select(Exchange.proposal_id, Exchange.id).where(
+    col(Exchange.proposal_id).in_(bindparam("ids", expanding=True))
+)
+
+
 def member_cards(session: Session, ids: Iterable[int | None]) -> dict[int, MemberCard]:
     wanted = _ids(ids)
     cards = {
@@ -59,11 +72,7 @@ def member_cards(session: Session, ids: Iterable[int | None]) -> dict[int, Membe
     }
     missing = wanted - cards.keys()
     if missing:
-        rows = session.exec(
-            select(Member.id, Member.display_name, Member.location_lat, Member.location_lon).where(
-                col(Member.id).in_(missing)
-            )
-        )
+        rows = read_columns(session, _MEMBER_CARDS, {"ids": sorted(missing)})
         cards |= {i: MemberCard(i, name, lat, lon) for i, name, lat, lon in rows if i is not None}
     return cards
 
@@ -73,7 +82,7 @@ def antenna_slugs(session: Session, ids: Iterable[int | None]) -> dict[int, str]
     slugs = {i: a.slug for i, a in _loaded(session, Antenna, wanted).items()}
     missing = wanted - slugs.keys()
     if missing:
-        rows = session.exec(select(Antenna.id, Antenna.slug).where(col(Antenna.id).in_(missing)))
+        rows = read_columns(session, _ANTENNA_SLUGS, {"ids": sorted(missing)})
         slugs |= {i: slug for i, slug in rows if i is not None}
     return slugs
 
@@ -82,7 +91,7 @@ def exchange_ids_by_proposal(session: Session, proposal_ids: Iterable[int | None
     wanted = _ids(proposal_ids)
     if not wanted:
         return {}
-    rows = session.exec(select(Exchange.proposal_id, Exchange.id).where(col(Exchange.proposal_id).in_(wanted)))
+    rows = read_columns(session, _EXCHANGES_OF_PROPOSALS, {"ids": sorted(wanted)})
     return {int(p): int(e) for p, e in rows if e is not None}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint, case
+from sqlalchemy import UniqueConstraint, bindparam, case
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.antennas import Antenna
-from store.base import enum_column, utc_field
+from store.base import enum_column, read_columns, utc_field
 
 
 class MembershipStatus(StrEnum):
@@ -39,14 +39,14 @@ def get_membership(session: Session, *, member_id: int, antenna_id: int) -> Memb
     ).first()
 
 
+# Built once (read_columns in store/base.py): asked on most requests that list something.
+_APPROVED_ANTENNA_IDS = select(Membership.antenna_id).where(
+    col(Membership.member_id) == bindparam("member_id"), col(Membership.status) == MembershipStatus.APPROVED
+)
+
+
 def approved_antenna_ids(session: Session, member_id: int) -> set[int]:
-    return set(
-        session.exec(
-            select(Membership.antenna_id).where(
-                Membership.member_id == member_id, Membership.status == MembershipStatus.APPROVED
-            )
-        )
-    )
+    return set(read_columns(session, _APPROVED_ANTENNA_IDS, {"member_id": member_id}).scalars())
 
 
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:

@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, bindparam
 from sqlmodel import Field, Session, SQLModel, col, func, select, update
 
-from store.base import enum_column, utc_field
+from store.base import enum_column, read_columns, utc_field
 
 
 class NotificationKind(StrEnum):
@@ -76,12 +76,15 @@ def recently_notified(
     return {(int(m), int(s)) for m, s in rows if s is not None}
 
 
+# Built once, on the table's columns: a plain Core statement whose cache key is computed once.
+_notifications = Notification.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_UNREAD_COUNT = select(func.count()).where(
+    _notifications.c.member_id == bindparam("member_id"), _notifications.c.read_at.is_(None)
+)
+
+
 def unread_count(session: Session, member_id: int) -> int:
-    return int(
-        session.exec(
-            select(func.count()).where(col(Notification.member_id) == member_id, col(Notification.read_at).is_(None))
-        ).one()
-    )
+    return int(read_columns(session, _UNREAD_COUNT, {"member_id": member_id}).scalar_one())
 
 
 def mark_all_read(session: Session, *, member_id: int, now: datetime) -> int:

@@ -7,10 +7,12 @@ unique index refuses a second open proposal for the same listing and the same pa
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Integer, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.exchanges import Origin, Party, ProposalState
 from store.base import enum_column, utc_field
@@ -61,28 +63,45 @@ def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | No
     ).first()
 
 
+@cache
+def _proposal_page(*, of: str, by_state: bool, before: bool) -> SelectOfScalar[Proposal]:
+    """A page of proposals (an antenna's, or a member's) for one combination of filters, built once with
+    bound parameters: building it per call costs its construction and cache key on every request."""
+    if of == "antenna":
+        query = select(Proposal).where(col(Proposal.antenna_id) == bindparam("antenna_id"))
+    else:
+        member: Any = bindparam("member_id")
+        query = select(Proposal).where((col(Proposal.helper_id) == member) | (col(Proposal.receiver_id) == member))
+        # Members see proposals once a moderator let them through (or when they made them themselves).
+        query = query.where((Proposal.state != ProposalState.PENDING_REVIEW) | (Proposal.origin == Origin.MEMBER))
+    if by_state:
+        query = query.where(col(Proposal.state) == bindparam("state"))
+    if before:
+        query = query.where(col(Proposal.id) < bindparam("before_id"))
+    return query.order_by(col(Proposal.id).desc()).limit(bindparam("limit", type_=Integer))
+
+
+def _page_params(state: ProposalState | None, before_id: int | None, limit: int, **owner: int) -> dict[str, Any]:
+    return (
+        owner
+        | {"limit": limit}
+        | ({"state": state} if state is not None else {})
+        | ({"before_id": before_id} if before_id is not None else {})
+    )
+
+
 def list_antenna_proposals(
     session: Session, *, antenna_id: int, state: ProposalState | None, before_id: int | None, limit: int
 ) -> list[Proposal]:
-    query = select(Proposal).where(Proposal.antenna_id == antenna_id)
-    if state is not None:
-        query = query.where(Proposal.state == state)
-    if before_id is not None:
-        query = query.where(col(Proposal.id) < before_id)
-    return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
+    query = _proposal_page(of="antenna", by_state=state is not None, before=before_id is not None)
+    return list(session.exec(query, params=_page_params(state, before_id, limit, antenna_id=antenna_id)))
 
 
 def list_member_proposals(
     session: Session, *, member_id: int, state: ProposalState | None, before_id: int | None, limit: int
 ) -> list[Proposal]:
-    query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
-    # Members see proposals once a moderator let them through (or when they made them themselves).
-    query = query.where((Proposal.state != ProposalState.PENDING_REVIEW) | (Proposal.origin == Origin.MEMBER))
-    if state is not None:
-        query = query.where(Proposal.state == state)
-    if before_id is not None:
-        query = query.where(col(Proposal.id) < before_id)
-    return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
+    query = _proposal_page(of="member", by_state=state is not None, before=before_id is not None)
+    return list(session.exec(query, params=_page_params(state, before_id, limit, member_id=member_id)))
 
 
 def open_proposals_of_listing(

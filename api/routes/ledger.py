@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from sqlmodel import Session
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
@@ -8,6 +8,7 @@ from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
 from api.presenters import line_out
 from api.problems import problem_responses
+from api.responses import serialised
 from api.schemas.common import MemberRef
 from api.schemas.exchanges import (
     AccountLine,
@@ -44,14 +45,14 @@ def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
 
 
 @router.get("/me/ledger", response_model=StatementOut, responses=problem_responses(401, 403, 422))
-def my_ledger(
-    actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
-) -> StatementOut:
+def my_ledger(actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> Response:
     result = member_statement(session, member_id=actor.member_id, before_id=before_id(cursor), limit=limit)
-    return StatementOut(
-        balance=result.balance,
-        items=[line_out(line) for line in result.lines],
-        next_cursor=encode_cursor(result.lines[-1].entry.id or 0) if result.more and result.lines else None,
+    return serialised(
+        StatementOut(
+            balance=result.balance,
+            items=[line_out(line) for line in result.lines],
+            next_cursor=encode_cursor(result.lines[-1].entry.id or 0) if result.more and result.lines else None,
+        )
     )
 
 

@@ -12,6 +12,7 @@ from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, encode_cursor
 from api.presenters import listing_out, listing_outs
 from api.problems import problem_responses
+from api.responses import serialised
 from api.schemas.common import MAX_ID
 from domain.errors import NotFound
 from services import listings as service
@@ -72,9 +73,11 @@ def listing_router(
             limit=limit,
         )
         page = service.find_listings(session, actor, model, query)
-        return Page[out](  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
-            items=listing_outs(session, actor, page.items, out),
-            next_cursor=encode_cursor(page.next_before_id) if page.next_before_id is not None else None,
+        return serialised(
+            Page[out](  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
+                items=listing_outs(session, actor, page.items, out),
+                next_cursor=encode_cursor(page.next_before_id) if page.next_before_id is not None else None,
+            )
         )
 
     @router.get("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))

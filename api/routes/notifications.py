@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.deps import CurrentActor, SessionDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
+from api.responses import serialised
 from api.schemas.common import MAX_ID
 from api.schemas.matching import NotificationOut
 from api.schemas.neighbours import ReadAllOut, UnreadCountOut
@@ -77,8 +78,8 @@ def mark_read(
     responses=problem_responses(401, 403, 422),
     summary="how many of my notifications I have not read",
 )
-def unread_count(actor: CurrentActor, session: SessionDep) -> UnreadCountOut:
-    return UnreadCountOut(count=service.unread_count(session, actor))
+def unread_count(actor: CurrentActor, session: SessionDep) -> Response:
+    return serialised(UnreadCountOut(count=service.unread_count(session, actor)))
 
 
 @router.post(

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from sqlmodel import Session
 
 from api.deps import CurrentActor, LanguageDep, ModeratedAntenna, SessionDep, SignedIn
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.presenters import proposal_outs, review_outs
 from api.problems import problem_responses
+from api.responses import serialised
 from api.schemas.common import MAX_ID
 from api.schemas.exchanges import DeclineIn, ProposalOut, ProposalReviewOut, RejectIn, RespondIn
 from domain.exchanges import ProposalState
@@ -71,7 +72,7 @@ def review_queue(
     state: Annotated[ProposalState | None, Query(alias="status")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[ProposalReviewOut]:
+) -> Response:
     rows = list_antenna_proposals(
         session,
         antenna_id=row_id(antenna),
@@ -79,8 +80,10 @@ def review_queue(
         before_id=before_id(cursor),
         limit=limit + 1,
     )
-    return newest_first_page(
-        Page[ProposalReviewOut], rows, limit=limit, shape_all=lambda page: review_outs(session, page, lang)
+    return serialised(
+        newest_first_page(
+            Page[ProposalReviewOut], rows, limit=limit, shape_all=lambda page: review_outs(session, page, lang)
+        )
     )
 
 
@@ -105,12 +108,14 @@ def my_proposals(
     state: Annotated[ProposalState | None, Query(alias="status")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[ProposalOut]:
+) -> Response:
     rows = list_member_proposals(
         session, member_id=actor.member_id, state=state, before_id=before_id(cursor), limit=limit + 1
     )
-    return newest_first_page(
-        Page[ProposalOut], rows, limit=limit, shape_all=lambda page: proposal_outs(session, actor, page)
+    return serialised(
+        newest_first_page(
+            Page[ProposalOut], rows, limit=limit, shape_all=lambda page: proposal_outs(session, actor, page)
+        )
     )
 
 
