@@ -131,7 +131,7 @@ def run_before_an_account(
     return result
 
 
-def request_idempotency(
+async def request_idempotency(  # async: no I/O here, so no worker thread
     session: SessionDep,
     fingerprint: Fingerprint,
     key: IdempotencyKey = None,  # type: ignore[assignment]  # absent: no key

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from domain.exchanges import ExchangeState, Origin, Party, ProposalState
-from services.notifications import notify
+from services.notifications import Note, notify, notify_all
 from store.antennas import Antenna, antenna_moderator_ids
 from store.exchanges import Exchange
 from store.meetings import Meeting
@@ -49,14 +49,16 @@ def _exchange_payload(row: Exchange, party: Party, **extra: object) -> dict[str,
 
 
 def _to_parties(session: Session, row: Exchange, kind: Kind, parties: Iterable[Party], **extra: object) -> None:
-    for party in parties:
-        notify(
-            session,
+    notes = [
+        Note(
             member_id=_member_of(row, party),
             kind=kind,
             subject_id=row.id,
             payload=_exchange_payload(row, party, **extra),
         )
+        for party in parties
+    ]
+    notify_all(session, notes)
 
 
 def _others(row: Proposal | Exchange, actor_id: int | None) -> list[Party]:

@@ -16,7 +16,7 @@ from domain.exchanges import ExchangeState
 from domain.ledger import TransferKind
 from services import events
 from services.actors import Actor
-from services.ledger import TransferRequest, ensure_member_accounts, execute_transfer, pay_from_pool
+from services.ledger import TransferRequest, execute_transfer, lock_member_accounts_for_transfer, pay_from_pool
 from services.proposals import party_of
 from store import audit
 from store.antennas import Antenna, is_moderator
@@ -70,7 +70,8 @@ def _antenna(session: Session, row: Exchange) -> Antenna:
 def _settle(
     session: Session, row: Exchange, *, minutes: int, antenna: Antenna, by: int, on_behalf_of: int | None
 ) -> None:
-    accounts = ensure_member_accounts(session, [row.receiver_id, row.helper_id])
+    # Found and locked in one statement (ascending account id, the ledger's one lock order).
+    accounts = lock_member_accounts_for_transfer(session, [row.receiver_id, row.helper_id])
     execute_transfer(
         session,
         TransferRequest(
@@ -83,6 +84,7 @@ def _settle(
             on_behalf_of=on_behalf_of,
             exchange_id=row.id,
             settles_exchange=True,
+            accounts_locked=True,
         ),
     )
     _set_request_status(session, row, ListingStatus.CLOSED)

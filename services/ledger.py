@@ -25,7 +25,9 @@ from store.ledger import (
     LedgerEntry,
     LedgerTransfer,
     entries_of_transfer,
+    insert_transfer_once,
     lock_accounts,
+    lock_member_accounts,
     member_account,
     member_accounts,
     pool_account,
@@ -60,6 +62,18 @@ def ensure_member_accounts(session: Session, member_ids: list[int]) -> dict[int,
         if member_id not in found:
             found[member_id] = ensure_member_account(session, member_id)
     return found
+
+
+def lock_member_accounts_for_transfer(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
+    """The accounts of these members, row-locked in the global order, by member id: one statement when all
+    exist (the usual case), which both finds and locks them. A missing one is opened first, then all are
+    locked together as execute_transfer would. Pass the result with `accounts_locked=True`."""
+    found = lock_member_accounts(session, member_ids)
+    if all(member_id in found for member_id in member_ids):
+        return found
+    opened = ensure_member_accounts(session, member_ids)
+    locked = lock_accounts(session, [row_id(account) for account in opened.values()])
+    return {member_id: locked[row_id(account)] for member_id, account in opened.items()}
 
 
 def ensure_pool_account(session: Session, antenna_id: int) -> LedgerAccount:
@@ -102,14 +116,20 @@ class TransferRequest:
     reference: str | None = None
     # A donation gives only minutes the member has: checked on the balance read under the lock.
     within_debit_balance: bool = False
+    # Both accounts were found and locked together by lock_member_accounts_for_transfer (same order).
+    accounts_locked: bool = False
 
 
 def execute_transfer(session: Session, request: TransferRequest) -> LedgerTransfer:
     assert request.debit.id is not None and request.credit.id is not None
-    # The only place a transfer locks: both accounts at once, in the one global order (ascending id).
+    # Where a transfer locks: both accounts at once, in the one global order (ascending id); or, for a
+    # settlement, lock_member_accounts_for_transfer did so with the same statement shape and order.
     # Locking one first and the other later (as donations once did) deadlocks against a transfer that
     # takes the same two the other way round, such as a pool payment to the donor.
-    locked = lock_accounts(session, [request.debit.id, request.credit.id])
+    if request.accounts_locked:  # the caller locked both, in the same order, in this transaction
+        locked = {request.debit.id: request.debit, request.credit.id: request.credit}
+    else:
+        locked = lock_accounts(session, [request.debit.id, request.credit.id])
     debit, credit = locked[request.debit.id], locked[request.credit.id]
     if request.within_debit_balance and request.minutes > debit.balance:
         raise Conflict("error.donation.exceeds_balance", balance=debit.balance)
@@ -172,13 +192,9 @@ def _flag_anchors(
 def _append(
     session: Session, planned: rules.PlannedTransfer, *, accounts: dict[int, LedgerAccount], transfer: LedgerTransfer
 ) -> LedgerTransfer:
-    try:
-        with session.begin_nested():
-            session.add(transfer)
-            session.flush()
-    except IntegrityError as exc:
+    if not insert_transfer_once(session, transfer):
         # settles_exchange_id / reverses_transfer_id are unique: the effect already happened once.
-        raise Conflict("error.ledger.already_done") from exc
+        raise Conflict("error.ledger.already_done")
     for entry in planned.entries:
         account = _row_of(accounts, entry.account)
         session.add(LedgerEntry(transfer_id=transfer.id, account_id=row_id(account), minutes=entry.minutes))

@@ -3,6 +3,7 @@ rendering them in a language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from services.actors import Actor
 from store import notifications as store
 from store.base import utcnow
 from store.notifications import Notification, NotificationKind, list_member_notifications
-from store.push import PushDelivery, devices_of
+from store.push import PushDelivery, devices_of, devices_of_members
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -43,6 +44,38 @@ def render(notification: Notification, lang: str) -> str:
         message_key = f"{message_key}.{variant}"
     params = {name: value for name, value in payload.items() if isinstance(value, str | int)}
     return translate(message_key, lang, **{**params, "category": label, "when": _when(payload.get("starts_at"), lang)})
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One notification to write (see notify_all)."""
+
+    member_id: int
+    kind: NotificationKind
+    subject_id: int | None
+    payload: dict[str, object]
+
+
+def notify_all(session: Session, notes: list[Note], *, now: datetime | None = None) -> list[Notification]:
+    """Writes several notifications and queues their pushes: the devices of all their members are read in
+    one query, and the notifications go to the database in one batch (when any device needs their ids)."""
+    at = now or utcnow()
+    rows = [
+        Notification(member_id=n.member_id, kind=n.kind, subject_id=n.subject_id, payload=n.payload, created_at=at)
+        for n in notes
+    ]
+    session.add_all(rows)
+    devices = devices_of_members(session, {n.member_id for n in notes})
+    if any(devices.values()):
+        session.flush()  # the deliveries need the notifications' ids
+        for row in rows:
+            assert row.id is not None
+            for device in devices.get(row.member_id, []):
+                assert device.id is not None
+                session.add(
+                    PushDelivery(notification_id=row.id, device_id=device.id, member_id=row.member_id, due_at=at)
+                )
+    return rows
 
 
 def notify(

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, func
 from sqlalchemy import select as select_columns
-from sqlalchemy.orm import aliased
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.ledger import AccountKind, TransferKind
@@ -102,6 +103,19 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerA
     if sorted(locked) != wanted:
         raise LookupError(f"ledger accounts {sorted(set(wanted) - set(locked))} do not exist")
     return locked
+
+
+def lock_member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
+    """Find and row-lock the accounts of these members in one statement, in ascending account id order
+    (the one global order of lock_accounts), fresh; by member id. Members without an account are absent."""
+    rows = session.exec(
+        select(LedgerAccount)
+        .where(col(LedgerAccount.member_id).in_(sorted(set(member_ids))))
+        .order_by(col(LedgerAccount.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {row.member_id: row for row in rows if row.member_id is not None}
 
 
 def member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
@@ -223,6 +237,24 @@ def statement_rows(
     params = {name: value for name, value in given.items() if value is not None} | {"limit": limit}
     rows = read_columns(session, query, params)
     return [StatementRow(*row) for row in rows]
+
+
+def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
+    """Insert the transfer unless its effect already happened: `INSERT .. ON CONFLICT DO NOTHING` on its
+    unique columns (the id, settles_exchange_id, reverses_transfer_id), one statement and no savepoint.
+
+    True when it was inserted: the object is then a persistent row of the session, as if flushed. False
+    when a row with the same unique value exists (the settlement or reversal was done once already).
+    """
+    table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+    values = {column.name: getattr(transfer, column.key) for column in table.columns}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    if not result.rowcount:  # type: ignore[attr-defined]  # an INSERT's result is a CursorResult
+        return False
+    make_transient_to_detached(transfer)
+    session.add(transfer)  # detached to persistent: no second INSERT
+    return True
 
 
 def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:

@@ -83,6 +83,17 @@ def devices_of(session: Session, member_id: int) -> list[Device]:
     return list(session.exec(select(Device).where(col(Device.member_id) == member_id).order_by(col(Device.id))))
 
 
+def devices_of_members(session: Session, member_ids: set[int]) -> dict[int, list[Device]]:
+    """The devices of several members (each list in id order), in one query."""
+    if not member_ids:
+        return {}
+    found: dict[int, list[Device]] = {}
+    query = select(Device).where(col(Device.member_id).in_(sorted(member_ids))).order_by(col(Device.id))
+    for device in session.exec(query):
+        found.setdefault(device.member_id, []).append(device)
+    return found
+
+
 def devices_by_id(session: Session, ids: list[int]) -> dict[int, Device]:
     if not ids:
         return {}

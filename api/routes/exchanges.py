@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
 from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.presenters import exchange_out, exchange_outs
 from api.problems import problem_responses
+from api.responses import serialised
 from api.schemas.common import MAX_ID
 from api.schemas.exchanges import ConfirmIn, ExchangeOut, NoteIn, ResolveIn
 from domain.exchanges import ExchangeState
@@ -73,14 +74,15 @@ def confirm(
     actor: CurrentActor,
     session: SessionDep,
     idempotency: IdempotencyDep,
-) -> ExchangeOut:
-    return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
+) -> Response:
+    answer = idempotency.run(
         member_id=actor.member_id,
         status_code=200,
         action=lambda: exchange_out(
             session, service.confirm(session, actor, exchange_id=exchange_id, minutes=body.minutes), actor.member_id
         ),
     )
+    return answer if isinstance(answer, Response) else serialised(answer)  # a replay is a Response already
 
 
 @router.post("/exchanges/{exchange_id}/dispute", response_model=ExchangeOut, responses=_ERRORS)
