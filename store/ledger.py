@@ -249,8 +249,9 @@ def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
     table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
     values = {column.name: getattr(transfer, column.key) for column in table.columns}
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    if not result.rowcount:  # type: ignore[attr-defined]  # an INSERT's result is a CursorResult
+    # RETURNING, not the row count: drivers do not all count an ON CONFLICT DO NOTHING as 0 rows.
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    if session.execute(statement).scalar_one_or_none() is None:
         return False
     make_transient_to_detached(transfer)
     session.add(transfer)  # detached to persistent: no second INSERT

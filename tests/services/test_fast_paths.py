@@ -1,0 +1,148 @@
+"""The shortcuts of the fast request path (issue 10) keep their guarantees.
+
+- a settlement finds and locks both accounts in one statement, opening a missing one first;
+- a transfer is inserted at most once per unique effect, without a savepoint;
+- notifications to both parties read their devices once and queue one push per device;
+- the request's session knows when ending it waits on nothing (a SQLite read without the write lock).
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from buurtbank.db import ends_without_io, read_first
+from domain.errors import Conflict
+from domain.ledger import AccountKind, TransferKind
+from services import ledger as ledger_service
+from services.notifications import Note, notify_all
+from store.ledger import LedgerAccount, LedgerTransfer, insert_transfer_once, member_account
+from store.notifications import Notification, NotificationKind
+from store.push import Device, Platform, PushDelivery
+from tests.services import factories
+
+
+def test_a_settlement_locks_both_accounts_at_once_and_opens_a_missing_one(session: Session) -> None:
+    helper, receiver = factories.member(session, "Hanne"), factories.member(session, "Rachid")
+    assert helper.id is not None and receiver.id is not None
+    ledger_service.ensure_member_account(session, helper.id)
+    assert member_account(session, receiver.id) is None
+
+    first = ledger_service.lock_member_accounts_for_transfer(session, [receiver.id, helper.id])
+    assert set(first) == {helper.id, receiver.id}
+    assert member_account(session, receiver.id) is not None  # opened on the way
+    again = ledger_service.lock_member_accounts_for_transfer(session, [receiver.id, helper.id])
+    assert {m: a.id for m, a in again.items()} == {m: a.id for m, a in first.items()}
+
+    # Passed as locked, the transfer moves the minutes on exactly those rows.
+    transfer = ledger_service.execute_transfer(
+        session,
+        ledger_service.TransferRequest(
+            kind=TransferKind.SETTLEMENT,
+            debit=again[receiver.id],
+            credit=again[helper.id],
+            minutes=30,
+            antenna=factories.antenna(session),
+            created_by=helper.id,
+            accounts_locked=True,
+        ),
+    )
+    session.commit()
+    balances = {a.member_id: a.balance for a in session.exec(select(LedgerAccount))}
+    assert balances == {helper.id: 30, receiver.id: -30}
+    assert session.get(LedgerTransfer, transfer.id) is transfer  # a persistent row of the session
+
+
+def test_a_transfer_with_the_same_unique_effect_is_inserted_once(session: Session) -> None:
+    helper, receiver = factories.member(session, "Hanne"), factories.member(session, "Rachid")
+    exchange = factories.planned_exchange(session, helper=helper, receiver=receiver)
+    assert helper.id is not None and exchange.id is not None
+
+    def settling() -> LedgerTransfer:
+        return LedgerTransfer(
+            id=str(uuid4()),
+            kind=TransferKind.SETTLEMENT,
+            antenna_id=exchange.antenna_id,
+            exchange_id=exchange.id,
+            settles_exchange_id=exchange.id,
+            created_by=helper.id,  # type: ignore[arg-type]
+        )
+
+    assert insert_transfer_once(session, settling()) is True
+    assert insert_transfer_once(session, settling()) is False
+    session.commit()
+    count = session.exec(select(func.count()).select_from(LedgerTransfer)).one()
+    assert count == 1
+
+
+def test_settling_twice_is_a_conflict_and_moves_nothing(session: Session) -> None:
+    helper, receiver = factories.member(session, "Hanne"), factories.member(session, "Rachid")
+    exchange = factories.planned_exchange(session, helper=helper, receiver=receiver)
+    assert helper.id is not None and receiver.id is not None
+    accounts = ledger_service.lock_member_accounts_for_transfer(session, [receiver.id, helper.id])
+
+    def settle() -> None:
+        ledger_service.execute_transfer(
+            session,
+            ledger_service.TransferRequest(
+                kind=TransferKind.SETTLEMENT,
+                debit=accounts[receiver.id],
+                credit=accounts[helper.id],
+                minutes=60,
+                antenna=factories.antenna(session),
+                created_by=helper.id,  # type: ignore[arg-type]
+                exchange_id=exchange.id,
+                settles_exchange=True,
+            ),
+        )
+
+    settle()
+    try:
+        settle()
+    except Conflict as conflict:
+        assert conflict.message_key == "error.ledger.already_done"
+    else:
+        raise AssertionError("a second settlement of the same exchange was accepted")
+    session.rollback()
+
+
+def test_notifications_to_several_members_queue_one_push_per_device(session: Session) -> None:
+    with_two, with_none = factories.member(session, "Hanne"), factories.member(session, "Rachid")
+    assert with_two.id is not None and with_none.id is not None
+    session.add_all(
+        Device(member_id=with_two.id, platform=Platform.EXPO, token=f"ExponentPushToken[{n}]") for n in "ab"
+    )
+    session.flush()
+    payload: dict[str, object] = {"exchange_id": 1, "category": "shopping", "role": "helper"}
+    rows = notify_all(
+        session,
+        [
+            Note(member_id=with_two.id, kind=NotificationKind.EXCHANGE_PLANNED, subject_id=1, payload=payload),
+            Note(member_id=with_none.id, kind=NotificationKind.EXCHANGE_PLANNED, subject_id=1, payload=payload),
+        ],
+    )
+    session.commit()
+    assert [r.member_id for r in rows] == [with_two.id, with_none.id]
+    assert len(session.exec(select(Notification)).all()) == 2
+    deliveries = session.exec(select(PushDelivery).order_by(PushDelivery.id)).all()
+    assert [(d.notification_id, d.member_id) for d in deliveries] == [(rows[0].id, with_two.id)] * 2
+
+
+def test_ending_a_read_waits_on_nothing_only_on_sqlite_without_the_write_lock(db: Engine) -> None:
+    sqlite = db.dialect.name == "sqlite"
+    with Session(read_first(db)) as reading:
+        assert ends_without_io(reading)  # no transaction yet
+        reading.exec(select(func.count()).select_from(LedgerAccount)).one()
+        assert ends_without_io(reading) is sqlite
+        reading.add(LedgerAccount(kind=AccountKind.POOL, pool_antenna_id=factories.antenna(reading).id))
+        assert not ends_without_io(reading)  # something to flush: a write
+        reading.flush()
+        assert not ends_without_io(reading)  # the write lock is held (SQLite) / a transaction to end
+        reading.rollback()
+    with Session(db) as writing:
+        writing.exec(select(func.count()).select_from(LedgerAccount)).one()
+        assert not ends_without_io(writing)  # BEGIN IMMEDIATE on SQLite: the lock is held
+        writing.rollback()
