@@ -115,8 +115,11 @@ def ends_without_io(session: Session) -> bool:
     that started with READ_FIRST and never took the write lock: it read in autocommit mode, and there is no
     transaction in the database to end. Anything else (PostgreSQL, a write) may wait on the database.
     """
-    if not session.in_transaction():
+    transaction = session.get_transaction()
+    if transaction is None:
         return True
+    if not transaction.is_active:  # failed and waiting for its rollback: asking for its connection would raise
+        return False
     if session.new or session.deleted or session.dirty or session.get_bind().dialect.name != "sqlite":
         return False
     return bool(session.connection().info.get(_PENDING))

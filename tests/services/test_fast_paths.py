@@ -12,6 +12,7 @@ from uuid import uuid4
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from buurtbank.db import ends_without_io, read_first
@@ -146,3 +147,19 @@ def test_ending_a_read_waits_on_nothing_only_on_sqlite_without_the_write_lock(db
         writing.exec(select(func.count()).select_from(LedgerAccount)).one()
         assert not ends_without_io(writing)  # BEGIN IMMEDIATE on SQLite: the lock is held
         writing.rollback()
+
+
+def test_a_failed_transaction_is_ended_in_a_worker_and_asking_does_not_raise(db: Engine) -> None:
+    with Session(read_first(db)) as failing:
+        pool = AccountKind.POOL
+        antenna_id = factories.antenna(failing).id
+        failing.add_all([LedgerAccount(kind=pool, pool_antenna_id=antenna_id) for _ in range(2)])  # one pool each
+        try:
+            failing.flush()
+        except IntegrityError:
+            pass
+        else:
+            raise AssertionError("two pools for one antenna were accepted")
+        assert ends_without_io(failing) is False  # (asking for the connection of a failed one would raise)
+        failing.rollback()
+        assert ends_without_io(failing) is True
