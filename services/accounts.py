@@ -32,13 +32,27 @@ def normalise_username(username: str) -> str:
     return normalise_member_number(username) or normalise_email(username)
 
 
-def register(session: Session, *, email: str, password: str, display_name: str, language: str) -> Member:
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    language: str,
+    password_hash: str | None = None,
+) -> Member:
+    """A new account. `password_hash`, when given, must be services.passwords.hash_password(password), made
+    earlier: the factories (demo, benchmarks) register many people with one password and hash it once.
+    (It is not verified here: verifying costs as much as hashing.)"""
     check_new_secret(password, pin_allowed=False, field="password")
     email = normalise_email(email)
     if get_member_by_email(session, email) is not None:
         raise Conflict("error.email_taken")
     member = Member(
-        email=email, password_hash=hash_password(password), display_name=display_name.strip(), language=language
+        email=email,
+        password_hash=password_hash or hash_password(password),
+        display_name=display_name.strip(),
+        language=language,
     )
     session.add(member)
     try:
