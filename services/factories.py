@@ -57,11 +57,12 @@ class Factory:
     """Builders over one session. Everyone it registers gets `password` (hashed once, at the current cost).
 
     `admin_email` names the admin who assigns moderators and analysts when the caller names none; that
-    account is made on first need (with `password`)."""
+    account is made on first need, with `admin_password` (default: `password`)."""
 
     session: Session
     password: str = DEFAULT_PASSWORD
     admin_email: str = "admin@example.org"
+    admin_password: str | None = None
     _password_hash: str | None = field(default=None, init=False, repr=False)
 
     # --- people and roles ----------------------------------------------------------------------------
@@ -123,7 +124,8 @@ class Factory:
         existing = get_member_by_email(self.session, email)
         if existing is not None and existing.is_admin:
             return existing
-        return roles.create_admin(self.session, email=email, password=self.password, promote=existing is not None)
+        password = self.admin_password or self.password
+        return roles.create_admin(self.session, email=email, password=password, promote=existing is not None)
 
     def moderator_of(self, slug: str, member: Member, *, admin: Member | None = None) -> Member:
         """An admin makes `member` a moderator of the antenna (roles.assign_moderator)."""
@@ -288,9 +290,12 @@ class Factory:
         minutes: int = 60,
         slug: str = "molenbeek",
         request: HelpRequest | None = None,
+        moderator: Member | None = None,
     ) -> Exchange:
         """A planned exchange both confirmed with `minutes`: settled, its minutes moved in the ledger."""
-        exchange = self.planned_exchange(helper=helper, receiver=receiver, slug=slug, request=request, minutes=minutes)
+        exchange = self.planned_exchange(
+            helper=helper, receiver=receiver, slug=slug, request=request, minutes=minutes, moderator=moderator
+        )
         for who in (helper, receiver):
             exchange_service.confirm(self.session, actor(who), exchange_id=row_id(exchange), minutes=minutes)
         return exchange

@@ -39,7 +39,10 @@ def test_every_demo_member_has_a_home_cell_of_their_own_inside_the_antenna(sessi
         for member in members:
             assert member.location_lat is not None and member.location_lon is not None
             assert geo.coarsen(member.location_lat, member.location_lon) == (member.location_lat, member.location_lon)
-            assert member.location_postcode in antenna.declaration().area.postcodes
+            # A point of its own (a home given as a point has no postcode), near one of the antenna's postcodes.
+            home = (member.location_lat, member.location_lon)
+            nearest = min(geo.distance_km(home, geo.postcode_centroid(p)) for p in antenna.declaration().area.postcodes)
+            assert nearest <= 1.2 + 0.25, (antenna.slug, member.email, nearest)
         distances = {
             round(geo.distance_km(a, b), 3) for a, b in itertools.combinations(homes, 2) if None not in (*a, *b)
         }
