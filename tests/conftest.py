@@ -106,8 +106,8 @@ def session(db: Engine) -> Iterator[Session]:
         yield s
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def suite_settings(database_url: str) -> Settings:
+    """The settings every app of the suite runs with."""
     return Settings(
         environment=Environment.TEST,
         database_url=database_url,
@@ -117,6 +117,11 @@ def settings(database_url: str) -> Settings:
         scheduler_enabled=False,
         events_max_seconds=0.5,  # an event stream ends soon, so a client reading it to the end returns
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return suite_settings(database_url)
 
 
 @pytest.fixture

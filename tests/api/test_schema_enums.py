@@ -7,7 +7,6 @@ from typing import Any, get_args
 
 import jsonschema_rs
 import pytest
-from fastapi.testclient import TestClient
 
 from api.schemas.common import DistanceBand
 from domain import geo
@@ -19,11 +18,6 @@ from stats.charts import CHARTS
 from stats.rules.windows import Period
 from store.listings import ListingStatus
 from store.memberships import MembershipStatus
-
-
-@pytest.fixture
-def document(client: TestClient) -> dict[str, Any]:
-    return client.get("/openapi.json").json()  # type: ignore[no-any-return]
 
 
 def _enum(document: dict[str, Any], schema: dict[str, Any]) -> list[Any] | None:
