@@ -47,10 +47,15 @@ def record(
     return entry
 
 
-def list_audit(session: Session, *, antenna_ids: set[int], before_id: int | None, limit: int) -> list[AuditEntry]:
+def list_audit(
+    session: Session, *, antenna_ids: set[int], before_id: int | None, limit: int, after_id: int | None = None
+) -> list[AuditEntry]:
+    """Newest first below `before_id`; with `after_id`, oldest first above it (the page before, read back)."""
     query = select(AuditEntry).where(col(AuditEntry.antenna_id).in_(antenna_ids))
     if before_id is not None:
         query = query.where(col(AuditEntry.id) < before_id)
+    if after_id is not None:
+        return list(session.exec(query.where(col(AuditEntry.id) > after_id).order_by(col(AuditEntry.id)).limit(limit)))
     return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)))
 
 

@@ -167,10 +167,21 @@ class StatementRow(NamedTuple):
 
 
 def statement_rows(
-    session: Session, *, account_id: int | None = None, antenna_id: int | None = None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    account_id: int | None = None,
+    antenna_id: int | None = None,
+    before_id: int | None,
+    limit: int | None,
+    after_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[StatementRow]:
     """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
-    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category."""
+    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category.
+
+    `after_id` reads the other way (oldest first, the entries just newer than it: a previous page);
+    `since`/`until` keep the entries made in [since, until); `limit=None` reads them all."""
     other = aliased(LedgerEntry)
     other_account = aliased(LedgerAccount)
     pool_antenna = aliased(Antenna)
@@ -206,7 +217,15 @@ def statement_rows(
         query = query.where(col(LedgerTransfer.antenna_id) == antenna_id)
     if before_id is not None:
         query = query.where(col(LedgerEntry.id) < before_id)
-    rows = session.execute(query.order_by(col(LedgerEntry.id).desc()).limit(limit))
+    if since is not None:
+        query = query.where(col(LedgerEntry.created_at) >= since)
+    if until is not None:
+        query = query.where(col(LedgerEntry.created_at) < until)
+    if after_id is not None:
+        query = query.where(col(LedgerEntry.id) > after_id).order_by(col(LedgerEntry.id))
+    else:
+        query = query.order_by(col(LedgerEntry.id).desc())
+    rows = session.execute(query.limit(limit))
     return [StatementRow(*row) for row in rows]
 
 

@@ -42,8 +42,9 @@ def _base(antenna: Antenna) -> str:
 
 @router.get("/antennas/{slug}")
 def today(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    counts = work.todays_work(session, antenna=antenna, now=utcnow())
-    return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=work.WAITING_DAYS)
+    days = current.settings.console_waiting_days
+    counts = work.todays_work(session, antenna=antenna, now=utcnow(), waiting_days=days)
+    return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=days)
 
 
 @router.get("/antennas/{slug}/memberships")
@@ -151,9 +152,10 @@ def resolve(
 
 @router.get("/antennas/{slug}/waiting")
 def waiting(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    rows = work.waiting_exchanges(session, antenna=antenna, now=utcnow())
+    days = current.settings.console_waiting_days
+    rows = work.waiting_exchanges(session, antenna=antenna, now=utcnow(), waiting_days=days)
     items = [exchange_out(session, row, None) for row in rows]
-    return render(current, "waiting.html", antenna=antenna, items=items, waiting_days=work.WAITING_DAYS)
+    return render(current, "waiting.html", antenna=antenna, items=items, waiting_days=days)
 
 
 @router.get("/antennas/{slug}/newcomers")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Path
+from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -23,7 +26,7 @@ from api.console.web import (
 )
 from api.deps import SessionDep, current_actor
 from api.idempotency import run_idempotent
-from api.presenters import exchange_out, line_out
+from api.presenters import exchange_out, line_out, proposal_outs
 from api.routes.ledger import transfer_out
 from api.routes.proposals import member_view
 from api.schemas.common import MAX_ID
@@ -35,7 +38,7 @@ from services import ledger as ledger_service
 from services import listings as listing_service
 from services import proposals as proposal_service
 from services.actors import Actor
-from services.statements import member_statement
+from services.statements import member_statement, period_statement
 from store import console as queries
 from store.antennas import Antenna, moderated_antenna_ids
 from store.exchanges import list_member_exchanges
@@ -47,6 +50,16 @@ from store.proposals import list_member_proposals
 router = APIRouter(route_class=ConsoleRoute)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 KeyField = Annotated[str, Form(min_length=1, max_length=100)]
+EntryQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+PageQuery = Annotated[int, Query(ge=1, le=100_000)]
+MEMBERS_PER_PAGE = 50
+STATEMENT_LINES = 50
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as the neighbours read it: Brussels time."""
+    return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
 
 
 def member_of_antenna(session: SessionDep, antenna: ConsoleAntenna, member_id: IdPath) -> Member:
@@ -80,24 +93,45 @@ def once(session: Session, *, actor: Actor, key: str, fingerprint: str, action: 
 
 
 @router.get("/antennas/{slug}/members")
-def search(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q: str = "") -> Response:
+def search(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q: str = "", page: PageQuery = 1
+) -> Response:
     assert antenna.id is not None
-    rows = queries.search_members(session, antenna_id=antenna.id, text=q[:80], limit=100)
-    return render(current, "members.html", antenna=antenna, rows=rows, q=q[:80])
+    text = q[:80]
+    rows = queries.search_members(
+        session, antenna_id=antenna.id, text=text, limit=MEMBERS_PER_PAGE + 1, offset=(page - 1) * MEMBERS_PER_PAGE
+    )
+    base = f"/console/antennas/{antenna.slug}/members?" + (urlencode({"q": text}) + "&" if text else "")
+    return render(
+        current,
+        "members.html",
+        antenna=antenna,
+        rows=rows[:MEMBERS_PER_PAGE],
+        q=text,
+        page_number=page,
+        newer_url=f"{base}page={page - 1}" if page > 1 else None,
+        older_url=f"{base}page={page + 1}" if len(rows) > MEMBERS_PER_PAGE else None,
+        pager_label="console.paging.members",
+    )
 
 
-def _member_page_data(session: Session, current: Visit, antenna: Antenna, member: Member) -> dict[str, Any]:
+def _member_page_data(
+    session: Session, current: Visit, antenna: Antenna, member: Member, *, before: int | None, after: int | None
+) -> dict[str, Any]:
     assert member.id is not None and current.member.id is not None
     visible = moderated_antenna_ids(session, current.member.id)
     memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
-    statement = member_statement(session, member_id=member.id, before_id=None, limit=50)
+    statement = member_statement(session, member_id=member.id, before_id=before, after_id=after, limit=STATEMENT_LINES)
     offers, requests = listings_of_member(session, member.id)
     viewer = Actor(member=member, acting=current.member, on_behalf_antenna_ids=frozenset(visible))
-    proposals = [
-        member_view(session, viewer, p)
+    proposal_rows = [
+        p
         for p in list_member_proposals(session, member_id=member.id, state=None, before_id=None, limit=50)
         if p.antenna_id in visible
     ]
+    proposals = proposal_outs(session, viewer, proposal_rows)
+    lines = [line_out(line) for line in statement.lines]
+    here = f"/console/antennas/{antenna.slug}/members/{member.id}"
     exchanges = [
         exchange_out(session, e, member.id)
         for e in list_member_exchanges(session, member_id=member.id, state=None, before_id=None, limit=50)
@@ -108,7 +142,11 @@ def _member_page_data(session: Session, current: Visit, antenna: Antenna, member
         "member": member,
         "memberships": memberships,
         "balance": statement.balance,
-        "lines": [line_out(line) for line in statement.lines],
+        "lines": lines,
+        "older_url": f"{here}?before={lines[-1].entry_id}#bal-title" if statement.more and lines else None,
+        "newer_url": f"{here}?after={lines[0].entry_id}#bal-title" if statement.newer and lines else None,
+        "pager_label": "console.paging.statement",
+        "conversations": [p for p in proposals if p.antenna == antenna.slug],
         "offers": [o for o in offers if o.status is ListingStatus.OPEN and o.antenna_id in visible],
         "requests": [r for r in requests if r.status is ListingStatus.OPEN and r.antenna_id in visible],
         "proposals": proposals,
@@ -117,22 +155,42 @@ def _member_page_data(session: Session, current: Visit, antenna: Antenna, member
 
 
 @router.get("/antennas/{slug}/members/{member_id}")
-def member_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
-    return render(current, "member.html", **_member_page_data(session, current, antenna, member))
+def member_page(
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    before: EntryQuery = None,
+    after: EntryQuery = None,
+) -> Response:
+    data = _member_page_data(session, current, antenna, member, before=before, after=after)
+    return render(current, "member.html", **data)
 
 
 @router.get("/antennas/{slug}/members/{member_id}/statement")
 def printable_statement(
-    current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
+    """The whole statement on paper, or the days from..to (both included): never a cut one."""
     assert member.id is not None
-    statement = member_statement(session, member_id=member.id, before_id=None, limit=200)
+    if first is not None and last is not None and last < first:
+        first, last = last, first  # a period typed backwards means the same days
+    statement = period_statement(session, member_id=member.id, first=first, last=last)
     return render(
         current,
         "print_statement.html",
         antenna=antenna,
         member=member,
         balance=statement.balance,
+        closing_balance=statement.closing_balance,
+        total=statement.total,
+        first=first,
+        last=last,
         lines=[line_out(line) for line in statement.lines],
     )
 
@@ -155,9 +213,18 @@ def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember
     ]
     assert antenna.id is not None
     offers, requests = queries.open_listings(session, antenna_id=antenna.id)
+    own_offers, own_requests = listings_of_member(session, actor.member_id)
     return render(
         current,
         "act.html",
+        own_listings=[
+            (kind, listing)
+            for kind, rows in (("request", own_requests), ("offer", own_offers))
+            for listing in rows
+            if listing.antenna_id == antenna.id and listing.status is ListingStatus.OPEN
+        ],
+        partner_address=antenna.declaration().partner.address,
+        local_time=local_time,
         antenna=antenna,
         member=member,
         acting=True,

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from api.console import pages_antenna, pages_auth, pages_books, pages_desk, pages_members, pages_stats
+from api.console import pages_acting, pages_antenna, pages_auth, pages_books, pages_desk, pages_members, pages_stats
 from stats.rules.figures import CSV_COLUMNS
 from tests.api.exchange_helpers import exchange_between, post_request
 from tests.api.helpers import PASSWORD, World, build_world
@@ -31,7 +31,7 @@ SCREENSHOTS = os.environ.get("BUURTBANK_SCREENSHOTS")
 
 def console_pages() -> set[str]:
     templates: set[str] = set()
-    for module in (pages_auth, pages_antenna, pages_members, pages_desk, pages_books, pages_stats):
+    for module in (pages_auth, pages_antenna, pages_members, pages_acting, pages_desk, pages_books, pages_stats):
         for route in module.router.routes:
             if "GET" in getattr(route, "methods", set()):
                 path = "/console" + route.path
