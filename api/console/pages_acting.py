@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from api.console.pages_members import BRUSSELS, AntennaMember, IdPath, acting_for
-from api.console.web import ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, redirect, render
+from api.console.pages_members import AntennaMember, IdPath, acting_for
+from api.console.web import BRUSSELS, ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, redirect, render
 from api.deps import SessionDep
 from api.routes.conversations import messages_out
 from api.schemas.common import MAX_ID
@@ -32,7 +32,7 @@ from store.members import Member
 
 router = APIRouter(route_class=ConsoleRoute)
 MESSAGES_PER_PAGE = 50
-AS_ANTENNA = "POST /console/antennas/{slug}/members/{member_id}/conversations/{proposal_id}/as-antenna"
+AS_ANTENNA = "POST /console/antennas/{slug}/members/{member_id}/conversations/{proposal_id}"
 TextField = Annotated[str, Form(min_length=1, max_length=MAX_MESSAGE_LENGTH)]
 AfterQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Kind = Literal["request", "offer"]
@@ -83,7 +83,7 @@ def conversation(
     )
 
 
-@router.post("/antennas/{slug}/members/{member_id}/conversations/{proposal_id}/as-antenna")
+@router.post("/antennas/{slug}/members/{member_id}/conversations/{proposal_id}")
 def write_as_antenna(
     current: StaffPost,
     antenna: ConsoleAntenna,
@@ -131,7 +131,7 @@ def _local_time(value: str) -> datetime:
     return naive.replace(tzinfo=BRUSSELS)
 
 
-@router.post("/antennas/{slug}/act/{member_id}/exchanges/{exchange_id}/meeting")
+@router.post("/antennas/{slug}/act/{member_id}/meetings/{exchange_id}")
 def propose_meeting(
     current: StaffPost,
     antenna: ConsoleAntenna,
@@ -153,7 +153,7 @@ def propose_meeting(
     return redirect(current, _act_url(antenna, member), ok="console.meeting.proposed", id=exchange_id)
 
 
-@router.post("/antennas/{slug}/act/{member_id}/exchanges/{exchange_id}/meeting/accept")
+@router.post("/antennas/{slug}/act/{member_id}/meetings/{exchange_id}/accept")
 def accept_meeting(
     current: StaffPost, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep, exchange_id: IdPath
 ) -> Response:
@@ -170,6 +170,8 @@ def _own_open_listing(session: SessionDep, actor: Actor, antenna: Antenna, kind:
     listing = listing_service.get_listing(session, actor, _model(kind), listing_id)
     if listing.member_id != actor.member_id or listing.antenna_id != antenna.id:
         raise NotFound()
+    if listing.status not in (ListingStatus.OPEN, ListingStatus.MATCHED):
+        raise NotFound()  # withdrawn or done: history, nothing left to change
     return listing
 
 
@@ -220,7 +222,7 @@ def edit_listing(
     return redirect(current, _act_url(antenna, member), ok="console.listing.changed", title=title.strip())
 
 
-@router.post("/antennas/{slug}/act/{member_id}/listings/{kind}/{listing_id}/withdraw")
+@router.post("/antennas/{slug}/act/{member_id}/withdraw/{kind}/{listing_id}")
 def withdraw_listing(
     current: StaffPost,
     antenna: ConsoleAntenna,

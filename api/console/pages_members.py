@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import Response
@@ -54,12 +53,6 @@ EntryQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PageQuery = Annotated[int, Query(ge=1, le=100_000)]
 MEMBERS_PER_PAGE = 50
 STATEMENT_LINES = 50
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def local_time(moment: datetime) -> str:
-    """A moment as the neighbours read it: Brussels time."""
-    return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
 
 
 def member_of_antenna(session: SessionDep, antenna: ConsoleAntenna, member_id: IdPath) -> Member:
@@ -224,7 +217,6 @@ def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember
             if listing.antenna_id == antenna.id and listing.status is ListingStatus.OPEN
         ],
         partner_address=antenna.declaration().partner.address,
-        local_time=local_time,
         antenna=antenna,
         member=member,
         acting=True,

@@ -14,10 +14,11 @@ import secrets
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -253,6 +254,14 @@ def minutes_text(minutes: int | None) -> str:
     return f"{sign}{rest} min"
 
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as staff and neighbours read it: Brussels time."""
+    return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
+
+
 def render(current: Visit, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = current.lang
     response = templates.TemplateResponse(
@@ -269,6 +278,7 @@ def render(current: Visit, template: str, *, status_code: int = 200, **context: 
             "new_key": lambda: uuid.uuid4().hex,
             "flash": current.flash,
             "minutes": minutes_text,
+            "local_time": local_time,
             "category": lambda key: category_label(key, lang),
             "antenna_name": lambda a: antenna_name(a, lang),
             "path": current.request.url.path,

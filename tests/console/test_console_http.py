@@ -150,11 +150,13 @@ def test_the_served_htmx_is_the_locked_package(client: TestClient, node_modules:
 
 def test_every_acting_for_route_fits_the_audit_trail() -> None:
     """current_actor writes "METHOD /path/template" into audit_entries.action (PostgreSQL enforces its length)."""
-    from api.console import pages_members
+    from api.console import pages_acting, pages_members
 
     width = AuditEntry.model_fields["action"].metadata[0].max_length
-    acting = [r for r in pages_members.router.routes if "/act/" in r.path]  # type: ignore[attr-defined]
-    assert len(acting) == 6
+    routes = [*pages_members.router.routes, *pages_acting.router.routes]
+    acting = [r for r in routes if "/act/" in r.path]  # type: ignore[attr-defined]
+    assert len(acting) == 12
+    assert len(pages_acting.AS_ANTENNA) <= width
     for route in acting:
         for method in route.methods:  # type: ignore[attr-defined]
             assert len(f"{method} /console{route.path}") <= width, route.path  # type: ignore[attr-defined]
