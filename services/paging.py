@@ -33,3 +33,16 @@ def window(fetch: Fetch[R], *, before_id: int | None, after_id: int | None, limi
         return Window(rows=list(reversed(rows[:limit])), older=True, newer=len(rows) > limit)
     rows = fetch(before_id, None, limit + 1)
     return Window(rows=rows[:limit], older=len(rows) > limit, newer=before_id is not None)
+
+
+def oldest_first(fetch: Fetch[R], *, after_id: int | None, before_id: int | None, limit: int) -> Window[R]:
+    """The same walk for a list shown oldest first (a queue: who waited longest comes first). `rows` are
+    oldest first; `older`: earlier rows exist (a previous page), `newer`: later rows exist (a next page).
+    It goes on with `after_id` (the last row's id) and goes back with `before_id` (the first row's)."""
+    if before_id is not None:
+        rows = fetch(before_id, None, limit + 1)
+        if not rows:
+            return oldest_first(fetch, after_id=None, before_id=None, limit=limit)
+        return Window(rows=list(reversed(rows[:limit])), older=len(rows) > limit, newer=True)
+    rows = fetch(None, after_id or 0, limit + 1)
+    return Window(rows=rows[:limit], older=after_id is not None, newer=len(rows) > limit)

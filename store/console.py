@@ -110,3 +110,15 @@ def open_listings(session: Session, *, antenna_id: int) -> tuple[list[Offer], li
         .order_by(col(HelpRequest.category), col(HelpRequest.id).desc())
     )
     return list(offers), list(requests)
+
+
+def pending_memberships(
+    session: Session, *, antenna_id: int, before_id: int | None, after_id: int | None, limit: int
+) -> list[Membership]:
+    """Requests to join, newest first below `before_id`, or oldest first above `after_id` (see services.paging)."""
+    query = select(Membership).where(Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.PENDING)
+    if before_id is not None:
+        query = query.where(col(Membership.id) < before_id)
+    if after_id is not None:
+        return list(session.exec(query.where(col(Membership.id) > after_id).order_by(col(Membership.id)).limit(limit)))
+    return list(session.exec(query.order_by(col(Membership.id).desc()).limit(limit)))

@@ -43,24 +43,42 @@ def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | No
 
 
 def list_member_exchanges(
-    session: Session, *, member_id: int, state: ExchangeState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    member_id: int,
+    state: ExchangeState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Exchange]:
     query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
     if state is not None:
         query = query.where(Exchange.state == state)
     if before_id is not None:
         query = query.where(col(Exchange.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Exchange.id) > after_id).order_by(col(Exchange.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 
 def list_antenna_exchanges(
-    session: Session, *, antenna_id: int, state: ExchangeState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    state: ExchangeState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Exchange]:
     query = select(Exchange).where(Exchange.antenna_id == antenna_id)
     if state is not None:
         query = query.where(Exchange.state == state)
     if before_id is not None:
         query = query.where(col(Exchange.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Exchange.id) > after_id).order_by(col(Exchange.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 

@@ -62,18 +62,33 @@ def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | No
 
 
 def list_antenna_proposals(
-    session: Session, *, antenna_id: int, state: ProposalState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    state: ProposalState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Proposal]:
     query = select(Proposal).where(Proposal.antenna_id == antenna_id)
     if state is not None:
         query = query.where(Proposal.state == state)
     if before_id is not None:
         query = query.where(col(Proposal.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Proposal.id) > after_id).order_by(col(Proposal.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
 
 
 def list_member_proposals(
-    session: Session, *, member_id: int, state: ProposalState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    member_id: int,
+    state: ProposalState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Proposal]:
     query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
     # Members see proposals once a moderator let them through (or when they made them themselves).
@@ -82,6 +97,9 @@ def list_member_proposals(
         query = query.where(Proposal.state == state)
     if before_id is not None:
         query = query.where(col(Proposal.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Proposal.id) > after_id).order_by(col(Proposal.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
 
 

@@ -101,13 +101,22 @@ def delete_blocks_of(session: Session, member_id: int) -> None:
 
 
 def list_antenna_reports(
-    session: Session, *, antenna_id: int, status: ReportStatus | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    status: ReportStatus | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Report]:
     query = select(Report).where(Report.antenna_id == antenna_id)
     if status is not None:
         query = query.where(Report.status == status)
     if before_id is not None:
         query = query.where(col(Report.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Report.id) > after_id).order_by(col(Report.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
 
 

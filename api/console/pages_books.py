@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from api.console.web import ConsoleAntenna, ConsoleRoute, FormFingerprint, StaffPost, StaffVisit, redirect, render
+from api.console.web import (
+    ConsoleAntenna,
+    ConsoleRoute,
+    FormFingerprint,
+    StaffPost,
+    StaffVisit,
+    keyset_pager,
+    redirect,
+    render,
+)
 from api.deps import SessionDep
 from api.idempotency import run_idempotent
 from api.presenters import audit_outs, line_out
@@ -55,9 +64,15 @@ def ledger(
         accounts=accounts,
         lines=lines,
         step=antenna.declaration().time_step_minutes,
-        older_url=f"{here}?before={lines[-1].entry_id}#entries-title" if result.more and lines else None,
-        newer_url=f"{here}?after={lines[0].entry_id}#entries-title" if result.newer and lines else None,
-        pager_label="console.paging.ledger",
+        pager=keyset_pager(
+            "console.paging.ledger",
+            here,
+            first_id=lines[0].entry_id if lines else None,
+            last_id=lines[-1].entry_id if lines else None,
+            older=result.more,
+            newer=result.newer,
+            anchor="entries-title",
+        ),
     )
 
 
@@ -170,9 +185,14 @@ def audit(
         "audit.html",
         antenna=antenna,
         entries=audit_outs(session, rows),
-        older_url=f"{here}?before={rows[-1].id}" if page.older and rows else None,
-        newer_url=f"{here}?after={rows[0].id}" if page.newer and rows else None,
-        pager_label="console.paging.audit",
+        pager=keyset_pager(
+            "console.paging.audit",
+            here,
+            first_id=rows[0].id if rows else None,
+            last_id=rows[-1].id if rows else None,
+            older=page.older,
+            newer=page.newer,
+        ),
     )
 
 

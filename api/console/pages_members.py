@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -17,15 +18,17 @@ from api.console.web import (
     ConsoleAntenna,
     ConsoleRoute,
     FormFingerprint,
+    Pager,
     StaffPost,
     StaffVisit,
     Visit,
+    keyset_pager,
     redirect,
     render,
 )
 from api.deps import SessionDep, current_actor
 from api.idempotency import run_idempotent
-from api.presenters import exchange_out, line_out, proposal_outs
+from api.presenters import exchange_out, exchange_outs, line_out, proposal_outs
 from api.routes.ledger import transfer_out
 from api.routes.proposals import member_view
 from api.schemas.common import MAX_ID
@@ -37,6 +40,7 @@ from services import ledger as ledger_service
 from services import listings as listing_service
 from services import proposals as proposal_service
 from services.actors import Actor
+from services.paging import window
 from services.statements import member_statement, period_statement
 from store import console as queries
 from store.antennas import Antenna, moderated_antenna_ids
@@ -53,6 +57,7 @@ EntryQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PageQuery = Annotated[int, Query(ge=1, le=100_000)]
 MEMBERS_PER_PAGE = 50
 STATEMENT_LINES = 50
+ROWS_PER_LIST = 50
 
 
 def member_of_antenna(session: SessionDep, antenna: ConsoleAntenna, member_id: IdPath) -> Member:
@@ -102,44 +107,99 @@ def search(
         rows=rows[:MEMBERS_PER_PAGE],
         q=text,
         page_number=page,
-        newer_url=f"{base}page={page - 1}" if page > 1 else None,
-        older_url=f"{base}page={page + 1}" if len(rows) > MEMBERS_PER_PAGE else None,
-        pager_label="console.paging.members",
+        pager=Pager(
+            label="console.paging.members",
+            prev_url=f"{base}page={page - 1}" if page > 1 else None,
+            next_url=f"{base}page={page + 1}" if len(rows) > MEMBERS_PER_PAGE else None,
+            next_key="console.paging.next_plain",
+            prev_key="console.paging.previous_plain",
+        ),
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MemberPagePosition:
+    """Where each list of a member's page starts: its statement, proposals (p_) and exchanges (x_)."""
+
+    before: EntryQuery = None
+    after: EntryQuery = None
+    p_before: EntryQuery = None
+    p_after: EntryQuery = None
+    x_before: EntryQuery = None
+    x_after: EntryQuery = None
+
+
 def _member_page_data(
-    session: Session, current: Visit, antenna: Antenna, member: Member, *, before: int | None, after: int | None
+    session: Session, current: Visit, antenna: Antenna, member: Member, at: MemberPagePosition
 ) -> dict[str, Any]:
     assert member.id is not None and current.member.id is not None
     visible = moderated_antenna_ids(session, current.member.id)
     memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
-    statement = member_statement(session, member_id=member.id, before_id=before, after_id=after, limit=STATEMENT_LINES)
+    member_id = member.id
+    statement = member_statement(
+        session, member_id=member_id, before_id=at.before, after_id=at.after, limit=STATEMENT_LINES
+    )
     offers, requests = listings_of_member(session, member.id)
     viewer = Actor(member=member, acting=current.member, on_behalf_antenna_ids=frozenset(visible))
-    proposal_rows = [
-        p
-        for p in list_member_proposals(session, member_id=member.id, state=None, before_id=None, limit=50)
-        if p.antenna_id in visible
-    ]
-    proposals = proposal_outs(session, viewer, proposal_rows)
+    # A page of the member's proposals and of their exchanges, each shown only where this moderator works.
+    proposal_page = window(
+        lambda b, a, n: list_member_proposals(
+            session, member_id=member_id, state=None, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.p_before,
+        after_id=at.p_after,
+        limit=ROWS_PER_LIST,
+    )
+    proposals = proposal_outs(session, viewer, [p for p in proposal_page.rows if p.antenna_id in visible])
+    exchange_page = window(
+        lambda b, a, n: list_member_exchanges(
+            session, member_id=member_id, state=None, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.x_before,
+        after_id=at.x_after,
+        limit=ROWS_PER_LIST,
+    )
+    exchanges = exchange_outs(session, [e for e in exchange_page.rows if e.antenna_id in visible], member_id)
     lines = [line_out(line) for line in statement.lines]
     here = f"/console/antennas/{antenna.slug}/members/{member.id}"
-    exchanges = [
-        exchange_out(session, e, member.id)
-        for e in list_member_exchanges(session, member_id=member.id, state=None, before_id=None, limit=50)
-        if e.antenna_id in visible
-    ]
+
+    def ids(rows: list[Any]) -> dict[str, int | None]:
+        return {"first_id": rows[0].id if rows else None, "last_id": rows[-1].id if rows else None}
+
     return {
         "antenna": antenna,
         "member": member,
         "memberships": memberships,
         "balance": statement.balance,
         "lines": lines,
-        "older_url": f"{here}?before={lines[-1].entry_id}#bal-title" if statement.more and lines else None,
-        "newer_url": f"{here}?after={lines[0].entry_id}#bal-title" if statement.newer and lines else None,
-        "pager_label": "console.paging.statement",
+        "statement_pager": keyset_pager(
+            "console.paging.statement",
+            here,
+            first_id=lines[0].entry_id if lines else None,
+            last_id=lines[-1].entry_id if lines else None,
+            older=statement.more,
+            newer=statement.newer,
+            anchor="bal-title",
+        ),
         "conversations": [p for p in proposals if p.antenna == antenna.slug],
+        "proposals_pager": keyset_pager(
+            "console.paging.proposals",
+            here,
+            **ids(proposal_page.rows),
+            older=proposal_page.older,
+            newer=proposal_page.newer,
+            anchor="pr-title",
+            prefix="p_",
+        ),
+        "exchanges_pager": keyset_pager(
+            "console.paging.exchanges",
+            here,
+            **ids(exchange_page.rows),
+            older=exchange_page.older,
+            newer=exchange_page.newer,
+            anchor="ex-title",
+            prefix="x_",
+        ),
         "offers": [o for o in offers if o.status is ListingStatus.OPEN and o.antenna_id in visible],
         "requests": [r for r in requests if r.status is ListingStatus.OPEN and r.antenna_id in visible],
         "proposals": proposals,
@@ -153,10 +213,9 @@ def member_page(
     antenna: ConsoleAntenna,
     member: AntennaMember,
     session: SessionDep,
-    before: EntryQuery = None,
-    after: EntryQuery = None,
+    at: Annotated[MemberPagePosition, Depends()],
 ) -> Response:
-    data = _member_page_data(session, current, antenna, member, before=before, after=after)
+    data = _member_page_data(session, current, antenna, member, at)
     return render(current, "member.html", **data)
 
 

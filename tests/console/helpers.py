@@ -9,10 +9,12 @@ from httpx import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from domain.exchanges import ProposalState
 from services import ledger as ledger_service
 from store.antennas import get_antenna_by_slug
 from store.members import Member
 from store.memberships import Membership
+from store.proposals import Proposal
 from tests.api.helpers import PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -74,4 +76,18 @@ def seed_members(engine: Engine, *, slug: str, names: list[str]) -> None:
             s.flush()
             assert member.id is not None
             s.add(Membership(member_id=member.id, antenna_id=antenna.id))
+        s.commit()
+
+
+def seed_proposals(engine: Engine, *, slug: str, helper: int, receiver: int, count: int, state: ProposalState) -> None:
+    """Member-made proposals between two members in a given state (rows only: enough for lists)."""
+    with Session(engine) as s:
+        antenna = get_antenna_by_slug(s, slug)
+        assert antenna is not None and antenna.id is not None
+        for _ in range(count):
+            s.add(
+                Proposal(
+                    antenna_id=antenna.id, helper_id=helper, receiver_id=receiver, category="shopping", state=state
+                )
+            )
         s.commit()

@@ -14,13 +14,15 @@ from sqlmodel import Session, col
 
 from api.app import create_app
 from buurtbank.settings import Settings
+from domain.exchanges import ProposalState
 from store.antennas import get_antenna_by_slug
 from store.audit import AuditEntry
 from store.exchanges import Exchange
 from store.ledger import LedgerEntry
+from store.proposals import Proposal
 from tests.api.exchange_helpers import exchange_between, post_request
 from tests.api.helpers import World
-from tests.console.helpers import csrf_of, post_form, seed_adjustments, sign_in
+from tests.console.helpers import csrf_of, post_form, seed_adjustments, seed_proposals, sign_in
 from tests.fakes import FakeGeocoder
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -301,3 +303,39 @@ def test_the_waiting_threshold_comes_from_the_environment(monkeypatch: pytest.Mo
     assert Settings(_env_file=None, console_waiting_days=3).console_waiting_days == 3  # type: ignore[call-arg]
     monkeypatch.delenv("BUURTBANK_CONSOLE_WAITING_DAYS")
     assert Settings(_env_file=None).console_waiting_days == 3  # type: ignore[call-arg]
+
+
+def test_the_review_queue_pages_oldest_first(client: TestClient, world: World, db: Engine) -> None:
+    seed_proposals(
+        db, slug="molenbeek", helper=world.bob.id, receiver=world.alice.id, count=60, state=ProposalState.PENDING_REVIEW
+    )
+    with Session(db) as s:
+        ids = s.execute(select(col(Proposal.id)).order_by(col(Proposal.id))).scalars().all()
+    sign_in(client, world.mod_molenbeek.email)
+    queue = "/console/antennas/molenbeek/proposals"
+    first = client.get(queue).text
+    shown = [int(i) for i in re.findall(r'action="/console/proposals/(\d+)/approve"', first)]
+    assert shown == list(ids[:50])  # who waited longest comes first
+    later = re.search(r'href="([^"]+)" rel="next"', first)
+    assert later and later.group(1) == f"{queue}?after={ids[49]}" and 'rel="prev"' not in first
+    second = client.get(later.group(1)).text
+    assert [int(i) for i in re.findall(r'action="/console/proposals/(\d+)/approve"', second)] == list(ids[50:])
+    earlier = re.search(r'href="([^"]+)" rel="prev"', second)
+    assert earlier and 'rel="next"' not in second
+    assert re.findall(r'action="/console/proposals/(\d+)/approve"', client.get(earlier.group(1)).text) == [
+        str(i) for i in ids[:50]
+    ]
+
+
+def test_a_members_proposals_page_beyond_the_first_fifty(client: TestClient, world: World, db: Engine) -> None:
+    seed_proposals(
+        db, slug="molenbeek", helper=world.bob.id, receiver=world.alice.id, count=55, state=ProposalState.REJECTED
+    )
+    sign_in(client, world.mod_molenbeek.email)
+    member = f"/console/antennas/molenbeek/members/{world.alice.id}"
+    page = client.get(member).text
+    assert page.count("Conversation with Bob") == 50
+    nav = re.search(r'aria-label="Pages of proposals">\s*<a class="button secondary" href="([^"]+)" rel="next"', page)
+    assert nav is not None and "p_before=" in nav.group(1)
+    rest = client.get(nav.group(1)).text
+    assert rest.count("Conversation with Bob") == 5
