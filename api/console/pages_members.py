@@ -30,11 +30,10 @@ from api.deps import SessionDep, current_actor
 from api.idempotency import run_idempotent
 from api.presenters import exchange_out, exchange_outs, line_out, proposal_outs
 from api.routes.ledger import transfer_out
-from api.routes.proposals import member_view
 from api.schemas.common import MAX_ID
 from domain.categories import CATEGORIES
 from domain.errors import NotFound
-from domain.exchanges import ExchangeState
+from domain.exchanges import ExchangeState, ProposalState
 from services import exchanges as exchange_service
 from services import ledger as ledger_service
 from services import listings as listing_service
@@ -129,6 +128,10 @@ class MemberPagePosition:
     x_after: EntryQuery = None
 
 
+def _ids(rows: list[Any]) -> dict[str, int | None]:
+    return {"first_id": rows[0].id if rows else None, "last_id": rows[-1].id if rows else None}
+
+
 def _member_page_data(
     session: Session, current: Visit, antenna: Antenna, member: Member, at: MemberPagePosition
 ) -> dict[str, Any]:
@@ -163,9 +166,6 @@ def _member_page_data(
     lines = [line_out(line) for line in statement.lines]
     here = f"/console/antennas/{antenna.slug}/members/{member.id}"
 
-    def ids(rows: list[Any]) -> dict[str, int | None]:
-        return {"first_id": rows[0].id if rows else None, "last_id": rows[-1].id if rows else None}
-
     return {
         "antenna": antenna,
         "member": member,
@@ -185,7 +185,7 @@ def _member_page_data(
         "proposals_pager": keyset_pager(
             "console.paging.proposals",
             here,
-            **ids(proposal_page.rows),
+            **_ids(proposal_page.rows),
             older=proposal_page.older,
             newer=proposal_page.newer,
             anchor="pr-title",
@@ -194,7 +194,7 @@ def _member_page_data(
         "exchanges_pager": keyset_pager(
             "console.paging.exchanges",
             here,
-            **ids(exchange_page.rows),
+            **_ids(exchange_page.rows),
             older=exchange_page.older,
             newer=exchange_page.newer,
             anchor="ex-title",
@@ -248,21 +248,36 @@ def printable_statement(
 
 
 @router.get("/antennas/{slug}/act/{member_id}")
-def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
+def act_page(
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    at: Annotated[MemberPagePosition, Depends()],
+) -> Response:
     actor = acting_for(current, session, member)
-    proposals = [
-        member_view(session, actor, p)
-        for p in list_member_proposals(session, member_id=actor.member_id, state=None, before_id=None, limit=50)
-        if p.antenna_id == antenna.id
-    ]
-    to_answer = [p for p in proposals if p.state == "approved" and not p.i_accepted]
-    planned = [
-        exchange_out(session, e, actor.member_id)
-        for e in list_member_exchanges(
-            session, member_id=actor.member_id, state=ExchangeState.PLANNED, before_id=None, limit=50
-        )
-        if e.antenna_id == antenna.id
-    ]
+    member_id = actor.member_id
+    # Only what waits for the member: approved proposals (answered or not) and planned exchanges, each a page.
+    proposal_page = window(
+        lambda b, a, n: list_member_proposals(
+            session, member_id=member_id, state=ProposalState.APPROVED, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.p_before,
+        after_id=at.p_after,
+        limit=ROWS_PER_LIST,
+    )
+    proposals = proposal_outs(session, actor, [p for p in proposal_page.rows if p.antenna_id == antenna.id])
+    to_answer = [p for p in proposals if not p.i_accepted]
+    exchange_page = window(
+        lambda b, a, n: list_member_exchanges(
+            session, member_id=member_id, state=ExchangeState.PLANNED, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.x_before,
+        after_id=at.x_after,
+        limit=ROWS_PER_LIST,
+    )
+    planned = exchange_outs(session, [e for e in exchange_page.rows if e.antenna_id == antenna.id], member_id)
+    here = _act_url(antenna, member)
     assert antenna.id is not None
     offers, requests = queries.open_listings(session, antenna_id=antenna.id)
     own_offers, own_requests = listings_of_member(session, actor.member_id)
@@ -276,6 +291,24 @@ def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember
             if listing.antenna_id == antenna.id and listing.status is ListingStatus.OPEN
         ],
         partner_address=antenna.declaration().partner.address,
+        proposals_pager=keyset_pager(
+            "console.paging.proposals",
+            here,
+            **_ids(proposal_page.rows),
+            older=proposal_page.older,
+            newer=proposal_page.newer,
+            anchor="answer-title",
+            prefix="p_",
+        ),
+        exchanges_pager=keyset_pager(
+            "console.paging.exchanges",
+            here,
+            **_ids(exchange_page.rows),
+            older=exchange_page.older,
+            newer=exchange_page.newer,
+            anchor="confirm-title",
+            prefix="x_",
+        ),
         antenna=antenna,
         member=member,
         acting=True,
