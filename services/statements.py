@@ -12,7 +12,14 @@ from domain.ledger import TransferKind
 from services.paging import window
 from store.antennas import Antenna
 from store.base import row_id
-from store.ledger import LedgerAccount, StatementRow, member_account, pool_account, statement_rows
+from store.ledger import (
+    LedgerAccount,
+    StatementRow,
+    entries_total,
+    member_account,
+    pool_account,
+    statement_rows,
+)
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
 
@@ -103,14 +110,10 @@ def period_statement(session: Session, *, member_id: int, first: date | None, la
     since = datetime.combine(first, time(), tzinfo=UTC) if first else None
     until = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None
     rows = statement_rows(session, account_id=row_id(account), before_id=None, limit=None, since=since, until=until)
-    later = (
-        statement_rows(session, account_id=row_id(account), before_id=None, limit=None, since=until)
-        if until is not None
-        else []
-    )
+    later = entries_total(session, account_id=row_id(account), since=until) if until is not None else 0
     return PeriodStatement(
         balance=account.balance,
-        closing_balance=account.balance - sum(r.minutes for r in later),
+        closing_balance=account.balance - later,
         total=sum(r.minutes for r in rows),
         lines=_lines(rows),
     )

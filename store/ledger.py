@@ -229,6 +229,14 @@ def statement_rows(
     return [StatementRow(*row) for row in rows]
 
 
+def entries_total(session: Session, *, account_id: int, since: datetime) -> int:
+    """The sum of an account's entries made at or after `since` (what happened after a printed period)."""
+    query = select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
+        col(LedgerEntry.account_id) == account_id, col(LedgerEntry.created_at) >= since
+    )
+    return int(session.exec(query).one())
+
+
 def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:
     return session.exec(
         select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id, LedgerEntry.account_id != account_id)
