@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Literal
 
@@ -16,7 +14,7 @@ from buurtbank.settings import Settings
 from domain.errors import NotFound
 from stats import service
 from stats.charts import CHARTS, draw
-from stats.rules.figures import CSV_COLUMNS, Cell
+from stats.rules.figures import CSV_COLUMNS, Cell, to_csv
 from stats.rules.windows import Period
 from stats.schemas import (
     Bounds,
@@ -187,15 +185,6 @@ def export(
             AS_OF_HEADER: table.as_of.isoformat(),
         },
     )
-
-
-def to_csv(cells: tuple[Cell, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
-    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells)
-    return out.getvalue()
 
 
 @router.get(
