@@ -23,7 +23,7 @@ from buurtbank.settings import Environment, Settings
 from domain.antenna_files import load_antenna_dir
 from services import passwords
 from services.antenna_loader import load_antennas
-from store.tables import metadata
+from store.metadata import metadata
 from tests.databases import on_postgres, throwaway_postgres
 from tests.fakes import FakeGeocoder
 
