@@ -21,7 +21,7 @@ from services.proposals import party_of
 from store import audit
 from store.antennas import Antenna, is_moderator
 from store.base import row_id, utcnow
-from store.exchanges import Exchange, get_exchange_for_update, planned_exchanges_since
+from store.exchanges import Exchange, exchanges_still_planned, get_exchange_for_update
 from store.listings import HelpRequest, ListingStatus
 from store.members import Member
 
@@ -200,7 +200,7 @@ def expire_stale_exchanges(session: Session, *, antenna: Antenna, now: datetime)
     lifecycle = antenna.declaration().lifecycle
     horizon = now - timedelta(days=lifecycle.exchange_confirm_days)
     expired = 0
-    for candidate in planned_exchanges_since(session, antenna_id=row_id(antenna), planned_before=horizon):
+    for candidate in exchanges_still_planned(session, antenna_id=row_id(antenna), planned_at_or_before=horizon):
         row = get_exchange_for_update(session, row_id(candidate))
         if row is None or not rules.is_exchange_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue

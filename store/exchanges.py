@@ -64,13 +64,14 @@ def list_antenna_exchanges(
     return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 
-def planned_exchanges_since(session: Session, *, antenna_id: int, planned_before: datetime) -> list[Exchange]:
+def exchanges_still_planned(session: Session, *, antenna_id: int, planned_at_or_before: datetime) -> list[Exchange]:
+    """The antenna's exchanges still planned that were planned at or before the given moment."""
     return list(
         session.exec(
             select(Exchange).where(
                 Exchange.antenna_id == antenna_id,
                 Exchange.state == ExchangeState.PLANNED,
-                Exchange.planned_at <= planned_before,
+                Exchange.planned_at <= planned_at_or_before,
             )
         )
     )
