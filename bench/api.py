@@ -55,14 +55,14 @@ SCENARIOS = [
     Scenario(
         "nearby offers", "/v1/offers?near_km=3&antenna=molenbeek", "reader", "api.schemas.listings:Page[OfferOut]"
     ),
-    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.exchanges:Page[ProposalOut]"),
+    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.proposals:Page[ProposalOut]"),
     Scenario(
         "review queue (200)",
         "/v1/antennas/molenbeek/proposals?limit=200",
         "moderator",
-        "api.schemas.exchanges:Page[ProposalReviewOut]",
+        "api.schemas.proposals:Page[ProposalReviewOut]",
     ),
-    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.exchanges:StatementOut"),
+    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.ledger:StatementOut"),
     Scenario(
         "unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.neighbours:UnreadCountOut"
     ),

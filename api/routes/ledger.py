@@ -9,7 +9,7 @@ from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
 from api.presenters import line_out
 from api.problems import problem_responses
 from api.schemas.common import MemberRef
-from api.schemas.exchanges import (
+from api.schemas.ledger import (
     AccountLine,
     AntennaLedgerOut,
     CorrectionIn,
