@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from domain.ledger import TransferKind
 from store.antennas import Antenna
 from store.base import row_id
-from store.ledger import LedgerAccount, StatementRow, member_account, pool_account, statement_rows
+from store.ledger import StatementRow, approved_member_balances, member_account, pool_account, statement_rows
 from store.members import Member
-from store.memberships import Membership, MembershipStatus
 
 
 class EntryView(NamedTuple):
@@ -85,13 +84,7 @@ class AntennaLedger:
 
 def antenna_ledger(session: Session, *, antenna: Antenna, before_id: int | None, limit: int) -> AntennaLedger:
     pool = pool_account(session, row_id(antenna))
-    balances = session.exec(
-        select(Member, LedgerAccount.balance)
-        .join(Membership, col(Membership.member_id) == Member.id)
-        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
-        .where(Membership.antenna_id == antenna.id, Membership.status == MembershipStatus.APPROVED)
-        .order_by(col(Member.id))
-    )
+    balances = approved_member_balances(session, row_id(antenna))
     rows = statement_rows(session, antenna_id=row_id(antenna), before_id=before_id, limit=limit + 1)
     return AntennaLedger(
         pool_balance=pool.balance if pool else 0,

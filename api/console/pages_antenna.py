@@ -22,12 +22,12 @@ from services import memberships as membership_service
 from services import proposals as proposal_service
 from services import safety as safety_service
 from services.matching import run_match_round
-from store.antennas import Antenna
+from store.antennas import Antenna, get_antenna
 from store.base import utcnow
 from store.exchanges import list_antenna_exchanges
-from store.match_runs import MatchRun, MatchTrigger
+from store.match_runs import MatchTrigger, get_match_run
 from store.memberships import MembershipStatus, list_memberships
-from store.proposals import Proposal, list_antenna_proposals
+from store.proposals import get_proposal, list_antenna_proposals
 from store.safety import ReportStatus, list_antenna_reports
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -85,15 +85,15 @@ def review_queue(current: StaffVisit, antenna: ConsoleAntenna, session: SessionD
     items = [review_view(session, row, current.lang) for row in reversed(rows)]  # oldest first: fair to wait
     summary = None
     if run is not None and 1 <= run <= MAX_ID:
-        found = session.get(MatchRun, run)
+        found = get_match_run(session, run)
         if found is not None and found.antenna_id == antenna.id and found.summary is not None:
             summary = MatchSummaryOut.model_validate(found.summary)
     return render(current, "review.html", antenna=antenna, items=items, summary=summary)
 
 
 def _antenna_of(session: SessionDep, proposal_id: int) -> str:
-    row = session.get(Proposal, proposal_id)
-    antenna = session.get(Antenna, row.antenna_id) if row else None
+    row = get_proposal(session, proposal_id)
+    antenna = get_antenna(session, row.antenna_id) if row else None
     return antenna.slug if antenna else ""
 
 
@@ -144,7 +144,7 @@ def resolve(
     row = exchange_service.resolve(
         session, moderator=current.member, exchange_id=exchange_id, minutes=minutes, reason=reason, from_pool=from_pool
     )
-    antenna = session.get(Antenna, row.antenna_id)
+    antenna = get_antenna(session, row.antenna_id)
     slug = antenna.slug if antenna else ""
     return redirect(current, f"/console/antennas/{slug}/disputes", ok="console.disputes.resolved", id=exchange_id)
 

@@ -37,7 +37,7 @@ from services import proposals as proposal_service
 from services.actors import Actor
 from services.statements import member_statement
 from store import console as queries
-from store.antennas import Antenna, moderated_antenna_ids
+from store.antennas import Antenna, get_antenna, moderated_antenna_ids
 from store.exchanges import list_member_exchanges
 from store.listings import HelpRequest, ListingStatus, Offer, listings_of_member
 from store.members import Member, get_member
@@ -89,7 +89,7 @@ def search(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q:
 def _member_page_data(session: Session, current: Visit, antenna: Antenna, member: Member) -> dict[str, Any]:
     assert member.id is not None and current.member.id is not None
     visible = moderated_antenna_ids(session, current.member.id)
-    memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
+    memberships = [(m, get_antenna(session, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
     statement = member_statement(session, member_id=member.id, before_id=None, limit=50)
     offers, requests = listings_of_member(session, member.id)
     viewer = Actor(member=member, acting=current.member, on_behalf_antenna_ids=frozenset(visible))
