@@ -121,7 +121,7 @@ def reciprocity(
     return ReciprocityAnswer(
         start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
-        rows=[ReciprocityRow(**row) for row in _rows(table, by_dimension=False)],
+        rows=[ReciprocityRow.model_validate(row) for row in _rows(table, by_dimension=False)],
     )  # fmt: skip
 
 
@@ -152,7 +152,7 @@ def bridging(
     return BridgingAnswer(
         start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
-        rows=[BridgingRow(**row) for row in _rows(table, by_dimension=True)],
+        rows=[BridgingRow.model_validate(row) for row in _rows(table, by_dimension=True)],
     )  # fmt: skip
 
 
