@@ -118,9 +118,9 @@ def prepare(database_url: str) -> dict[str, str]:
     """The data the scenarios read; returns the e-mail of each person a scenario asks as."""
     from sqlmodel import Session
 
+    from buurtbank.antenna_files import load_antenna_dir
     from buurtbank.db import make_engine
     from domain import geo
-    from domain.antenna_files import load_antenna_dir
     from domain.exchanges import ExchangeState, Origin, ProposalState
     from services import exchanges as exchange_service
     from services.actors import Actor

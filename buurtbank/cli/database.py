@@ -15,7 +15,7 @@ def migrate_database(settings: Settings) -> None:
 
 
 def load_antenna_files(settings: Settings) -> None:
-    from domain.antenna_files import load_antenna_dir
+    from buurtbank.antenna_files import load_antenna_dir
     from services.antenna_loader import load_antennas
 
     configs = load_antenna_dir(settings.antennas_dir)
