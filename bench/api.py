@@ -118,6 +118,7 @@ def prepare(database_url: str) -> dict[str, str]:
     """The data the scenarios read; returns the e-mail of each person a scenario asks as."""
     from sqlmodel import Session
 
+    from buurtbank import gazetteer
     from buurtbank.antenna_files import load_antenna_dir
     from buurtbank.db import make_engine
     from domain import geo
@@ -140,7 +141,7 @@ def prepare(database_url: str) -> dict[str, str]:
         load_antennas(session, load_antenna_dir(ROOT / "antennas"))
         antenna = get_antenna_by_slug(session, "molenbeek")
         assert antenna is not None and antenna.id is not None
-        centre = geo.postcode_centroid("1080")
+        centre = gazetteer.postcode_centroid("1080")
         password_hash = hash_password(PASSWORD)
 
         def person(n: int, name: str) -> Member:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from geopy.exc import GeopyError
 
+from buurtbank.gazetteer import gazetteer_geocoder
 from domain import geo
 
 
@@ -37,7 +38,7 @@ class GeopyGeocoder:
         query_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._geocoder = geocoder
-        self._fallback: geo.Geocoder = fallback if fallback is not None else geo.GazetteerGeocoder()
+        self._fallback: geo.Geocoder = fallback if fallback is not None else gazetteer_geocoder()
         self._timeout_s = timeout_s
         self._query_options = dict(query_options or {})
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from buurtbank import gazetteer
 from domain import geo
 from domain.background import validate_background
 from domain.errors import InvalidInput, NotAllowed
@@ -46,7 +47,7 @@ class CoarseLocation:
 def resolve_location(location: LocationInput, *, geocoder: geo.Geocoder) -> CoarseLocation:
     """Turn what the member gave into a coarse point; an address is geocoded and then forgotten."""
     if location.postcode is not None:
-        lat, lon = geo.postcode_centroid(location.postcode)
+        lat, lon = gazetteer.postcode_centroid(location.postcode)
         return CoarseLocation(postcode=location.postcode, lat=lat, lon=lon)
     if location.lat is not None and location.lon is not None:
         lat, lon = geo.coarsen(location.lat, location.lon)

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from buurtbank.antenna_files import AntennaFileError, load_antenna_dir, load_antenna_file
+from buurtbank.gazetteer import known_postcodes, postcode_centroid
 from domain.antenna_config import AntennaConfig, PartnerKind
 from domain.errors import InvalidInput
-from domain.geo import distance_km, known_postcodes, postcode_centroid
+from domain.geo import distance_km
 
 ANTENNA_DIR = Path(__file__).resolve().parents[2] / "antennas"
 
