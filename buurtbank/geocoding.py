@@ -1,8 +1,9 @@
 """Geocoding over the network (geopy, e.g. Nominatim): an adapter, outside the pure domain.
 
-domain.geo keeps the rules (coarsening, the Brussels box) and the offline gazetteer; this module calls a
-remote service and hands every answer to domain.geo.coarsen(), so no precise point leaves it. Chosen with
-BUURTBANK_GEOCODER=nominatim (api.app.make_geocoder); the default is the offline gazetteer.
+domain.geo keeps the rules (coarsening, the Brussels box, the offline gazetteer's look-ups; buurtbank.gazetteer
+reads its file); this module calls a remote service and hands every answer to domain.geo.coarsen(), so no
+precise point leaves it. Chosen with BUURTBANK_GEOCODER=nominatim (api.app.make_geocoder); the default is the
+offline gazetteer.
 """
 
 from __future__ import annotations
