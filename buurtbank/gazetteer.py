@@ -12,7 +12,7 @@ from pathlib import Path
 
 from domain import geo
 
-GAZETTEER_PATH = Path(__file__).resolve().parents[1] / "domain" / "data" / "brussels_postcodes.csv"
+GAZETTEER_PATH = Path(geo.__file__).resolve().parent / "data" / "brussels_postcodes.csv"  # shipped with domain
 
 
 @cache
