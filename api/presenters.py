@@ -22,8 +22,10 @@ from sqlmodel import Session
 
 from api.schemas.antennas import AntennaOut, AreaOut, AuditEntryOut, CircleOut, MembershipOut, PartnerOut
 from api.schemas.common import DistanceBand, MemberRef
-from api.schemas.exchanges import ExchangeOut, ProposalOut, ProposalReviewOut, StatementLine
+from api.schemas.exchanges import ExchangeOut
+from api.schemas.ledger import StatementLine
 from api.schemas.neighbours import MeetingOut
+from api.schemas.proposals import ProposalOut, ProposalReviewOut
 from domain import geo
 from domain.exchanges import Party, ProposalState
 from services.actors import Actor

@@ -55,14 +55,14 @@ SCENARIOS = [
     Scenario(
         "nearby offers", "/v1/offers?near_km=3&antenna=molenbeek", "reader", "api.schemas.listings:Page[OfferOut]"
     ),
-    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.exchanges:Page[ProposalOut]"),
+    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.proposals:Page[ProposalOut]"),
     Scenario(
         "review queue (200)",
         "/v1/antennas/molenbeek/proposals?limit=200",
         "moderator",
-        "api.schemas.exchanges:Page[ProposalReviewOut]",
+        "api.schemas.proposals:Page[ProposalReviewOut]",
     ),
-    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.exchanges:StatementOut"),
+    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.ledger:StatementOut"),
     Scenario(
         "unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.neighbours:UnreadCountOut"
     ),
@@ -118,9 +118,10 @@ def prepare(database_url: str) -> dict[str, str]:
     """The data the scenarios read; returns the e-mail of each person a scenario asks as."""
     from sqlmodel import Session
 
+    from buurtbank import gazetteer
+    from buurtbank.antenna_files import load_antenna_dir
     from buurtbank.db import make_engine
     from domain import geo
-    from domain.antenna_files import load_antenna_dir
     from domain.exchanges import ExchangeState, Origin, ProposalState
     from services import exchanges as exchange_service
     from services.actors import Actor
@@ -140,7 +141,7 @@ def prepare(database_url: str) -> dict[str, str]:
         load_antennas(session, load_antenna_dir(ROOT / "antennas"))
         antenna = get_antenna_by_slug(session, "molenbeek")
         assert antenna is not None and antenna.id is not None
-        centre = geo.postcode_centroid("1080")
+        centre = gazetteer.postcode_centroid("1080")
         password_hash = hash_password(PASSWORD)
 
         def person(n: int, name: str) -> Member:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain import geo
+from buurtbank import gazetteer
 from domain.accounts import member_number_prefix, new_code, random_member_number
 from domain.antenna_config import AntennaConfig
 from domain.background import validate_background
@@ -60,7 +60,7 @@ class Enrolled:
 
 def _check(antenna: Antenna, data: Enrolment) -> tuple[tuple[float, float] | None, list[str] | None]:
     """Every rule before anything is written: bad input leaves no trace."""
-    point = geo.postcode_centroid(data.postcode) if data.postcode else None
+    point = gazetteer.postcode_centroid(data.postcode) if data.postcode else None
     languages = None
     if data.background is not None:
         if not data.background_consent:

@@ -25,6 +25,7 @@ from store.ledger import (
     LedgerEntry,
     LedgerTransfer,
     entries_of_transfer,
+    get_transfer,
     lock_accounts,
     member_account,
     member_accounts,
@@ -254,7 +255,7 @@ def reverse_transfer(
     session: Session, *, moderator: Member, antenna: Antenna, transfer_id: str, reason: str | None
 ) -> LedgerTransfer:
     assert moderator.id is not None and antenna.id is not None
-    original = session.get(LedgerTransfer, transfer_id)
+    original = get_transfer(session, transfer_id)
     if original is None or original.antenna_id != antenna.id:
         raise NotFound("error.ledger.unknown_transfer")
     rows = entries_of_transfer(session, transfer_id)
@@ -307,7 +308,7 @@ def adjust(
         if member_id is not None and antenna.id not in approved_antenna_ids(session, member_id):
             raise NotFound("error.ledger.unknown_member")
     if corrects_transfer_id is not None:
-        corrected = session.get(LedgerTransfer, corrects_transfer_id)
+        corrected = get_transfer(session, corrects_transfer_id)
         if corrected is None or corrected.antenna_id != antenna.id:
             raise NotFound("error.ledger.unknown_transfer")
     counted = validate_minutes(minutes, step=1, maximum=10**6)

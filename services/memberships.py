@@ -12,7 +12,7 @@ from store import audit
 from store.antennas import Antenna
 from store.base import utcnow
 from store.members import Member
-from store.memberships import Membership, MembershipStatus, get_membership
+from store.memberships import Membership, MembershipStatus, get_membership, get_membership_by_id
 
 
 def request_membership(session: Session, actor: Actor, antenna: Antenna) -> Membership:
@@ -47,7 +47,7 @@ def decide_membership(
     approve: bool,
     reason: str | None,
 ) -> Membership:
-    membership = session.get(Membership, membership_id, with_for_update=True)
+    membership = get_membership_by_id(session, membership_id, lock=True)
     if membership is None or membership.antenna_id != antenna.id:
         raise NotFound()
     target = MembershipStatus.APPROVED if approve else MembershipStatus.REJECTED

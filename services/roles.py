@@ -11,7 +11,7 @@ from services.accounts import normalise_email
 from services.passwords import hash_password
 from services.sessions import end_other_sessions
 from store import audit
-from store.antennas import Antenna, Moderator
+from store.antennas import Antenna, Moderator, get_moderator, is_moderator
 from store.members import Member, get_member_by_email
 
 
@@ -25,7 +25,7 @@ def _registered(session: Session, email: str) -> Member:
 def assign_moderator(session: Session, *, admin: Member, antenna: Antenna, email: str) -> Member:
     member = _registered(session, email)
     assert member.id is not None and antenna.id is not None and admin.id is not None
-    if session.get(Moderator, (member.id, antenna.id)) is not None:
+    if is_moderator(session, member_id=member.id, antenna_id=antenna.id):
         raise Conflict("error.moderator.exists")
     session.add(Moderator(member_id=member.id, antenna_id=antenna.id))
     audit.record(
@@ -37,7 +37,7 @@ def assign_moderator(session: Session, *, admin: Member, antenna: Antenna, email
 
 def remove_moderator(session: Session, *, admin: Member, antenna: Antenna, member_id: int) -> None:
     assert antenna.id is not None and admin.id is not None
-    row = session.get(Moderator, (member_id, antenna.id))
+    row = get_moderator(session, member_id=member_id, antenna_id=antenna.id)
     if row is None:
         raise NotFound()
     session.delete(row)

@@ -6,22 +6,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from domain.ledger import TransferKind
 from services.paging import window
 from store.antennas import Antenna
 from store.base import row_id
 from store.ledger import (
-    LedgerAccount,
     StatementRow,
+    approved_member_balances,
     entries_total,
     member_account,
     pool_account,
     statement_rows,
 )
 from store.members import Member
-from store.memberships import Membership, MembershipStatus
 
 
 class EntryView(NamedTuple):
@@ -132,13 +131,7 @@ def antenna_ledger(
     session: Session, *, antenna: Antenna, before_id: int | None, limit: int, after_id: int | None = None
 ) -> AntennaLedger:
     pool = pool_account(session, row_id(antenna))
-    balances = session.exec(
-        select(Member, LedgerAccount.balance)
-        .join(Membership, col(Membership.member_id) == Member.id)
-        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
-        .where(Membership.antenna_id == antenna.id, Membership.status == MembershipStatus.APPROVED)
-        .order_by(col(Member.id))
-    )
+    balances = approved_member_balances(session, row_id(antenna))
     antenna_id = row_id(antenna)
     page = window(
         lambda before, after, n: statement_rows(

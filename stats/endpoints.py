@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Literal
 
@@ -16,7 +14,7 @@ from buurtbank.settings import Settings
 from domain.errors import NotFound
 from stats import service
 from stats.charts import CHARTS, draw
-from stats.rules.figures import CSV_COLUMNS, Cell
+from stats.rules.figures import CSV_COLUMNS, Cell, to_csv
 from stats.rules.windows import Period
 from stats.schemas import (
     Bounds,
@@ -123,7 +121,7 @@ def reciprocity(
     return ReciprocityAnswer(
         start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
-        rows=[ReciprocityRow(**row) for row in _rows(table, by_dimension=False)],
+        rows=[ReciprocityRow.model_validate(row) for row in _rows(table, by_dimension=False)],
     )  # fmt: skip
 
 
@@ -154,7 +152,7 @@ def bridging(
     return BridgingAnswer(
         start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
-        rows=[BridgingRow(**row) for row in _rows(table, by_dimension=True)],
+        rows=[BridgingRow.model_validate(row) for row in _rows(table, by_dimension=True)],
     )  # fmt: skip
 
 
@@ -187,15 +185,6 @@ def export(
             AS_OF_HEADER: table.as_of.isoformat(),
         },
     )
-
-
-def to_csv(cells: tuple[Cell, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
-    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells)
-    return out.getvalue()
 
 
 @router.get(

@@ -60,6 +60,14 @@ def list_antennas(session: Session) -> list[Antenna]:
     return list(session.exec(select(Antenna).order_by(Antenna.slug)))
 
 
+def get_antenna(session: Session, antenna_id: int) -> Antenna | None:
+    return session.get(Antenna, antenna_id)
+
+
+def antennas_with_ids(session: Session, antenna_ids: set[int]) -> list[Antenna]:
+    return list(session.exec(select(Antenna).where(col(Antenna.id).in_(antenna_ids))))
+
+
 def get_antenna_by_slug(session: Session, slug: str) -> Antenna | None:
     return session.exec(select(Antenna).where(Antenna.slug == slug)).first()
 
@@ -70,6 +78,10 @@ def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
 
 def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
     return session.get(Moderator, (member_id, antenna_id)) is not None
+
+
+def get_moderator(session: Session, *, member_id: int, antenna_id: int) -> Moderator | None:
+    return session.get(Moderator, (member_id, antenna_id))
 
 
 def antenna_moderator_ids(session: Session, antenna_id: int) -> list[int]:

@@ -22,6 +22,7 @@ from store.antennas import Antenna
 from store.base import enum_column, utc_field
 from store.exchanges import Exchange
 from store.members import Member
+from store.memberships import Membership, MembershipStatus
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -111,6 +112,10 @@ def member_accounts(session: Session, member_ids: list[int]) -> dict[int, Ledger
 
 def total_of_all_entries(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
+
+
+def get_transfer(session: Session, transfer_id: str) -> LedgerTransfer | None:
+    return session.get(LedgerTransfer, transfer_id)
 
 
 def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
@@ -266,3 +271,15 @@ def unbalanced_transfers(session: Session) -> list[str]:
         .having((func.sum(LedgerEntry.minutes) != 0) | (func.count() != 2))
     )
     return list(rows)
+
+
+def approved_member_balances(session: Session, antenna_id: int) -> list[tuple[Member, int | None]]:
+    """The antenna's approved members by id with their cached balance (None: no account yet)."""
+    query = (
+        select(Member, LedgerAccount.balance)
+        .join(Membership, col(Membership.member_id) == Member.id)
+        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
+        .where(Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.APPROVED)
+        .order_by(col(Member.id))
+    )
+    return list(session.exec(query))

@@ -33,9 +33,22 @@ class Membership(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
 
 
+def get_membership_by_id(session: Session, membership_id: int, *, lock: bool = False) -> Membership | None:
+    return session.get(Membership, membership_id, with_for_update=lock)
+
+
 def get_membership(session: Session, *, member_id: int, antenna_id: int) -> Membership | None:
     return session.exec(
         select(Membership).where(Membership.member_id == member_id, Membership.antenna_id == antenna_id)
+    ).first()
+
+
+def get_membership_for_update(session: Session, *, member_id: int, antenna_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership)
+        .where(Membership.member_id == member_id, Membership.antenna_id == antenna_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 

@@ -104,6 +104,10 @@ def latest_notification_id(session: Session, member_id: int) -> int:
     return int(found or 0)
 
 
+def get_notification(session: Session, notification_id: int) -> Notification | None:
+    return session.get(Notification, notification_id)
+
+
 def notifications_by_id(session: Session, ids: list[int]) -> dict[int, Notification]:
     if not ids:
         return {}

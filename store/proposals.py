@@ -55,6 +55,10 @@ def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, re
     return f"r{request_id or 0}:o{offer_id or 0}:h{helper_id}:v{receiver_id}"
 
 
+def get_proposal(session: Session, proposal_id: int) -> Proposal | None:
+    return session.get(Proposal, proposal_id)
+
+
 def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | None:
     return session.exec(
         select(Proposal).where(Proposal.id == proposal_id).with_for_update().execution_options(populate_existing=True)
@@ -127,3 +131,13 @@ def stale_open_proposals(session: Session, *, antenna_id: int, older_than: datet
             )
         )
     )
+
+
+def open_proposal_ids_of_member(session: Session, *, antenna_id: int, member_id: int) -> list[int]:
+    """Ids, ascending, of the antenna's open proposals the member is a party of (the lock order)."""
+    query = select(Proposal.id).where(
+        Proposal.antenna_id == antenna_id,
+        col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
+        (Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id),
+    )
+    return sorted(i for i in session.exec(query) if i is not None)

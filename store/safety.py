@@ -61,6 +61,10 @@ class Report(SQLModel, table=True):
     close_note: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
 
 
+def get_report(session: Session, report_id: int, *, lock: bool = False) -> Report | None:
+    return session.get(Report, report_id, with_for_update=lock)
+
+
 def get_block(session: Session, *, blocker_id: int, blocked_id: int) -> Block | None:
     return session.get(Block, (blocker_id, blocked_id))
 

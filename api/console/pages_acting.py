@@ -28,7 +28,7 @@ from services.actors import Actor
 from store.antennas import Antenna
 from store.conversations import MAX_MESSAGE_LENGTH
 from store.listings import HelpRequest, Listing, ListingStatus, Offer
-from store.members import Member
+from store.members import Member, get_member
 
 router = APIRouter(route_class=ConsoleRoute)
 MESSAGES_PER_PAGE = 50
@@ -67,7 +67,7 @@ def conversation(
     page = rows[:MESSAGES_PER_PAGE]
     proposal = thread.proposal
     other_id = proposal.receiver_id if proposal.helper_id == member.id else proposal.helper_id
-    other = session.get(Member, other_id)
+    other = get_member(session, other_id)
     return render(
         current,
         "conversation.html",

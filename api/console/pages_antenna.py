@@ -34,11 +34,11 @@ from services import safety as safety_service
 from services.matching import run_match_round
 from services.paging import Window, oldest_first
 from store import console as queries
-from store.antennas import Antenna
+from store.antennas import Antenna, get_antenna
 from store.base import utcnow
 from store.exchanges import list_antenna_exchanges
-from store.match_runs import MatchRun, MatchTrigger
-from store.proposals import Proposal, list_antenna_proposals
+from store.match_runs import MatchTrigger, get_match_run
+from store.proposals import get_proposal, list_antenna_proposals
 from store.safety import ReportStatus, list_antenna_reports
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -127,15 +127,15 @@ def review_queue(
     pager = _queue(label="console.paging.review", here=f"{_base(antenna)}/proposals", page=page)
     summary = None
     if run is not None and 1 <= run <= MAX_ID:
-        found = session.get(MatchRun, run)
+        found = get_match_run(session, run)
         if found is not None and found.antenna_id == antenna.id and found.summary is not None:
             summary = MatchSummaryOut.model_validate(found.summary)
     return render(current, "review.html", antenna=antenna, items=items, summary=summary, pager=pager)
 
 
 def _antenna_of(session: SessionDep, proposal_id: int) -> str:
-    row = session.get(Proposal, proposal_id)
-    antenna = session.get(Antenna, row.antenna_id) if row else None
+    row = get_proposal(session, proposal_id)
+    antenna = get_antenna(session, row.antenna_id) if row else None
     return antenna.slug if antenna else ""
 
 
@@ -195,7 +195,7 @@ def resolve(
     row = exchange_service.resolve(
         session, moderator=current.member, exchange_id=exchange_id, minutes=minutes, reason=reason, from_pool=from_pool
     )
-    antenna = session.get(Antenna, row.antenna_id)
+    antenna = get_antenna(session, row.antenna_id)
     slug = antenna.slug if antenna else ""
     return redirect(current, f"/console/antennas/{slug}/disputes", ok="console.disputes.resolved", id=exchange_id)
 

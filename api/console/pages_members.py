@@ -42,7 +42,7 @@ from services.actors import Actor
 from services.paging import window
 from services.statements import member_statement, period_statement
 from store import console as queries
-from store.antennas import Antenna, moderated_antenna_ids
+from store.antennas import Antenna, get_antenna, moderated_antenna_ids
 from store.exchanges import list_member_exchanges
 from store.listings import HelpRequest, ListingStatus, Offer, listings_of_member
 from store.members import Member, get_member
@@ -137,7 +137,7 @@ def _member_page_data(
 ) -> dict[str, Any]:
     assert member.id is not None and current.member.id is not None
     visible = moderated_antenna_ids(session, current.member.id)
-    memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
+    memberships = [(m, get_antenna(session, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
     member_id = member.id
     statement = member_statement(
         session, member_id=member_id, before_id=at.before, after_id=at.after, limit=STATEMENT_LINES

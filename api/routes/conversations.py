@@ -16,7 +16,7 @@ from api.schemas.neighbours import MessageIn, MessageOut
 from buurtbank.i18n import translate
 from services import conversations as service
 from services.actors import Actor
-from store.antennas import Antenna
+from store.antennas import get_antenna
 from store.conversations import Message
 from store.members import members_by_id
 
@@ -31,7 +31,7 @@ def messages_out(
 ) -> list[MessageOut]:
     """One query for the authors of the page, one for the antenna."""
     authors = members_by_id(session, sorted({m.author_id for m in rows if not m.as_antenna}))
-    antenna = session.get(Antenna, thread.proposal.antenna_id)
+    antenna = get_antenna(session, thread.proposal.antenna_id)
     antenna_name = (antenna.name_fr if lang == "fr" else antenna.name_nl) if antenna else ""
     reader = actor.acting_id if thread.as_antenna else actor.member_id
     out = []

@@ -4,9 +4,9 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.deps import SessionDep
+from store.health import ping_database
 
 router = APIRouter(tags=["health"])
 
@@ -18,5 +18,5 @@ class HealthOut(BaseModel):
 
 @router.get("/health", response_model=HealthOut)
 def health(session: SessionDep) -> HealthOut:
-    session.execute(text("SELECT 1"))
+    ping_database(session)
     return HealthOut(status="ok", database="ok")

@@ -9,7 +9,7 @@ from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
 from api.presenters import line_out
 from api.problems import problem_responses
 from api.schemas.common import MemberRef
-from api.schemas.exchanges import (
+from api.schemas.ledger import (
     AccountLine,
     AntennaLedgerOut,
     CorrectionIn,
@@ -22,7 +22,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.ledger import beyond_anchor
 from services import ledger as service
 from services.statements import antenna_ledger, member_statement
-from store.antennas import Antenna, get_antenna_by_slug
+from store.antennas import get_antenna, get_antenna_by_slug
 from store.ledger import LedgerTransfer, entries_of_transfer
 from store.memberships import approved_antenna_ids
 
@@ -31,7 +31,7 @@ _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
-    antenna = session.get(Antenna, transfer.antenna_id)
+    antenna = get_antenna(session, transfer.antenna_id)
     minutes = max(e.minutes for e in entries_of_transfer(session, transfer.id))
     return TransferOut(
         transfer_id=transfer.id,

@@ -12,7 +12,7 @@ from api.problems import problem_responses
 from api.schemas.common import MAX_ID
 from api.schemas.neighbours import MeetingIn, MeetingOut
 from services import meetings as service
-from store.exchanges import Exchange
+from store.exchanges import get_exchange
 from store.meetings import Meeting
 
 router = APIRouter(tags=["exchanges"])
@@ -21,7 +21,7 @@ _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 def _shaped(session: SessionDep, meeting: Meeting) -> MeetingOut:
-    exchange = session.get(Exchange, meeting.exchange_id)
+    exchange = get_exchange(session, meeting.exchange_id)
     assert exchange is not None
     shaped = meeting_out(exchange, meeting)
     assert shaped is not None

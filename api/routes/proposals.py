@@ -10,7 +10,7 @@ from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_firs
 from api.presenters import proposal_outs, review_outs
 from api.problems import problem_responses
 from api.schemas.common import MAX_ID
-from api.schemas.exchanges import DeclineIn, ProposalOut, ProposalReviewOut, RejectIn, RespondIn
+from api.schemas.proposals import DeclineIn, ProposalOut, ProposalReviewOut, RejectIn, RespondIn
 from domain.exchanges import ProposalState
 from services import proposals as service
 from services.actors import Actor

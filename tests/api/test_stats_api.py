@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from stats.rules.figures import CSV_COLUMNS
+from stats.rules.figures import BRIDGING_MEASURES, CSV_COLUMNS, RECIPROCITY_MEASURES
+from stats.schemas import MEASURE_DOCS, BridgingRow, Figure, ReciprocityRow
 from tests.api.helpers import World
 from tests.services.stats_network import Network, at
 
@@ -203,3 +204,13 @@ def test_openapi_explains_each_figure_and_its_privacy(client: TestClient) -> Non
     assert "noise_sd" in components["Figure"]["properties"]
     for path in ("/v1/stats/reciprocity", "/v1/stats/bridging", "/v1/stats/export", "/v1/stats/privacy"):
         assert {"401", "403"} <= set(schema["paths"][path]["get"]["responses"])
+
+
+def test_the_row_models_name_every_measure_in_the_rules_order() -> None:
+    """The rows are written out as classes (grep and mypy see them); they must not drift from the rules."""
+    assert list(ReciprocityRow.model_fields) == ["antenna", "period", *RECIPROCITY_MEASURES]
+    assert list(BridgingRow.model_fields) == ["antenna", "period", "dimension", "active_members", *BRIDGING_MEASURES]
+    for row in (ReciprocityRow, BridgingRow):
+        for name, field in row.model_fields.items():
+            if name not in {"antenna", "period", "dimension"}:
+                assert field.annotation is Figure and field.description == MEASURE_DOCS[name], name

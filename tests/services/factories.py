@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from buurtbank.gazetteer import postcode_centroid
 from domain.exchanges import ExchangeState, Origin, ProposalState
-from domain.geo import postcode_centroid
 from store.antennas import Antenna, get_antenna_by_slug
 from store.base import utcnow
 from store.exchanges import Exchange
