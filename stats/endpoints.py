@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import AnalystUser, SessionDep, SettingsDep
+from api.deps import AnalystUser, LanguageDep, SessionDep, SettingsDep
 from api.problems import problem_responses
 from buurtbank.clock import today_in_brussels
 from buurtbank.settings import Settings
@@ -205,12 +205,14 @@ def to_csv(cells: tuple[Cell, ...]) -> str:
     summary="A chart of the published figures",
     description="`bridging-share`: E/(E+I) over time per antenna, with the 95% range of its noise (dimension: "
     "`any` unless given); `reciprocity-classes`: shares of active members who only gave, only received, or "
-    "both, over time (antenna: `all` unless given). Withheld figures are gaps, never zeros." + _RANGE_DOC,
+    "both, over time (antenna: `all` unless given). Withheld figures are gaps, never zeros. Titles, axis labels, "
+    "legends and the note follow `Accept-Language`." + _RANGE_DOC,
 )
 def chart(
     _: AnalystUser,
     session: SessionDep,
     settings: SettingsDep,
+    lang: LanguageDep,
     name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS), json_schema_extra={"enum": [*CHARTS]})],
     antenna: AntennaQuery = None,
     start: FromQuery = None,
@@ -231,7 +233,9 @@ def chart(
             session, settings, start=first, end=last, period=period, antenna=antenna or "all",
             measures=("members_gave_only", "members_gave_and_received", "members_received_only", "active_members"),
         )  # fmt: skip
-    return Response(content=draw(name, table), media_type="image/png", headers={AS_OF_HEADER: table.as_of.isoformat()})
+    return Response(
+        content=draw(name, table, lang), media_type="image/png", headers={AS_OF_HEADER: table.as_of.isoformat()}
+    )
 
 
 @router.get(
