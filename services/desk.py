@@ -308,18 +308,6 @@ def welcome_card(session: Session, *, moderator: Member, antenna: Antenna, membe
 # --- the member's rights (services.gdpr calls these) -------------------------------------------------------
 
 
-def export_section(session: Session, member_id: int) -> tuple[str, Any]:
-    desk = account_store.get_desk_account(session, member_id)
-    if desk is None:
-        return "desk_account", None
-    return "desk_account", {
-        "member_number": desk.member_number,
-        "phone": desk.phone,
-        "managed": desk.managed,
-        "enrolled_at": desk.enrolled_at.isoformat(),
-    }
-
-
 def erase_step(session: Session, member_id: int) -> None:
     """Forget the phone, every code and every session; the number stays, naming nobody, so it is not reused."""
     now = utcnow()

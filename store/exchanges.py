@@ -74,3 +74,9 @@ def planned_exchanges_since(session: Session, *, antenna_id: int, planned_before
             )
         )
     )
+
+
+def exchanges_involving(session: Session, member_id: int) -> list[Exchange]:
+    """Every exchange a member is the helper or the receiver of, whatever its state, oldest first."""
+    query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
+    return list(session.exec(query.order_by(col(Exchange.id))))

@@ -52,7 +52,7 @@ def remove_device(device_id: IdPath, actor: CurrentActor, session: SessionDep) -
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _quiet_out(quiet: service.Quiet) -> QuietHoursOut:
+def quiet_out(quiet: service.Quiet) -> QuietHoursOut:
     return QuietHoursOut(start=quiet.start.strftime("%H:%M"), end=quiet.end.strftime("%H:%M"), timezone=quiet.timezone)
 
 
@@ -63,7 +63,7 @@ def _quiet_out(quiet: service.Quiet) -> QuietHoursOut:
     summary="when nothing is pushed to me (default 22:00-08:00, Brussels time)",
 )
 def my_quiet_hours(actor: CurrentActor, session: SessionDep) -> QuietHoursOut:
-    return _quiet_out(service.quiet_hours(session, actor))
+    return quiet_out(service.quiet_hours(session, actor))
 
 
 @router.put(
@@ -76,4 +76,4 @@ def set_quiet_hours(body: QuietHoursIn, actor: CurrentActor, session: SessionDep
     quiet = service.set_quiet_hours(
         session, actor, start=time.fromisoformat(body.start), end=time.fromisoformat(body.end), timezone=body.timezone
     )
-    return _quiet_out(quiet)
+    return quiet_out(quiet)

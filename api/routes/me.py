@@ -6,8 +6,11 @@ from fastapi import APIRouter, Response, status
 from sqlmodel import Session
 
 from api.deps import CurrentActor, GeocoderDep, SessionDep
+from api.export import export_out
 from api.problems import problem_responses
+from api.routes.notifications import ReaderLanguage
 from api.schemas.common import LanguageCode
+from api.schemas.export import ExportOut
 from api.schemas.members import (
     BackgroundOut,
     LocationOut,
@@ -92,12 +95,11 @@ def patch_me(body: MePatch, actor: CurrentActor, session: SessionDep, geocoder: 
     return me_out(session, member, show_background=not actor.on_behalf)
 
 
-@router.get(
-    "/export",
-    responses={200: {"description": "everything the service holds about you"}, **problem_responses(*_AUTH_ERRORS)},
-)
-def export_me(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
-    return gdpr.export_member(session, actor)
+@router.get("/export", response_model=ExportOut, responses=problem_responses(*_AUTH_ERRORS))
+def export_me(actor: CurrentActor, session: SessionDep, lang: ReaderLanguage) -> ExportOut:
+    data = gdpr.collect_export(session, actor)
+    profile = me_out(session, actor.member, show_background=not actor.on_behalf)
+    return export_out(session, actor, data, profile=profile, lang=lang)
 
 
 @router.delete(
