@@ -10,7 +10,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -213,7 +213,12 @@ _ERRORS_HEADING = "Errors:"
 _ERROR_ITEM = re.compile(r"^- `?(\d{3})`?: (.*)$")
 
 
-def operation_docs(text: str) -> dict[str, str]:
+class OperationDocs(TypedDict):
+    summary: str
+    description: str
+
+
+def operation_docs(text: str) -> OperationDocs:
     """`summary=` and `description=` for a route that cannot carry its own docstring (one shared function)."""
     doc = inspect.cleandoc(text)
     first, _, rest = doc.partition("\n\n")
