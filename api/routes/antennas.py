@@ -215,7 +215,8 @@ def add_moderator(antenna: AntennaDep, body: EmailIn, admin: AdminUser, session:
 def remove_moderator(antenna: AntennaDep, member_id: IdPath, admin: AdminUser, session: SessionDep) -> Response:
     """Remove a moderator from the antenna
 
-    Administrators only. Answers 204. Audited.
+    Administrators only. The person stays a member; they no longer see the antenna's queues, books or audit
+    trail, and may no longer act for its members. Answers 204. Audited.
 
     Errors:
     - 403: you are not an administrator
