@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import NotFound
 from domain.exchanges import ExchangeState, ProposalState
 from domain.ledger import beyond_anchor
@@ -80,7 +81,7 @@ def member_thread(
 
 
 def write_as_antenna(
-    session: Session, moderator: Actor, thread: conversations.Thread, *, text: str, member_id: int, action: str
+    session: Session, moderator: Actor, thread: conversations.Thread, *, text: str, member_id: int, route: str
 ) -> Message:
     """A moderator writes in a member's conversation as the antenna (the API's rule), and the audit trail
     keeps who wrote it, for which member's page, and where."""
@@ -91,10 +92,10 @@ def write_as_antenna(
     audit.record(
         session,
         actor_id=moderator.acting_id,
-        action=action,
+        action=AuditAction.CONVERSATION_AS_ANTENNA,
         antenna_id=thread.proposal.antenna_id,
         subject_member_id=member_id,
-        detail={"proposal_id": thread.proposal.id, "message_id": message.id},
+        detail={"proposal_id": thread.proposal.id, "message_id": message.id, audit.ROUTE: route},
     )
     session.flush()
     return message

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from domain import exchanges as rules
+from domain.audit import AuditAction
 from domain.errors import NotAllowed, NotFound
 from domain.exchanges import ExchangeState
 from domain.ledger import TransferKind
@@ -187,7 +188,7 @@ def resolve(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="exchange.resolve",
+        action=AuditAction.EXCHANGE_RESOLVE,
         antenna_id=row.antenna_id,
         detail={"exchange_id": row.id, "minutes": row.settled_minutes, "reason": row.note, "from_pool": from_pool},
     )

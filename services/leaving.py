@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import NotFound
 from domain.exchanges import ExchangeState, Party, ProposalState
 from services.actors import Actor
@@ -87,7 +88,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
     audit.record(
         session,
         actor_id=actor.acting_id,
-        action="membership.leave" if was is MembershipStatus.APPROVED else "membership.withdraw",
+        action=AuditAction.MEMBERSHIP_LEAVE if was is MembershipStatus.APPROVED else AuditAction.MEMBERSHIP_WITHDRAW,
         antenna_id=antenna.id,
         subject_member_id=member_id,
         on_behalf=actor.on_behalf,

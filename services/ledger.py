@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain import ledger as rules
+from domain.audit import CORRECTION_ACTIONS, AuditAction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ledger import AccountKind, TransferKind
 from domain.time_units import validate_minutes
@@ -163,7 +164,7 @@ def _flag_anchors(
             audit.record(
                 session,
                 actor_id=by,
-                action="ledger.anchor_crossed",
+                action=AuditAction.LEDGER_ANCHOR_CROSSED,
                 antenna_id=antenna.id,
                 subject_member_id=owner,
                 detail={"anchor": anchor.value, "balance": after},
@@ -243,7 +244,7 @@ def pay_from_pool(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="ledger.pool_payment",
+        action=AuditAction.LEDGER_POOL_PAYMENT,
         antenna_id=antenna.id,
         subject_member_id=member_id,
         detail={"transfer_id": transfer.id, "minutes": counted, "reason": transfer.reason},
@@ -343,7 +344,7 @@ def _audit_correction(
     audit.record(
         session,
         actor_id=row_id(moderator),
-        action=f"ledger.{transfer.kind.value}",
+        action=CORRECTION_ACTIONS[transfer.kind],
         antenna_id=antenna.id,
         detail={"transfer_id": transfer.id, "corrects": corrects, "reason": transfer.reason},
     )

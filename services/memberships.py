@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import Conflict, NotFound
 from services import events
 from services.actors import Actor
@@ -61,7 +62,7 @@ def decide_membership(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="membership.approve" if approve else "membership.reject",
+        action=AuditAction.MEMBERSHIP_APPROVE if approve else AuditAction.MEMBERSHIP_REJECT,
         antenna_id=antenna.id,
         subject_member_id=membership.member_id,
         detail={"membership_id": membership.id, "reason": reason} if reason else {"membership_id": membership.id},

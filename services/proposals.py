@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain import exchanges as rules
+from domain.audit import AuditAction
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.exchanges import Origin, Party, ProposalState
 from services import events
@@ -204,7 +205,7 @@ def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bo
     audit.record(
         session,
         actor_id=row_id(moderator),
-        action="proposal.approve" if approve else "proposal.reject",
+        action=AuditAction.PROPOSAL_APPROVE if approve else AuditAction.PROPOSAL_REJECT,
         antenna_id=row.antenna_id,
         detail={
             "proposal_id": row.id,

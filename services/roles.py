@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session
 
 from domain.accounts import check_new_secret
+from domain.audit import AuditAction
 from domain.errors import Conflict, NotFound
 from services.accounts import normalise_email
 from services.passwords import hash_password
@@ -29,7 +30,11 @@ def assign_moderator(session: Session, *, admin: Member, antenna: Antenna, email
         raise Conflict("error.moderator.exists")
     session.add(Moderator(member_id=member.id, antenna_id=antenna.id))
     audit.record(
-        session, actor_id=admin.id, action="moderator.assign", antenna_id=antenna.id, subject_member_id=member.id
+        session,
+        actor_id=admin.id,
+        action=AuditAction.MODERATOR_ASSIGN,
+        antenna_id=antenna.id,
+        subject_member_id=member.id,
     )
     session.flush()
     return member
@@ -42,7 +47,11 @@ def remove_moderator(session: Session, *, admin: Member, antenna: Antenna, membe
         raise NotFound()
     session.delete(row)
     audit.record(
-        session, actor_id=admin.id, action="moderator.remove", antenna_id=antenna.id, subject_member_id=member_id
+        session,
+        actor_id=admin.id,
+        action=AuditAction.MODERATOR_REMOVE,
+        antenna_id=antenna.id,
+        subject_member_id=member_id,
     )
     session.flush()
 
@@ -52,7 +61,7 @@ def grant_analyst(session: Session, *, admin: Member, email: str) -> Member:
     assert admin.id is not None
     member.is_analyst = True
     session.add(member)
-    audit.record(session, actor_id=admin.id, action="analyst.grant", subject_member_id=member.id)
+    audit.record(session, actor_id=admin.id, action=AuditAction.ANALYST_GRANT, subject_member_id=member.id)
     session.flush()
     return member
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.exchanges import ProposalState
 from services import events
@@ -160,7 +161,7 @@ def close_report(session: Session, *, moderator: Member, report_id: int, note: s
     audit.record(
         session,
         actor_id=moderator.id,
-        action="report.close",
+        action=AuditAction.REPORT_CLOSE,
         antenna_id=row.antenna_id,
         subject_member_id=row.reported_member_id,
         detail={"report_id": row.id, "about": row.about.value, "subject_id": row.subject_id, "note": cleaned},

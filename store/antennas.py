@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from domain.antenna_config import AntennaConfig
 from store.base import utc_field
@@ -93,3 +93,14 @@ def moderated_slugs(session: Session, member_id: int) -> list[str]:
     """The slugs of the antennas a member moderates, in order."""
     query = select(Antenna.slug).join(Moderator).where(Moderator.member_id == member_id).order_by(Antenna.slug)
     return list(session.exec(query))
+
+
+def antennas_by_id(session: Session, ids: list[int]) -> dict[int, Antenna]:
+    if not ids:
+        return {}
+    return {a.id or 0: a for a in session.exec(select(Antenna).where(col(Antenna.id).in_(ids)))}
+
+
+def remove_moderator_roles(session: Session, member_id: int) -> None:
+    """The member moderates no antenna any more (erasure)."""
+    session.execute(delete(Moderator).where(col(Moderator.member_id) == member_id))

@@ -104,3 +104,9 @@ def planned_exchange_ids_of_member(session: Session, *, antenna_id: int, member_
     party = (Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id)
     query = select(Exchange.id).where(Exchange.antenna_id == antenna_id, Exchange.state == ExchangeState.PLANNED, party)
     return sorted(i for i in session.exec(query) if i is not None)
+
+
+def exchanges_involving(session: Session, member_id: int) -> list[Exchange]:
+    """Every exchange a member is the helper or the receiver of, whatever its state, oldest first."""
+    query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
+    return list(session.exec(query.order_by(col(Exchange.id))))

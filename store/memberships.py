@@ -91,3 +91,9 @@ def memberships_with_slugs(session: Session, member_id: int) -> list[tuple[Membe
         .order_by(col(Membership.id))
     )
     return list(session.exec(query))
+
+
+def memberships_with_antennas(session: Session, member_id: int) -> list[tuple[Membership, Antenna]]:
+    """A member's memberships with their antenna, oldest first."""
+    query = select(Membership, Antenna).join(Antenna).where(col(Membership.member_id) == member_id)
+    return list(session.exec(query.order_by(col(Membership.id))))

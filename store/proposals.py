@@ -141,3 +141,15 @@ def open_proposal_ids_of_member(session: Session, *, antenna_id: int, member_id:
         (Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id),
     )
     return sorted(i for i in session.exec(query) if i is not None)
+
+
+def proposals_involving(session: Session, member_id: int) -> list[Proposal]:
+    """Every proposal a member is the helper or the receiver of, whatever its state, oldest first."""
+    query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
+    return list(session.exec(query.order_by(col(Proposal.id))))
+
+
+def proposals_by_id(session: Session, ids: list[int]) -> dict[int, Proposal]:
+    if not ids:
+        return {}
+    return {p.id or 0: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids)))}

@@ -95,7 +95,7 @@ def write_as_antenna(
     assert member.id is not None
     moderator = _as_moderator(current)
     thread = work.member_thread(session, moderator, antenna=antenna, member_id=member.id, proposal_id=proposal_id)
-    work.write_as_antenna(session, moderator, thread, text=text, member_id=member.id, action=AS_ANTENNA)
+    work.write_as_antenna(session, moderator, thread, text=text, member_id=member.id, route=AS_ANTENNA)
     return redirect(current, _conversation_url(antenna, member, proposal_id), ok="console.conversation.sent_antenna")
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.schemas.common import DistanceBand
 from domain import geo
 from domain.antenna_config import PartnerKind
+from domain.audit import AuditAction
 from domain.background import AGE_BANDS, ORIGINS
 from domain.exchanges import ExchangeState, ProposalState
 from domain.ledger import TransferKind
@@ -57,6 +58,7 @@ ENUMERATED: list[tuple[str, str, list[str]]] = [
     ("ReciprocityAnswer", "period", [p.value for p in Period]),
     ("BackgroundIn", "origin", list(ORIGINS)),
     ("BackgroundOut", "age_band", list(AGE_BANDS)),
+    ("AuditEntryOut", "action", [a.value for a in AuditAction]),
 ]
 
 

@@ -37,6 +37,11 @@ def _audit(db: Engine, **where: object) -> list[AuditEntry]:
         return list(s.execute(query.order_by(col(AuditEntry.id))).scalars())
 
 
+def _acted(db: Engine, route: str) -> list[AuditEntry]:
+    """The entries of calls made for a member (member.act_for) through one route."""
+    return [e for e in _audit(db, action="member.act_for") if e.detail.get("route") == route]
+
+
 def _proposal_of(client: TestClient, world: World) -> tuple[int, int]:
     """An exchange Bob helps Alice with, and the proposal it came from (their one conversation)."""
     exchange = exchange_between(client, helper=world.bob, receiver=world.alice, moderator=world.mod_molenbeek)
@@ -70,11 +75,14 @@ def test_a_moderator_writes_as_the_antenna_and_for_the_member_and_both_are_audit
     page = client.get(thread)
     assert "The antenna (Molenbeek)" in page.text and "Thank you, Tuesday suits me." in page.text
 
-    as_antenna = _audit(db, action="POST /console/antennas/{slug}/members/{member_id}/conversations/{proposal_id}")
+    as_antenna = _audit(db, action="conversation.as_antenna")
     assert len(as_antenna) == 1
+    assert (
+        as_antenna[0].detail["route"] == "POST /console/antennas/{slug}/members/{member_id}/conversations/{proposal_id}"
+    )
     assert as_antenna[0].actor_id == world.mod_molenbeek.id and as_antenna[0].subject_member_id == world.alice.id
     assert as_antenna[0].on_behalf is False and as_antenna[0].detail["proposal_id"] == proposal
-    for_member = _audit(db, action="POST /console/antennas/{slug}/act/{member_id}/conversations/{proposal_id}")
+    for_member = _acted(db, "POST /console/antennas/{slug}/act/{member_id}/conversations/{proposal_id}")
     assert [(e.actor_id, e.subject_member_id, e.on_behalf) for e in for_member] == [
         (world.mod_molenbeek.id, world.alice.id, True)
     ]
@@ -96,7 +104,8 @@ def test_conversations_stay_inside_the_members_and_the_moderators_antenna(
     )
     assert answer.status_code == 303  # refused: back with the reason, nothing written
     with Session(db) as s:
-        assert s.execute(select(AuditEntry).where(col(AuditEntry.action).like("%conversations%"))).first() is None
+        entries = s.execute(select(AuditEntry)).scalars()
+        assert not [e for e in entries if "conversations" in str(e.detail.get("route", ""))]
     sign_in(client, world.mod_jette.email)
     assert (
         client.get(f"/console/antennas/molenbeek/members/{world.alice.id}/conversations/{proposal}").status_code == 403
@@ -176,7 +185,7 @@ def test_a_listing_is_changed_and_withdrawn_for_the_member_with_the_apis_rules(
     assert client.get(f"/v1/requests/{request_id}", headers=world.bob.headers).status_code == 404
     assert client.get(f"/v1/requests/{request_id}", headers=world.alice.headers).json()["status"] == "withdrawn"
     assert client.get(edit).status_code == 404
-    actions = {e.action for e in _audit(db, subject_member_id=world.alice.id, on_behalf=True)}
+    actions = {e.detail["route"] for e in _audit(db, subject_member_id=world.alice.id, on_behalf=True)}
     assert {
         "POST /console/antennas/{slug}/act/{member_id}/listings/{kind}/{listing_id}",
         "POST /console/antennas/{slug}/act/{member_id}/withdraw/{kind}/{listing_id}",
