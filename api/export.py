@@ -27,7 +27,6 @@ from api.routes.devices import device_out, quiet_out
 from api.routes.notifications import notification_out
 from api.routes.safety import blocks_out, reports_out
 from api.schemas.antennas import MembershipOut
-from api.schemas.exchanges import StatementOut
 from api.schemas.export import (
     BackgroundExportOut,
     ConversationExportOut,
@@ -36,6 +35,7 @@ from api.schemas.export import (
     ListingsExportOut,
     NeighboursExportOut,
 )
+from api.schemas.ledger import StatementOut
 from api.schemas.listings import OfferOut, RequestOut
 from api.schemas.members import MeOut
 from api.schemas.neighbours import FeedbackOut, ReportOut

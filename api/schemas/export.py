@@ -7,11 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.schemas.antennas import AuditEntryOut, MembershipOut
-from api.schemas.exchanges import ExchangeOut, ProposalOut, StatementOut
+from api.schemas.exchanges import ExchangeOut
+from api.schemas.ledger import StatementOut
 from api.schemas.listings import OfferOut, RequestOut
 from api.schemas.matching import NotificationOut
 from api.schemas.members import BackgroundOut, MeOut
 from api.schemas.neighbours import BlockOut, DeviceOut, FeedbackOut, MessageOut, QuietHoursOut, ReportOut
+from api.schemas.proposals import ProposalOut
 
 
 class BackgroundExportOut(BackgroundOut):
