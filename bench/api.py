@@ -55,14 +55,14 @@ SCENARIOS = [
     Scenario(
         "nearby offers", "/v1/offers?near_km=3&antenna=molenbeek", "reader", "api.schemas.listings:Page[OfferOut]"
     ),
-    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.exchanges:Page[ProposalOut]"),
+    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.proposals:Page[ProposalOut]"),
     Scenario(
         "review queue (200)",
         "/v1/antennas/molenbeek/proposals?limit=200",
         "moderator",
-        "api.schemas.exchanges:Page[ProposalReviewOut]",
+        "api.schemas.proposals:Page[ProposalReviewOut]",
     ),
-    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.exchanges:StatementOut"),
+    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.ledger:StatementOut"),
     Scenario(
         "unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.neighbours:UnreadCountOut"
     ),
@@ -119,9 +119,9 @@ def prepare(database_url: str) -> dict[str, str]:
     e-mail of each person a scenario asks as."""
     from sqlmodel import Session
 
+    from buurtbank import gazetteer
+    from buurtbank.antenna_files import load_antenna_dir
     from buurtbank.db import make_engine
-    from domain import geo
-    from domain.antenna_files import load_antenna_dir
     from services.antenna_loader import load_antennas
     from services.factories import Factory
     from store.members import Member
@@ -131,7 +131,7 @@ def prepare(database_url: str) -> dict[str, str]:
     with Session(engine, expire_on_commit=False) as session:
         load_antennas(session, load_antenna_dir(ROOT / "antennas"))
         build = Factory(session, password=PASSWORD, admin_email="admin@example.org")
-        centre = geo.postcode_centroid("1080")
+        centre = gazetteer.postcode_centroid("1080")
 
         def person(n: int, name: str) -> Member:
             point = (centre[0] + rng.uniform(-0.015, 0.015), centre[1] + rng.uniform(-0.02, 0.02))

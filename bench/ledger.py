@@ -41,8 +41,8 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from buurtbank.antenna_files import load_antenna_dir  # noqa: E402
 from buurtbank.migrate import upgrade  # noqa: E402
-from domain.antenna_files import load_antenna_dir  # noqa: E402
 from services.antenna_loader import load_antennas  # noqa: E402
 from services.factories import Factory  # noqa: E402
 from store.base import row_id  # noqa: E402

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.accounts import check_new_secret, normalise_code, normalise_member_number
+from domain.audit import AuditAction
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from services.actors import Actor
 from services.passwords import hash_password, verify_password
@@ -168,7 +169,7 @@ def reset_password(session: Session, *, username: str, code: str, new_password: 
     audit.record(
         session,
         actor_id=member.id,
-        action="password.reset",
+        action=AuditAction.PASSWORD_RESET,
         antenna_id=used.antenna_id,
         subject_member_id=member.id,
         detail={"code_issued_by": used.issued_by},
@@ -196,7 +197,7 @@ def add_email(session: Session, actor: Actor, *, email: str) -> Member:
         audit.record(
             session,
             actor_id=actor.acting_id,
-            action="member.self_managed",
+            action=AuditAction.MEMBER_SELF_MANAGED,
             antenna_id=desk.antenna_id,
             subject_member_id=member.id,
             on_behalf=actor.on_behalf,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from buurtbank import gazetteer
 from domain import geo
 from domain.antenna_config import AntennaConfig
 from domain.background import AGE_BANDS, AVAILABILITY_SLOTS, ORIGINS
@@ -75,7 +76,7 @@ def _home(config: AntennaConfig, taken: set[geo.LatLon], rng: random.Random) -> 
     """A grid cell near one of the antenna's postcode centroids that no other demo member has."""
     for _ in range(200):
         postcode = rng.choice(config.area.postcodes)
-        lat, lon = geo.postcode_centroid(postcode)
+        lat, lon = gazetteer.postcode_centroid(postcode)
         distance, bearing = rng.uniform(_NEAREST_M, _FARTHEST_M), rng.uniform(0.0, 2.0 * math.pi)
         north, east = distance * math.cos(bearing), distance * math.sin(bearing)
         point = (

@@ -29,7 +29,7 @@ from services import listings as listing_service
 from services import proposals as proposal_service
 from services.actors import Actor
 from services.passwords import hash_password
-from store.antennas import Antenna, antenna_moderator_ids, get_antenna_by_slug
+from store.antennas import Antenna, antenna_moderator_ids, get_antenna, get_antenna_by_slug
 from store.base import row_id
 from store.exchanges import Exchange
 from store.listings import HelpRequest, Offer
@@ -154,7 +154,7 @@ class Factory:
         return memberships.request_membership(self.session, actor(member), self.antenna(slug))
 
     def approve(self, membership: Membership, *, moderator: Member | None = None) -> Membership:
-        antenna = self.session.get(Antenna, membership.antenna_id)
+        antenna = get_antenna(self.session, membership.antenna_id)
         assert antenna is not None
         return memberships.decide_membership(
             self.session,
@@ -248,7 +248,7 @@ class Factory:
             self.session, actor(helper), request_id=row_id(request), message=message
         )
         if review and proposal.state is ProposalState.PENDING_REVIEW:
-            antenna = self.session.get(Antenna, proposal.antenna_id)
+            antenna = get_antenna(self.session, proposal.antenna_id)
             assert antenna is not None
             proposal_service.decide(
                 self.session,

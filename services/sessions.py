@@ -17,7 +17,7 @@ from sqlmodel import Session
 from domain.errors import Unauthenticated
 from services.tokens import issue_token
 from store import accounts as store
-from store.accounts import AuthSession, RefreshToken
+from store.accounts import AuthSession, RefreshToken, get_auth_session
 from store.base import utcnow
 from store.members import Member, get_member
 
@@ -114,5 +114,5 @@ def end_other_sessions(session: Session, *, member_id: int, keep_session_id: int
 
 def session_is_live(session: Session, *, session_id: int, member_id: int) -> bool:
     """The per-request check of an access token: one read by primary key."""
-    auth = session.get(AuthSession, session_id)
+    auth = get_auth_session(session, session_id)
     return auth is not None and auth.member_id == member_id and auth.revoked_at is None and auth.expires_at > utcnow()

@@ -22,6 +22,7 @@ from store.antennas import Antenna
 from store.base import enum_column, utc_field
 from store.exchanges import Exchange
 from store.members import Member
+from store.memberships import Membership, MembershipStatus
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -113,6 +114,10 @@ def total_of_all_entries(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
 
 
+def get_transfer(session: Session, transfer_id: str) -> LedgerTransfer | None:
+    return session.get(LedgerTransfer, transfer_id)
+
+
 def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
     return session.exec(select(LedgerTransfer).where(LedgerTransfer.reverses_transfer_id == transfer_id)).first()
 
@@ -167,10 +172,21 @@ class StatementRow(NamedTuple):
 
 
 def statement_rows(
-    session: Session, *, account_id: int | None = None, antenna_id: int | None = None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    account_id: int | None = None,
+    antenna_id: int | None = None,
+    before_id: int | None,
+    limit: int | None,
+    after_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[StatementRow]:
     """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
-    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category."""
+    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category.
+
+    `after_id` reads the other way (oldest first, the entries just newer than it: a previous page);
+    `since`/`until` keep the entries made in [since, until); `limit=None` reads them all."""
     other = aliased(LedgerEntry)
     other_account = aliased(LedgerAccount)
     pool_antenna = aliased(Antenna)
@@ -206,8 +222,24 @@ def statement_rows(
         query = query.where(col(LedgerTransfer.antenna_id) == antenna_id)
     if before_id is not None:
         query = query.where(col(LedgerEntry.id) < before_id)
-    rows = session.execute(query.order_by(col(LedgerEntry.id).desc()).limit(limit))
+    if since is not None:
+        query = query.where(col(LedgerEntry.created_at) >= since)
+    if until is not None:
+        query = query.where(col(LedgerEntry.created_at) < until)
+    if after_id is not None:
+        query = query.where(col(LedgerEntry.id) > after_id).order_by(col(LedgerEntry.id))
+    else:
+        query = query.order_by(col(LedgerEntry.id).desc())
+    rows = session.execute(query.limit(limit))
     return [StatementRow(*row) for row in rows]
+
+
+def entries_total(session: Session, *, account_id: int, since: datetime) -> int:
+    """The sum of an account's entries made at or after `since` (what happened after a printed period)."""
+    query = select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
+        col(LedgerEntry.account_id) == account_id, col(LedgerEntry.created_at) >= since
+    )
+    return int(session.exec(query).one())
 
 
 def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:
@@ -239,3 +271,15 @@ def unbalanced_transfers(session: Session) -> list[str]:
         .having((func.sum(LedgerEntry.minutes) != 0) | (func.count() != 2))
     )
     return list(rows)
+
+
+def approved_member_balances(session: Session, antenna_id: int) -> list[tuple[Member, int | None]]:
+    """The antenna's approved members by id with their cached balance (None: no account yet)."""
+    query = (
+        select(Member, LedgerAccount.balance)
+        .join(Membership, col(Membership.member_id) == Member.id)
+        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
+        .where(Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.APPROVED)
+        .order_by(col(Member.id))
+    )
+    return list(session.exec(query))

@@ -55,6 +55,10 @@ def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, re
     return f"r{request_id or 0}:o{offer_id or 0}:h{helper_id}:v{receiver_id}"
 
 
+def get_proposal(session: Session, proposal_id: int) -> Proposal | None:
+    return session.get(Proposal, proposal_id)
+
+
 def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | None:
     return session.exec(
         select(Proposal).where(Proposal.id == proposal_id).with_for_update().execution_options(populate_existing=True)
@@ -62,18 +66,33 @@ def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | No
 
 
 def list_antenna_proposals(
-    session: Session, *, antenna_id: int, state: ProposalState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    state: ProposalState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Proposal]:
     query = select(Proposal).where(Proposal.antenna_id == antenna_id)
     if state is not None:
         query = query.where(Proposal.state == state)
     if before_id is not None:
         query = query.where(col(Proposal.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Proposal.id) > after_id).order_by(col(Proposal.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
 
 
 def list_member_proposals(
-    session: Session, *, member_id: int, state: ProposalState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    member_id: int,
+    state: ProposalState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Proposal]:
     query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
     # Members see proposals once a moderator let them through (or when they made them themselves).
@@ -82,6 +101,9 @@ def list_member_proposals(
         query = query.where(Proposal.state == state)
     if before_id is not None:
         query = query.where(col(Proposal.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Proposal.id) > after_id).order_by(col(Proposal.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Proposal.id).desc()).limit(limit)))
 
 
@@ -109,3 +131,25 @@ def stale_open_proposals(session: Session, *, antenna_id: int, older_than: datet
             )
         )
     )
+
+
+def open_proposal_ids_of_member(session: Session, *, antenna_id: int, member_id: int) -> list[int]:
+    """Ids, ascending, of the antenna's open proposals the member is a party of (the lock order)."""
+    query = select(Proposal.id).where(
+        Proposal.antenna_id == antenna_id,
+        col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
+        (Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id),
+    )
+    return sorted(i for i in session.exec(query) if i is not None)
+
+
+def proposals_involving(session: Session, member_id: int) -> list[Proposal]:
+    """Every proposal a member is the helper or the receiver of, whatever its state, oldest first."""
+    query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
+    return list(session.exec(query.order_by(col(Proposal.id))))
+
+
+def proposals_by_id(session: Session, ids: list[int]) -> dict[int, Proposal]:
+    if not ids:
+        return {}
+    return {p.id or 0: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids)))}

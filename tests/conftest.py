@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.app import create_app
+from buurtbank.antenna_files import load_antenna_dir
 from buurtbank.db import make_engine
 from buurtbank.settings import Environment, Settings
 from domain.antenna_config import AntennaConfig
-from domain.antenna_files import load_antenna_dir
 from services import passwords
 from services.antenna_loader import load_antennas
-from store.tables import metadata
+from store.metadata import metadata
 from tests.databases import on_postgres, throwaway_postgres
 from tests.fakes import FakeGeocoder
 

@@ -11,6 +11,7 @@ import pytest
 from api.schemas.common import DistanceBand
 from domain import geo
 from domain.antenna_config import PartnerKind
+from domain.audit import AuditAction
 from domain.background import AGE_BANDS, ORIGINS
 from domain.exchanges import ExchangeState, ProposalState
 from domain.ledger import TransferKind
@@ -51,6 +52,7 @@ ENUMERATED: list[tuple[str, str, list[str]]] = [
     ("ReciprocityAnswer", "period", [p.value for p in Period]),
     ("BackgroundIn", "origin", list(ORIGINS)),
     ("BackgroundOut", "age_band", list(AGE_BANDS)),
+    ("AuditEntryOut", "action", [a.value for a in AuditAction]),
 ]
 
 
