@@ -248,16 +248,22 @@ class Factory:
             self.session, actor(helper), request_id=row_id(request), message=message
         )
         if review and proposal.state is ProposalState.PENDING_REVIEW:
-            antenna = get_antenna(self.session, proposal.antenna_id)
-            assert antenna is not None
-            proposal_service.decide(
-                self.session,
-                moderator=moderator or self.moderator(antenna.slug),
-                proposal_id=row_id(proposal),
-                approve=True,
-                reason=None,
-            )
+            self.review(proposal, approve=True, moderator=moderator)
         return proposal
+
+    def review(
+        self, proposal: Proposal, *, approve: bool, reason: str | None = None, moderator: Member | None = None
+    ) -> Proposal:
+        """`moderator` (or the antenna's first moderator) approves or rejects a proposal waiting for review."""
+        antenna = get_antenna(self.session, proposal.antenna_id)
+        assert antenna is not None
+        return proposal_service.decide(
+            self.session,
+            moderator=moderator or self.moderator(antenna.slug),
+            proposal_id=row_id(proposal),
+            approve=approve,
+            reason=reason,
+        )
 
     def planned_exchange(
         self,

@@ -12,10 +12,8 @@ from sqlmodel import Session
 from domain.exchanges import ProposalState
 from services import ledger as ledger_service
 from store.antennas import get_antenna_by_slug
-from store.members import Member
-from store.memberships import Membership
-from store.proposals import Proposal
-from tests.api.helpers import PASSWORD
+from store.members import Member, get_member
+from tests.api.helpers import PASSWORD, factory
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -66,28 +64,23 @@ def seed_adjustments(engine: Engine, *, moderator_id: int, slug: str, a: int, b:
 
 
 def seed_members(engine: Engine, *, slug: str, names: list[str]) -> None:
-    """Members who asked to join an antenna (rows only: enough for lists and search)."""
-    with Session(engine) as s:
-        antenna = get_antenna_by_slug(s, slug)
-        assert antenna is not None and antenna.id is not None
+    """Members who asked to join an antenna (registered and asking through the services)."""
+    with factory(engine) as build:
         for name in names:
-            member = Member(display_name=name, email=f"{name.lower().replace(' ', '.')}@example.org")
-            s.add(member)
-            s.flush()
-            assert member.id is not None
-            s.add(Membership(member_id=member.id, antenna_id=antenna.id))
-        s.commit()
+            build.join(build.person(f"{name.lower().replace(' ', '.')}@example.org", name=name), slug)
 
 
 def seed_proposals(engine: Engine, *, slug: str, helper: int, receiver: int, count: int, state: ProposalState) -> None:
-    """Member-made proposals between two members in a given state (rows only: enough for lists)."""
-    with Session(engine) as s:
-        antenna = get_antenna_by_slug(s, slug)
-        assert antenna is not None and antenna.id is not None
+    """`count` proposals of `helper` on requests of `receiver`, waiting for review, approved or rejected
+    (through the services: each on a request of its own)."""
+    decisions = {ProposalState.PENDING_REVIEW: None, ProposalState.APPROVED: True, ProposalState.REJECTED: False}
+    if state not in decisions:
+        raise ValueError(f"seed_proposals makes proposals waiting for review, approved or rejected, not {state}")
+    with factory(engine) as build:
+        helping, receiving = get_member(build.session, helper), get_member(build.session, receiver)
+        assert helping is not None and receiving is not None
         for _ in range(count):
-            s.add(
-                Proposal(
-                    antenna_id=antenna.id, helper_id=helper, receiver_id=receiver, category="shopping", state=state
-                )
-            )
-        s.commit()
+            proposal = build.proposal(helping, build.request(receiving, slug), review=False)
+            approve = decisions[state]
+            if approve is not None:
+                build.review(proposal, approve=approve, reason=None if approve else "Not this week")

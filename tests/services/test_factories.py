@@ -41,11 +41,14 @@ def test_a_settled_exchange_moved_its_minutes_through_the_ledger(session: Sessio
     assert request is not None and request.status is not ListingStatus.OPEN
 
 
-def test_a_proposal_left_unreviewed_waits_in_the_queue(session: Session) -> None:
+def test_a_proposal_left_unreviewed_waits_in_the_queue_until_a_moderator_decides(session: Session) -> None:
     build = Factory(session)
     helper, receiver = build.member("helper@example.org"), build.member("receiver@example.org")
     proposal = build.proposal(helper, build.request(receiver), review=False)
     assert proposal.state is ProposalState.PENDING_REVIEW  # Molenbeek reviews members' proposals
+    build.review(proposal, approve=False, reason="Not this week")
+    assert proposal.state is ProposalState.REJECTED and proposal.reason == "Not this week"
+    assert "proposal.reject" in set(session.exec(select(AuditEntry.action)))
 
 
 def test_the_services_rules_hold_for_what_the_factory_builds(session: Session) -> None:
