@@ -36,6 +36,7 @@ from api.routes import notifications as notification_routes
 from api.routes import problems as problem_routes
 from api.routes import safety as safety_routes
 from buurtbank.db import make_engine
+from buurtbank.gazetteer import gazetteer_geocoder
 from buurtbank.geocoding import nominatim_geocoder
 from buurtbank.settings import Settings
 from domain import geo
@@ -88,7 +89,7 @@ def _v1_routes() -> tuple[BaseRoute, ...]:
 def make_geocoder(settings: Settings) -> geo.Geocoder:
     if settings.geocoder == "nominatim":
         return nominatim_geocoder(settings.geocoder_user_agent)
-    return geo.GazetteerGeocoder()
+    return gazetteer_geocoder()
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: geo.Geocoder | None = None) -> FastAPI:

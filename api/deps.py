@@ -21,6 +21,7 @@ from buurtbank.db import ends_without_io, read_first
 from buurtbank.i18n import negotiate
 from buurtbank.settings import Settings
 from domain import geo
+from domain.audit import AuditAction
 from domain.errors import NotAllowed, NotFound, Unauthenticated
 from services.actors import Actor
 from services.sessions import caller
@@ -174,16 +175,16 @@ def current_actor(request: Request, session: Session, person: Member, on_behalf_
     target = get_member(session, on_behalf_of) if shared else None
     if target is None or has_role(session, target):
         raise NotAllowed("error.on_behalf.not_allowed")
-    action = f"{request.method} {_route_template(request)}"
+    route = f"{request.method} {_route_template(request)}"
     for antenna_id in sorted(shared):
         audit.record(
             session,
             actor_id=person.id,
-            action=action,
+            action=AuditAction.ACT_FOR_MEMBER,
             antenna_id=antenna_id,
             subject_member_id=on_behalf_of,
             on_behalf=True,
-            detail={"path": request.url.path, "params": dict(request.path_params)},
+            detail={audit.ROUTE: route, "path": request.url.path, "params": dict(request.path_params)},
         )
     return Actor(member=target, acting=person, on_behalf_antenna_ids=frozenset(shared))
 

@@ -10,7 +10,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -209,6 +209,61 @@ def _declare_headers(document: JsonObject) -> None:
                 del response["headers"]
 
 
+_ERRORS_HEADING = "Errors:"
+_ERROR_ITEM = re.compile(r"^- `?(\d{3})`?: (.*)$")
+
+
+class OperationDocs(TypedDict):
+    summary: str
+    description: str
+
+
+def operation_docs(text: str) -> OperationDocs:
+    """`summary=` and `description=` for a route that cannot carry its own docstring (one shared function)."""
+    doc = inspect.cleandoc(text)
+    first, _, rest = doc.partition("\n\n")
+    return {"summary": " ".join(first.split()), "description": rest.strip()}
+
+
+def _split_errors(description: str) -> tuple[str, dict[str, str]]:
+    """The text before a closing "Errors:" paragraph, and what that paragraph says each status means here."""
+    before, heading, listing = description.rpartition(_ERRORS_HEADING + "\n")
+    if not heading or (before and not before.endswith("\n\n")):
+        return description, {}
+    explained: dict[str, str] = {}
+    current = ""
+    for line in listing.strip().splitlines():
+        item = _ERROR_ITEM.match(line.strip())
+        if item:
+            current = item.group(1)
+            explained[current] = item.group(2).strip()
+        elif current and line.strip():
+            explained[current] = f"{explained[current]} {line.strip()}"
+        else:
+            raise ValueError(f"not an error item: {line!r} (write `- 404: what it means here`)")
+    return before.strip(), explained
+
+
+def _explained_errors(document: JsonObject) -> None:
+    """A route's docstring may close with "Errors:" and one `- 404: ...` line per status it declares.
+
+    Each line becomes that response's description (what the status means for this operation, where the
+    generic "Not found" said nothing), and the paragraph leaves the description, whose error list
+    `_errors_in_descriptions` writes from the responses. A status the route does not declare is a mistake.
+    """
+    for path, method, operation in _operations(document):
+        text, explained = _split_errors(operation.get("description", ""))
+        if not explained:
+            continue
+        responses = operation.get("responses", {})
+        unknown = sorted(set(explained) - set(responses))
+        if unknown:
+            raise ValueError(f"{method.upper()} {path} explains {unknown} but does not declare them")
+        for status, meaning in explained.items():
+            responses[status] = {**responses[status], "description": meaning}
+        operation["description"] = text
+
+
 def _errors_in_descriptions(document: JsonObject) -> None:
     """Each operation's description ends with the errors it can answer, so the list is never forgotten."""
     for _, _, operation in _operations(document):
@@ -237,6 +292,7 @@ _STEPS: tuple[Callable[[JsonObject], None], ...] = (
     _document_problem_types,
     _optional_defaults_in_descriptions,
     _declare_headers,
+    _explained_errors,
     _errors_in_descriptions,
 )
 

@@ -23,14 +23,18 @@ from sqlmodel import Session
 
 from api.schemas.antennas import AntennaOut, AreaOut, AuditEntryOut, CircleOut, MembershipOut, PartnerOut
 from api.schemas.common import DistanceBand, MemberRef
-from api.schemas.exchanges import ExchangeOut, ProposalOut, ProposalReviewOut, StatementLine
+from api.schemas.exchanges import ExchangeOut
+from api.schemas.ledger import StatementLine
 from api.schemas.neighbours import MeetingOut
+from api.schemas.proposals import ProposalOut, ProposalReviewOut
 from domain import geo
+from domain.audit import AuditAction
 from domain.exchanges import Party, ProposalState
 from services.actors import Actor
 from services.proposals import party_of
 from services.read_side import PageLookups, gather
 from services.statements import Line
+from store import audit
 from store.accounts import desk_accounts_of
 from store.antennas import Antenna
 from store.audit import AuditEntry
@@ -112,7 +116,8 @@ def audit_outs(session: Session, rows: Sequence[AuditEntry]) -> list[AuditEntryO
             at=e.at,
             actor=_ref(lookups, e.actor_id),
             subject=_ref(lookups, e.subject_member_id) if e.subject_member_id else None,
-            action=e.action,
+            action=AuditAction(e.action),
+            route=e.detail.get(audit.ROUTE) if e.action == AuditAction.ACT_FOR_MEMBER else None,
             on_behalf=e.on_behalf,
             detail=e.detail,
         )

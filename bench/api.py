@@ -4,8 +4,8 @@
     python bench/api.py --postgres            # a throw-away PostgreSQL database instead
     python bench/api.py --seconds 3 --rounds 2 --connections 8
 
-In one run it builds a database (members, 60 nearby offers, proposals, a 200-item review queue, a
-ledger of settled exchanges; set-up is not measured), starts `buurtbank serve` on a free port, fetches
+In one run it builds a database through the services (members, 60 nearby offers, proposals, a 200-item
+review queue, a ledger of settled exchanges; set-up is not measured), starts `buurtbank serve` on a free port, fetches
 each scenario's answer from it, and starts a bare FastAPI app (this file with --bare) that answers the
 same paths with those same payloads through the same pydantic response models (FastAPI validates the
 payload into the model and serialises it: what any FastAPI endpoint pays, without a database, auth or
@@ -55,14 +55,14 @@ SCENARIOS = [
     Scenario(
         "nearby offers", "/v1/offers?near_km=3&antenna=molenbeek", "reader", "api.schemas.listings:Page[OfferOut]"
     ),
-    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.exchanges:Page[ProposalOut]"),
+    Scenario("my proposals", "/v1/me/proposals", "reader", "api.schemas.proposals:Page[ProposalOut]"),
     Scenario(
         "review queue (200)",
         "/v1/antennas/molenbeek/proposals?limit=200",
         "moderator",
-        "api.schemas.exchanges:Page[ProposalReviewOut]",
+        "api.schemas.proposals:Page[ProposalReviewOut]",
     ),
-    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.exchanges:StatementOut"),
+    Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.ledger:StatementOut"),
     Scenario(
         "unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.neighbours:UnreadCountOut"
     ),
@@ -115,140 +115,61 @@ def free_port() -> int:
 
 
 def prepare(database_url: str) -> dict[str, str]:
-    """The data the scenarios read; returns the e-mail of each person a scenario asks as."""
+    """The data the scenarios read, built through the real services (services.factories); returns the
+    e-mail of each person a scenario asks as."""
     from sqlmodel import Session
 
+    from buurtbank import gazetteer
+    from buurtbank.antenna_files import load_antenna_dir
     from buurtbank.db import make_engine
-    from domain import geo
-    from domain.antenna_files import load_antenna_dir
-    from domain.exchanges import ExchangeState, Origin, ProposalState
-    from services import exchanges as exchange_service
-    from services.actors import Actor
     from services.antenna_loader import load_antennas
-    from services.passwords import hash_password
-    from store.antennas import Moderator, get_antenna_by_slug
-    from store.base import utcnow
-    from store.exchanges import Exchange
-    from store.listings import Offer
+    from services.factories import Factory
     from store.members import Member
-    from store.memberships import Membership, MembershipStatus
-    from store.proposals import Proposal
 
     rng = random.Random(7)
     engine = make_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
         load_antennas(session, load_antenna_dir(ROOT / "antennas"))
-        antenna = get_antenna_by_slug(session, "molenbeek")
-        assert antenna is not None and antenna.id is not None
-        centre = geo.postcode_centroid("1080")
-        password_hash = hash_password(PASSWORD)
+        build = Factory(session, password=PASSWORD, admin_email="admin@example.org")
+        centre = gazetteer.postcode_centroid("1080")
 
         def person(n: int, name: str) -> Member:
-            lat, lon = geo.coarsen(centre[0] + rng.uniform(-0.015, 0.015), centre[1] + rng.uniform(-0.02, 0.02))
-            member = Member(
-                email=f"{name.lower().replace(' ', '.')}{n}@example.org",
-                display_name=f"{name} {n}",
-                password_hash=password_hash,
-                location_postcode="1080",
-                location_lat=lat,
-                location_lon=lon,
-            )
-            session.add(member)
-            return member
+            point = (centre[0] + rng.uniform(-0.015, 0.015), centre[1] + rng.uniform(-0.02, 0.02))
+            return build.person(f"{name.lower().replace(' ', '.')}{n}@example.org", name=f"{name} {n}", point=point)
 
         reader, moderator = person(0, "Reader"), person(0, "Moderator")
+        build.moderator_of("molenbeek", moderator)
         others = [person(n, "Neighbour") for n in range(1, 41)]
-        session.flush()
         for m in [reader, moderator, *others]:
-            session.add(Membership(member_id=m.id, antenna_id=antenna.id, status=MembershipStatus.APPROVED))  # type: ignore[arg-type]
-        session.add(Moderator(member_id=moderator.id, antenna_id=antenna.id))  # type: ignore[arg-type]
+            build.approved(m, "molenbeek", moderator=moderator)
         for n in range(60):
-            owner = others[n % len(others)]
-            session.add(
-                Offer(
-                    antenna_id=antenna.id,
-                    member_id=owner.id,  # type: ignore[arg-type]
-                    category="shopping",
-                    title=f"Boodschappen doen voor de buren, ronde {n}",
-                    description="Ik ga elke week naar de markt en neem graag iets mee. " * 3,
-                    availability=["mon-morning", "wed-afternoon"],
-                    lat=owner.location_lat,
-                    lon=owner.location_lon,
-                )
-            )
-        now = utcnow()
-
-        def proposal(helper: Member, receiver: Member, state: ProposalState, origin: Origin) -> Proposal:
-            row = Proposal(
-                antenna_id=antenna.id,  # type: ignore[arg-type]
-                helper_id=helper.id,  # type: ignore[arg-type]
-                receiver_id=receiver.id,  # type: ignore[arg-type]
+            build.offer(
+                others[n % len(others)],
                 category="shopping",
-                minutes=60,
-                origin=origin,
-                state=state,
-                score=0.8 if origin is Origin.SCHEDULER else None,
-                bridging=origin is Origin.SCHEDULER,
-                explanation={"nl": "Dichtbij en beschikbaar", "fr": "Proche et disponible", "en": "Near and free"}
-                if origin is Origin.SCHEDULER
-                else None,
-                message="Ik help graag",
+                title=f"Boodschappen doen voor de buren, ronde {n}",
+                description="Ik ga elke week naar de markt en neem graag iets mee. " * 3,
+                availability=["mon-morning", "wed-afternoon"],
             )
-            session.add(row)
-            return row
-
-        # The reader's proposals: some still open, some accepted (with their exchange), newest first.
+        # The reader's proposals: all approved by the moderator, every third accepted (with its exchange).
         for n in range(60):
             other = others[n % len(others)]
-            pair = (reader, other) if n % 2 else (other, reader)
-            row = proposal(*pair, ProposalState.ACCEPTED if n % 3 == 0 else ProposalState.APPROVED, Origin.MEMBER)
-            if row.state is ProposalState.ACCEPTED:
-                session.flush()
-                session.add(
-                    Exchange(
-                        proposal_id=row.id,  # type: ignore[arg-type]
-                        antenna_id=antenna.id,
-                        helper_id=row.helper_id,
-                        receiver_id=row.receiver_id,
-                        category="shopping",
-                        state=ExchangeState.PLANNED,
-                        planned_at=now,
-                        state_since=now,
-                    )
-                )
-        # The moderators' queue: 200 proposals of the scheduler waiting for review.
+            helper, receiver = (reader, other) if n % 2 else (other, reader)
+            if n % 3 == 0:
+                build.planned_exchange(helper=helper, receiver=receiver, moderator=moderator)
+            else:
+                build.proposal(helper, build.request(receiver), moderator=moderator)
+        # The moderators' queue: 200 members' proposals waiting for review.
         for n in range(200):
-            proposal(others[n % 40], others[(n + 7) % 40], ProposalState.PENDING_REVIEW, Origin.SCHEDULER)
-        session.flush()
+            build.proposal(others[n % 40], build.request(others[(n + 7) % 40]), review=False)
         # The reader's ledger: exchanges settled through the real service, both sides confirming.
         for n in range(60):
             other = others[n % len(others)]
             helper, receiver = (reader, other) if n % 2 else (other, reader)
-            row = proposal(helper, receiver, ProposalState.ACCEPTED, Origin.MEMBER)
-            session.flush()
-            exchange = Exchange(
-                proposal_id=row.id,  # type: ignore[arg-type]
-                antenna_id=antenna.id,
-                helper_id=helper.id,  # type: ignore[arg-type]
-                receiver_id=receiver.id,  # type: ignore[arg-type]
-                category="shopping",
-                state=ExchangeState.PLANNED,
-                planned_at=now,
-                state_since=now,
-            )
-            session.add(exchange)
-            session.flush()
-            for who in (helper, receiver):
-                exchange_service.confirm(
-                    session,
-                    Actor(member=who, acting=who),
-                    exchange_id=exchange.id,
-                    minutes=30,  # type: ignore[arg-type]
-                )
+            build.settled_exchange(helper=helper, receiver=receiver, minutes=30, moderator=moderator)
         session.commit()
         people = {"reader": reader.email, "moderator": moderator.email}
     engine.dispose()
-    return people  # type: ignore[return-value]
+    return {key: email for key, email in people.items() if email is not None}
 
 
 # --- load --------------------------------------------------------------------------------------------------

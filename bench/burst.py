@@ -46,7 +46,7 @@ from store.antennas import get_antenna_by_slug  # noqa: E402
 from store.ledger import accounts_with_drift, total_of_all_entries  # noqa: E402
 from store.members import Member  # noqa: E402
 from store.memberships import Membership, MembershipStatus  # noqa: E402
-from store.tables import metadata as _every_table  # noqa: E402, F401 - every table known, for the foreign keys
+from store.metadata import metadata as _every_table  # noqa: E402, F401 - every table known, for the foreign keys
 
 MAX_CLIENTS = 1000
 MAX_SECONDS = 120.0

@@ -5,7 +5,7 @@
 
 By default it creates a throw-away PostgreSQL database next to `test` on 127.0.0.1:5432, migrates it,
 starts `buurtbank serve --no-scheduler` on a free local port, prepares members and planned exchanges
-directly in the database (set-up is not what is measured), then has C concurrent HTTP clients confirm
+through the services (services.factories; set-up is not what is measured), then has C concurrent HTTP clients confirm
 every exchange from both sides (2N confirmations, so N settlements) and prints settlements per second.
 Finally it proves the books: the sum of all entries is zero, every cached balance equals its entries,
 every exchange settled exactly once (no lost or duplicated transfer). Use --url and --database-url to
@@ -41,18 +41,13 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from buurtbank.antenna_files import load_antenna_dir  # noqa: E402
 from buurtbank.migrate import upgrade  # noqa: E402
-from domain.antenna_files import load_antenna_dir  # noqa: E402
-from domain.exchanges import ExchangeState, Origin, ProposalState  # noqa: E402
 from services.antenna_loader import load_antennas  # noqa: E402
-from services.passwords import hash_password  # noqa: E402
-from store.antennas import get_antenna_by_slug  # noqa: E402
-from store.base import utcnow  # noqa: E402
+from services.factories import Factory  # noqa: E402
+from store.base import row_id  # noqa: E402
 from store.exchanges import Exchange  # noqa: E402
 from store.ledger import LedgerTransfer, accounts_with_drift, total_of_all_entries, unbalanced_transfers  # noqa: E402
-from store.members import Member  # noqa: E402
-from store.memberships import Membership, MembershipStatus  # noqa: E402
-from store.proposals import Proposal  # noqa: E402
 
 PASSWORD = "bench-password"
 
@@ -64,56 +59,26 @@ def free_port() -> int:
 
 
 def prepare(database_url: str, *, members: int, exchanges: int, slug: str) -> list[tuple[int, str, str]]:
-    """Members in one antenna and planned exchanges between neighbours in a ring (balances stay small)."""
+    """Members in one antenna and planned exchanges between neighbours in a ring (balances stay small), built
+    through the real services (services.factories): each receiver asks, the helper responds, the antenna's
+    moderator approves, the receiver accepts."""
     engine = create_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
         load_antennas(session, load_antenna_dir(ROOT / "antennas"))
-        antenna = get_antenna_by_slug(session, slug)
-        assert antenna is not None and antenna.id is not None
-        password_hash = hash_password(PASSWORD)
+        build = Factory(session, password=PASSWORD, admin_email="bench-admin@example.org")
+        moderator = build.moderator(slug)
+        run = uuid.uuid4().hex[:6]  # several batches may be prepared in one database
+        postcode = build.antenna(slug).declaration().area.postcodes[0]  # a request needs its poster's location
         people = [
-            Member(
-                email=f"bench{n}-{uuid.uuid4().hex[:6]}@example.org",
-                display_name=f"Bench {n}",
-                password_hash=password_hash,
-            )
+            build.member(f"bench{n}-{run}@example.org", slug, name=f"Bench {n}", postcode=postcode, moderator=moderator)
             for n in range(members)
         ]
-        session.add_all(people)
-        session.flush()
-        session.add_all(
-            Membership(member_id=p.id, antenna_id=antenna.id, status=MembershipStatus.APPROVED)
-            for p in people  # type: ignore[arg-type]
-        )
         work: list[tuple[int, str, str]] = []
-        now = utcnow()
         for number in range(exchanges):
             helper, receiver = people[number % members], people[(number + 1) % members]
-            proposal = Proposal(
-                antenna_id=antenna.id,
-                helper_id=helper.id,  # type: ignore[arg-type]
-                receiver_id=receiver.id,  # type: ignore[arg-type]
-                category="shopping",
-                origin=Origin.MEMBER,
-                state=ProposalState.ACCEPTED,
-                helper_accepted=True,
-                receiver_accepted=True,
-            )
-            session.add(proposal)
-            session.flush()
-            exchange = Exchange(
-                proposal_id=proposal.id,  # type: ignore[arg-type]
-                antenna_id=antenna.id,
-                helper_id=helper.id,  # type: ignore[arg-type]
-                receiver_id=receiver.id,  # type: ignore[arg-type]
-                category="shopping",
-                state=ExchangeState.PLANNED,
-                planned_at=now,
-                state_since=now,
-            )
-            session.add(exchange)
-            session.flush()
-            work.append((exchange.id, helper.email, receiver.email))  # type: ignore[arg-type]
+            exchange = build.planned_exchange(helper=helper, receiver=receiver, slug=slug, moderator=moderator)
+            assert helper.email is not None and receiver.email is not None
+            work.append((row_id(exchange), helper.email, receiver.email))
         session.commit()
     engine.dispose()
     return work

@@ -1,8 +1,9 @@
 """Geocoding over the network (geopy, e.g. Nominatim): an adapter, outside the pure domain.
 
-domain.geo keeps the rules (coarsening, the Brussels box) and the offline gazetteer; this module calls a
-remote service and hands every answer to domain.geo.coarsen(), so no precise point leaves it. Chosen with
-BUURTBANK_GEOCODER=nominatim (api.app.make_geocoder); the default is the offline gazetteer.
+domain.geo keeps the rules (coarsening, the Brussels box, the offline gazetteer's look-ups; buurtbank.gazetteer
+reads its file); this module calls a remote service and hands every answer to domain.geo.coarsen(), so no
+precise point leaves it. Chosen with BUURTBANK_GEOCODER=nominatim (api.app.make_geocoder); the default is the
+offline gazetteer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 
 from geopy.exc import GeopyError
 
+from buurtbank.gazetteer import gazetteer_geocoder
 from domain import geo
 
 
@@ -37,7 +39,7 @@ class GeopyGeocoder:
         query_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._geocoder = geocoder
-        self._fallback: geo.Geocoder = fallback if fallback is not None else geo.GazetteerGeocoder()
+        self._fallback: geo.Geocoder = fallback if fallback is not None else gazetteer_geocoder()
         self._timeout_s = timeout_s
         self._query_options = dict(query_options or {})
 

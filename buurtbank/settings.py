@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="an event stream ends after this long; clients reconnect with Last-Event-ID"
     )
 
+    console_waiting_days: int = Field(
+        default=3,
+        ge=1,
+        le=365,
+        description="the console lists a planned exchange as waiting for confirmation this many days after planning",
+    )
+
     public_url: str | None = Field(
         default=None, description="the API's public base URL, listed as the server in the OpenAPI document"
     )

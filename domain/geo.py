@@ -5,19 +5,17 @@ text (geocoding: offline here, over the network in buurtbank.geocoding) goes thr
 snaps it to a grid of about 250 m and refuses points outside the Brussels-Capital Region. Postcode
 centroids are public reference data, not addresses, and are returned as they are.
 
-The gazetteer data and its licences are described in domain/data/ATTRIBUTION.md.
+The gazetteer is handed in: buurtbank/gazetteer.py reads the shipped file (domain/data/brussels_postcodes.csv,
+described with its licences in domain/data/ATTRIBUTION.md) and builds it with gazetteer_from_rows().
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
@@ -28,8 +26,6 @@ from numpy.typing import ArrayLike, NDArray
 from domain.errors import InvalidInput
 
 LatLon = tuple[float, float]
-
-GAZETTEER_PATH = Path(__file__).parent / "data" / "brussels_postcodes.csv"
 
 # The Brussels-Capital Region's bounding box (every gazetteer centroid lies inside it), widened by a small
 # margin so that a point on the region's edge is not refused because of rounding in a geocoder.
@@ -78,51 +74,49 @@ class PostcodeArea:
     centroid: LatLon
 
 
-@cache
-def load_gazetteer(path: Path = GAZETTEER_PATH) -> Mapping[str, PostcodeArea]:
-    """Postcode -> area, read once. Rows of a postcode spanning two municipalities merge into one entry."""
+Gazetteer = Mapping[str, PostcodeArea]
+
+
+def gazetteer_from_rows(rows: Iterable[Mapping[str, str]], *, source: str) -> Gazetteer:
+    """Postcode -> area from the gazetteer's rows (read by buurtbank/gazetteer.py). Rows of a postcode
+    spanning two municipalities merge into one entry; `source` names the data in an error."""
     areas: dict[str, PostcodeArea] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            code = row["postcode"].strip()
-            centroid = (float(row["lat"]), float(row["lon"]))
-            municipality = Municipality(
-                nis=row["municipality_nis"].strip(),
-                name_fr=row["municipality_fr"].strip(),
-                name_nl=row["municipality_nl"].strip(),
-            )
-            known = areas.get(code)
-            if known is None:
-                areas[code] = PostcodeArea(
-                    postcode=code,
-                    locality_fr=row["locality_fr"].strip(),
-                    locality_nl=row["locality_nl"].strip(),
-                    municipalities=(municipality,),
-                    centroid=centroid,
-                )
-                continue
-            # One centroid per postcode: a second row may only add a municipality. A disagreement means the
-            # data file was edited wrongly, and matching would silently depend on row order.
-            if known.centroid != centroid:
-                raise ValueError(f"{path.name}: postcode {code} has two different centroids")
+    for row in rows:
+        code = row["postcode"].strip()
+        centroid = (float(row["lat"]), float(row["lon"]))
+        municipality = Municipality(
+            nis=row["municipality_nis"].strip(),
+            name_fr=row["municipality_fr"].strip(),
+            name_nl=row["municipality_nl"].strip(),
+        )
+        known = areas.get(code)
+        if known is None:
             areas[code] = PostcodeArea(
                 postcode=code,
-                locality_fr=known.locality_fr,
-                locality_nl=known.locality_nl,
-                municipalities=(*known.municipalities, municipality),
-                centroid=known.centroid,
+                locality_fr=row["locality_fr"].strip(),
+                locality_nl=row["locality_nl"].strip(),
+                municipalities=(municipality,),
+                centroid=centroid,
             )
-    # Read-only: the cached mapping is shared by every caller.
+            continue
+        # One centroid per postcode: a second row may only add a municipality. A disagreement means the
+        # data file was edited wrongly, and matching would silently depend on row order.
+        if known.centroid != centroid:
+            raise ValueError(f"{source}: postcode {code} has two different centroids")
+        areas[code] = PostcodeArea(
+            postcode=code,
+            locality_fr=known.locality_fr,
+            locality_nl=known.locality_nl,
+            municipalities=(*known.municipalities, municipality),
+            centroid=known.centroid,
+        )
+    # Read-only: the mapping is shared by every caller.
     return MappingProxyType(areas)
 
 
-def known_postcodes() -> frozenset[str]:
-    return frozenset(load_gazetteer())
-
-
-def postcode_centroid(code: str) -> LatLon:
+def postcode_centroid(gazetteer: Gazetteer, code: str) -> LatLon:
     """The postcode's approximate centroid; InvalidInput(field="postcode") if not a Brussels postcode."""
-    area = load_gazetteer().get(code.strip())
+    area = gazetteer.get(code.strip())
     if area is None:
         raise InvalidInput("error.location.outside_brussels", field="postcode", postcode=code)
     return area.centroid
@@ -253,12 +247,12 @@ class GazetteerGeocoder:
     a locality name outranks a municipality name that covers several postcodes ("Bruxelles").
     """
 
-    def __init__(self, gazetteer: Mapping[str, PostcodeArea] | None = None) -> None:
-        self._areas = gazetteer if gazetteer is not None else load_gazetteer()
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self._areas = gazetteer
         self._names = self._name_index(self._areas)
 
     @staticmethod
-    def _name_index(areas: Mapping[str, PostcodeArea]) -> dict[str, str]:
+    def _name_index(areas: Gazetteer) -> dict[str, str]:
         names: dict[str, str] = {}
         # Municipality names first, so that a locality name with the same spelling overwrites them.
         for area in areas.values():

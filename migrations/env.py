@@ -7,7 +7,7 @@ from sqlalchemy import pool
 
 from buurtbank.db import make_engine
 from buurtbank.settings import Settings
-from store.tables import metadata
+from store.metadata import metadata
 
 config = context.config
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.accounts import check_new_secret, normalise_code, normalise_member_number
+from domain.audit import AuditAction
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from services.actors import Actor
 from services.passwords import hash_password, verify_password
@@ -32,13 +33,27 @@ def normalise_username(username: str) -> str:
     return normalise_member_number(username) or normalise_email(username)
 
 
-def register(session: Session, *, email: str, password: str, display_name: str, language: str) -> Member:
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    language: str,
+    password_hash: str | None = None,
+) -> Member:
+    """A new account. `password_hash`, when given, must be services.passwords.hash_password(password), made
+    earlier: the factories (demo, benchmarks) register many people with one password and hash it once.
+    (It is not verified here: verifying costs as much as hashing.)"""
     check_new_secret(password, pin_allowed=False, field="password")
     email = normalise_email(email)
     if get_member_by_email(session, email) is not None:
         raise Conflict("error.email_taken")
     member = Member(
-        email=email, password_hash=hash_password(password), display_name=display_name.strip(), language=language
+        email=email,
+        password_hash=password_hash or hash_password(password),
+        display_name=display_name.strip(),
+        language=language,
     )
     session.add(member)
     try:
@@ -154,7 +169,7 @@ def reset_password(session: Session, *, username: str, code: str, new_password: 
     audit.record(
         session,
         actor_id=member.id,
-        action="password.reset",
+        action=AuditAction.PASSWORD_RESET,
         antenna_id=used.antenna_id,
         subject_member_id=member.id,
         detail={"code_issued_by": used.issued_by},
@@ -182,7 +197,7 @@ def add_email(session: Session, actor: Actor, *, email: str) -> Member:
         audit.record(
             session,
             actor_id=actor.acting_id,
-            action="member.self_managed",
+            action=AuditAction.MEMBER_SELF_MANAGED,
             antenna_id=desk.antenna_id,
             subject_member_id=member.id,
             on_behalf=actor.on_behalf,

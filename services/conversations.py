@@ -19,7 +19,7 @@ from services.proposals import visible_proposal
 from store.antennas import is_moderator
 from store.base import utcnow
 from store.conversations import MAX_MESSAGE_LENGTH, Message, list_thread
-from store.proposals import Proposal
+from store.proposals import Proposal, get_proposal
 from store.safety import blocked_between
 
 
@@ -37,7 +37,7 @@ def proposal_thread(session: Session, actor: Actor, proposal_id: int) -> Thread:
 
 def exchange_thread(session: Session, actor: Actor, exchange_id: int) -> Thread:
     exchange = visible_exchange(session, actor, exchange_id)
-    proposal = session.get(Proposal, exchange.proposal_id)
+    proposal = get_proposal(session, exchange.proposal_id)
     assert proposal is not None
     return Thread(proposal=proposal, exchange_id=exchange.id, as_antenna=_moderating(actor, proposal))
 

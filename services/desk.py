@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain import geo
+from buurtbank import gazetteer
 from domain.accounts import member_number_prefix, new_code, random_member_number
 from domain.antenna_config import AntennaConfig
+from domain.audit import AuditAction
 from domain.background import validate_background
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.passwords import hash_password
@@ -60,7 +61,7 @@ class Enrolled:
 
 def _check(antenna: Antenna, data: Enrolment) -> tuple[tuple[float, float] | None, list[str] | None]:
     """Every rule before anything is written: bad input leaves no trace."""
-    point = geo.postcode_centroid(data.postcode) if data.postcode else None
+    point = gazetteer.postcode_centroid(data.postcode) if data.postcode else None
     languages = None
     if data.background is not None:
         if not data.background_consent:
@@ -159,7 +160,7 @@ def enrol(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="member.enrol",
+        action=AuditAction.MEMBER_ENROL,
         antenna_id=antenna.id,
         subject_member_id=member.id,
         # Who recorded the consent is the actor, when is `at`; what was declared is not repeated here.
@@ -233,7 +234,7 @@ def issue_reset_code(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="member.reset_code",
+        action=AuditAction.MEMBER_RESET_CODE,
         antenna_id=antenna.id,
         subject_member_id=member.id,
         detail={"expires_at": expires_at.isoformat()},
@@ -256,7 +257,7 @@ def mail_reset_code(session: Session, *, member: Member, lifetime: timedelta) ->
         lifetime=lifetime,
         now=utcnow(),
     )
-    audit.record(session, actor_id=member.id, action="member.reset_code_mailed", subject_member_id=member.id)
+    audit.record(session, actor_id=member.id, action=AuditAction.MEMBER_RESET_CODE_MAILED, subject_member_id=member.id)
     session.flush()
     return code, expires_at
 
@@ -280,7 +281,11 @@ def welcome_card(session: Session, *, moderator: Member, antenna: Antenna, membe
     config: AntennaConfig = antenna.declaration()
     assert moderator.id is not None
     audit.record(
-        session, actor_id=moderator.id, action="member.card", antenna_id=antenna.id, subject_member_id=member_id
+        session,
+        actor_id=moderator.id,
+        action=AuditAction.MEMBER_CARD,
+        antenna_id=antenna.id,
+        subject_member_id=member_id,
     )
     session.flush()
     return WelcomeCard(
@@ -301,18 +306,6 @@ def welcome_card(session: Session, *, moderator: Member, antenna: Antenna, membe
 
 
 # --- the member's rights (services.gdpr calls these) -------------------------------------------------------
-
-
-def export_section(session: Session, member_id: int) -> tuple[str, Any]:
-    desk = account_store.get_desk_account(session, member_id)
-    if desk is None:
-        return "desk_account", None
-    return "desk_account", {
-        "member_number": desk.member_number,
-        "phone": desk.phone,
-        "managed": desk.managed,
-        "enrolled_at": desk.enrolled_at.isoformat(),
-    }
 
 
 def erase_step(session: Session, member_id: int) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from domain import exchanges as rules
+from domain.audit import AuditAction
 from domain.errors import NotAllowed, NotFound
 from domain.exchanges import ExchangeState
 from domain.ledger import TransferKind
@@ -19,10 +20,10 @@ from services.actors import Actor
 from services.ledger import TransferRequest, execute_transfer, lock_member_accounts_for_transfer, pay_from_pool
 from services.proposals import party_of
 from store import audit
-from store.antennas import Antenna, is_moderator
+from store.antennas import Antenna, get_antenna, is_moderator
 from store.base import row_id, utcnow
-from store.exchanges import Exchange, get_exchange_for_update, planned_exchanges_since
-from store.listings import HelpRequest, ListingStatus
+from store.exchanges import Exchange, exchanges_still_planned, get_exchange, get_exchange_for_update
+from store.listings import HelpRequest, ListingStatus, listing_by_id
 from store.members import Member
 
 
@@ -50,7 +51,7 @@ def _store(row: Exchange, value: rules.Exchange) -> None:
 
 
 def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: bool = False) -> Exchange:
-    row = get_exchange_for_update(session, exchange_id) if lock else session.get(Exchange, exchange_id)
+    row = get_exchange_for_update(session, exchange_id) if lock else get_exchange(session, exchange_id)
     if row is None:
         raise NotFound()
     if actor.member_id in (row.helper_id, row.receiver_id):
@@ -62,7 +63,7 @@ def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: 
 
 
 def _antenna(session: Session, row: Exchange) -> Antenna:
-    antenna = session.get(Antenna, row.antenna_id)
+    antenna = get_antenna(session, row.antenna_id)
     assert antenna is not None
     return antenna
 
@@ -93,7 +94,7 @@ def _settle(
 def _set_request_status(session: Session, row: Exchange, status: ListingStatus) -> None:
     if row.request_id is None:
         return
-    request = session.get(HelpRequest, row.request_id)
+    request = listing_by_id(session, HelpRequest, row.request_id)
     if request is not None and request.status in (ListingStatus.OPEN, ListingStatus.MATCHED):
         request.status = status
         session.add(request)
@@ -189,7 +190,7 @@ def resolve(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="exchange.resolve",
+        action=AuditAction.EXCHANGE_RESOLVE,
         antenna_id=row.antenna_id,
         detail={"exchange_id": row.id, "minutes": row.settled_minutes, "reason": row.note, "from_pool": from_pool},
     )
@@ -202,7 +203,7 @@ def expire_stale_exchanges(session: Session, *, antenna: Antenna, now: datetime)
     lifecycle = antenna.declaration().lifecycle
     horizon = now - timedelta(days=lifecycle.exchange_confirm_days)
     expired = 0
-    for candidate in planned_exchanges_since(session, antenna_id=row_id(antenna), planned_before=horizon):
+    for candidate in exchanges_still_planned(session, antenna_id=row_id(antenna), planned_at_or_before=horizon):
         row = get_exchange_for_update(session, row_id(candidate))
         if row is None or not rules.is_exchange_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue

@@ -1,129 +1,70 @@
 """The member's rights: a copy of everything held about them, and erasure that keeps the books right.
 
-Features that store personal data add a section to EXPORT_SECTIONS and, if they hold free text or
-identifying data, a step to ERASURE_STEPS, so export and erasure stay complete as the service grows.
+The export is gathered here as rows (`MemberData`) and shaped by the API with its own models
+(`api/export.py`, `ExportOut`), so a member's copy reads exactly like the API's answers. A feature that
+stores personal data adds its rows to `MemberData` (and a field to `ExportOut`, which the schema test
+checks) and, if it holds free text or identifying data, a step to ERASURE_STEPS, so export and erasure
+stay complete as the service grows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session
 
 from services import desk
 from services.actors import Actor
-from services.gdpr_exchanges import (
-    delete_notifications,
-    end_open_commitments,
-    exchanges_section,
-    ledger_section,
-    notifications_section,
-    proposals_section,
-)
-from services.gdpr_neighbours import erase_neighbour_data, neighbours_section
-from store.antennas import Antenna, Moderator
-from store.audit import audit_about_member
-from store.background import delete_background, get_background
+from services.gdpr_exchanges import ExchangeData, delete_notifications, end_open_commitments, exchange_data
+from services.gdpr_neighbours import NeighbourData, erase_neighbour_data, neighbour_data
+from store.accounts import DeskAccount, get_desk_account
+from store.antennas import Antenna, remove_moderator_roles
+from store.audit import AuditEntry, audit_about_member
+from store.background import MemberBackground, delete_background, get_background
 from store.base import utcnow
-from store.listings import ListingStatus, listings_of_member
-from store.login_failures import LoginFailure
+from store.listings import HelpRequest, ListingStatus, Offer, listings_of_member
+from store.login_failures import clear_failures
 from store.members import Member
-from store.memberships import Membership
+from store.memberships import Membership, memberships_with_antennas
 
-ExportSection = Callable[[Session, int], tuple[str, Any]]
 ErasureStep = Callable[[Session, int], None]
 
 
-def _profile(session: Session, member_id: int) -> tuple[str, Any]:
-    member = session.get(Member, member_id)
-    assert member is not None
-    return "profile", {
-        "id": member.id,
-        "email": member.email,
-        "display_name": member.display_name,
-        "language": member.language,
-        "roles": {"admin": member.is_admin, "analyst": member.is_analyst},
-        "location": {"postcode": member.location_postcode, "lat": member.location_lat, "lon": member.location_lon},
-        "paused": member.paused,
-        "created_at": member.created_at.isoformat(),
-    }
+@dataclass(frozen=True, slots=True)
+class MemberData:
+    """Everything held about one member, as rows, gathered in one pass of a fixed number of queries."""
+
+    generated_at: datetime
+    member: Member
+    # The background is seen by nobody but the member: for a moderator acting for them it is None here,
+    # and the profile says only whether consent was given.
+    background: MemberBackground | None
+    desk_account: DeskAccount | None
+    memberships: list[tuple[Membership, Antenna]]
+    offers: list[Offer]
+    requests: list[HelpRequest]
+    audit: list[AuditEntry]  # entries about the member (decisions on them, acts for them), oldest first
+    exchanges: ExchangeData
+    neighbours: NeighbourData
 
 
-def _background(session: Session, member_id: int) -> tuple[str, Any]:
-    row = get_background(session, member_id)
-    if row is None:
-        return "background", None
-    return "background", {
-        "languages": row.languages,
-        "origin": row.origin,
-        "age_band": row.age_band,
-        "circle": row.circle,
-        "consented_at": row.consented_at.isoformat(),
-    }
-
-
-def _memberships(session: Session, member_id: int) -> tuple[str, Any]:
-    rows = session.exec(
-        select(Membership, Antenna.slug)
-        .join(Antenna)
-        .where(Membership.member_id == member_id)
-        .order_by(col(Membership.id))
-    )
-    return "memberships", [
-        {"antenna": slug, "status": m.status.value, "requested_at": m.requested_at.isoformat()} for m, slug in rows
-    ]
-
-
-def _listings(session: Session, member_id: int) -> tuple[str, Any]:
+def collect_export(session: Session, actor: Actor) -> MemberData:
+    member_id = actor.member_id
     offers, requests = listings_of_member(session, member_id)
-
-    def shape(listing: Any) -> dict[str, Any]:
-        return {
-            "id": listing.id,
-            "category": listing.category,
-            "title": listing.title,
-            "description": listing.description,
-            "availability": listing.availability,
-            "status": listing.status.value,
-            "created_at": listing.created_at.isoformat(),
-        }
-
-    return "listings", {"offers": [shape(o) for o in offers], "requests": [shape(r) for r in requests]}
-
-
-def _audit(session: Session, member_id: int) -> tuple[str, Any]:
-    return "audit_about_me", [
-        {"action": e.action, "actor_id": e.actor_id, "on_behalf": e.on_behalf, "at": e.at.isoformat()}
-        for e in audit_about_member(session, member_id)
-    ]
-
-
-EXPORT_SECTIONS: list[ExportSection] = [
-    _profile,
-    _background,
-    _memberships,
-    _listings,
-    proposals_section,
-    exchanges_section,
-    ledger_section,
-    notifications_section,
-    neighbours_section,
-    _audit,
-    desk.export_section,
-]
-
-
-def export_member(session: Session, actor: Actor) -> dict[str, Any]:
-    data: dict[str, Any] = {"generated_at": utcnow().isoformat()}
-    for section in EXPORT_SECTIONS:
-        name, value = section(session, actor.member_id)
-        data[name] = value
-    if actor.on_behalf:
-        # Background data is seen by nobody but the member: a moderator helping them learns only whether
-        # they consented to give it.
-        data["background"] = {"consent": data["background"] is not None}
-    return data
+    return MemberData(
+        generated_at=utcnow(),
+        member=actor.member,
+        background=None if actor.on_behalf else get_background(session, member_id),
+        desk_account=get_desk_account(session, member_id),
+        memberships=memberships_with_antennas(session, member_id),
+        offers=list(offers),
+        requests=list(requests),
+        audit=audit_about_member(session, member_id),
+        exchanges=exchange_data(session, member_id),
+        neighbours=neighbour_data(session, member_id),
+    )
 
 
 def _erase_listings(session: Session, member_id: int) -> None:
@@ -151,9 +92,9 @@ def erase_member(session: Session, actor: Actor) -> None:
     for step in ERASURE_STEPS:
         step(session, member_id)
     delete_background(session, member_id)
-    session.execute(delete(Moderator).where(col(Moderator.member_id) == member_id))
+    remove_moderator_roles(session, member_id)
     if member.email:
-        session.execute(delete(LoginFailure).where(col(LoginFailure.email) == member.email))
+        clear_failures(session, email=member.email)
     member.email = member.password_hash = None
     member.display_name = f"Former member {member_id}"
     member.location_postcode = member.location_lat = member.location_lon = None

@@ -6,104 +6,52 @@ member's open proposals and planned exchanges, and removes the free text they wr
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session
 
 from domain.exchanges import ExchangeState, ProposalState
-from services.statements import member_statement
+from services.statements import Statement, member_statement
 from store.base import utcnow
-from store.exchanges import Exchange
-from store.notifications import Notification
-from store.proposals import OPEN_PROPOSAL_STATES, Proposal
+from store.exchanges import Exchange, exchanges_involving
+from store.notifications import Notification, delete_notifications_of, notifications_of
+from store.proposals import OPEN_PROPOSAL_STATES, Proposal, proposals_involving
+
+# A statement is read whole for an export; no member comes near this many entries.
+_ALL_ENTRIES = 100_000
 
 
-def ledger_section(session: Session, member_id: int) -> tuple[str, Any]:
-    result = member_statement(session, member_id=member_id, before_id=None, limit=100_000)
-    return "ledger", {
-        "balance_minutes": result.balance,
-        "entries": [
-            {
-                "transfer_id": line.transfer.id,
-                "kind": line.transfer.kind.value,
-                "minutes": line.entry.minutes,
-                "counterparty": line.counterparty.display_name if line.counterparty else line.counterparty_pool,
-                "exchange_id": line.transfer.exchange_id,
-                "reason": line.transfer.reason,
-                "at": line.entry.created_at.isoformat(),
-            }
-            for line in result.lines
-        ],
-    }
+@dataclass(frozen=True, slots=True)
+class ExchangeData:
+    proposals: list[Proposal]  # every proposal the member is a party to, pending review included, oldest first
+    exchanges: list[Exchange]  # oldest first
+    statement: Statement  # the balance and every ledger entry, newest first (as GET /v1/me/ledger)
+    notifications: list[Notification]  # oldest first
 
 
-def _involving(model: type[Proposal] | type[Exchange], member_id: int) -> Any:
-    return (
-        select(model)
-        .where((col(model.helper_id) == member_id) | (col(model.receiver_id) == member_id))
-        .order_by(col(model.id))
+def exchange_data(session: Session, member_id: int) -> ExchangeData:
+    return ExchangeData(
+        proposals=proposals_involving(session, member_id),
+        exchanges=exchanges_involving(session, member_id),
+        statement=member_statement(session, member_id=member_id, before_id=None, limit=_ALL_ENTRIES),
+        notifications=notifications_of(session, member_id),
     )
-
-
-def proposals_section(session: Session, member_id: int) -> tuple[str, Any]:
-    return "proposals", [
-        {
-            "id": p.id,
-            "role": "helper" if p.helper_id == member_id else "receiver",
-            "category": p.category,
-            "state": p.state.value,
-            "origin": p.origin.value,
-            "message": p.message,
-            "created_at": p.created_at.isoformat(),
-        }
-        for p in session.exec(_involving(Proposal, member_id))
-    ]
-
-
-def exchanges_section(session: Session, member_id: int) -> tuple[str, Any]:
-    return "exchanges", [
-        {
-            "id": e.id,
-            "role": "helper" if e.helper_id == member_id else "receiver",
-            "category": e.category,
-            "state": e.state.value,
-            "helper_minutes": e.helper_minutes,
-            "receiver_minutes": e.receiver_minutes,
-            "settled_minutes": e.settled_minutes,
-            "planned_at": e.planned_at.isoformat(),
-            "settled_at": e.settled_at.isoformat() if e.settled_at else None,
-        }
-        for e in session.exec(_involving(Exchange, member_id))
-    ]
 
 
 def end_open_commitments(session: Session, member_id: int) -> None:
     now = utcnow()
-    for proposal in session.exec(_involving(Proposal, member_id)):
+    for proposal in proposals_involving(session, member_id):
         if proposal.helper_id == member_id or proposal.initiator is not None:
             proposal.message = None
         if proposal.state in OPEN_PROPOSAL_STATES:
             proposal.state, proposal.state_since, proposal.live_key = ProposalState.WITHDRAWN, now, None
         session.add(proposal)
-    for exchange in session.exec(_involving(Exchange, member_id)):
+    for exchange in exchanges_involving(session, member_id):
         if exchange.state is ExchangeState.PLANNED:
             exchange.state, exchange.state_since = ExchangeState.CANCELLED, now
         exchange.note = None
         session.add(exchange)
 
 
-def notifications_section(session: Session, member_id: int) -> tuple[str, Any]:
-    rows = session.exec(select(Notification).where(Notification.member_id == member_id).order_by(col(Notification.id)))
-    return "notifications", [
-        {
-            "kind": n.kind.value,
-            "payload": n.payload,
-            "created_at": n.created_at.isoformat(),
-            "read_at": n.read_at.isoformat() if n.read_at else None,
-        }
-        for n in rows
-    ]
-
-
 def delete_notifications(session: Session, member_id: int) -> None:
-    session.execute(delete(Notification).where(col(Notification.member_id) == member_id))
+    delete_notifications_of(session, member_id)

@@ -7,50 +7,49 @@ shows a neutral marker where the message was). Feedback has no free text and sta
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from services.push import Quiet
+from store.antennas import Antenna, antennas_by_id
 from store.base import utcnow
-from store.conversations import erase_messages_by, messages_by
-from store.feedback import feedback_of
+from store.conversations import Message, erase_messages_by, messages_by
+from store.feedback import ExchangeFeedback, feedback_of
 from store.meetings import PlaceKind, meetings_proposed_by
-from store.push import delete_push_data_of, devices_of, quiet_hours_of
-from store.safety import blocks_of, delete_blocks_of, reports_by
+from store.proposals import Proposal, proposals_by_id
+from store.push import Device, delete_push_data_of, devices_of, quiet_hours_of
+from store.safety import Block, Report, blocks_of, delete_blocks_of, reports_by
 
 
-def neighbours_section(session: Session, member_id: int) -> tuple[str, Any]:
+@dataclass(frozen=True, slots=True)
+class NeighbourData:
+    # The messages the member wrote (as a party, or as the antenna when they moderate), oldest first, and
+    # the proposals whose conversations they are in. Other people's messages are theirs, not in here.
+    messages: list[Message]
+    threads: dict[int, Proposal]
+    devices: list[Device]
+    quiet_hours: Quiet | None  # None: the member never set any (the defaults apply)
+    blocks: list[Block]
+    reports: list[Report]  # the reports the member filed
+    report_antennas: dict[int, Antenna]
+    feedback: list[ExchangeFeedback]
+
+
+def neighbour_data(session: Session, member_id: int) -> NeighbourData:
+    messages = messages_by(session, member_id)
     quiet = quiet_hours_of(session, [member_id]).get(member_id)
-    return "neighbours", {
-        "messages": [
-            {"proposal_id": m.proposal_id, "text": m.text, "as_antenna": m.as_antenna, "at": m.created_at.isoformat()}
-            for m in messages_by(session, member_id)
-        ],
-        "meetings_proposed": [
-            {"exchange_id": m.exchange_id, "starts_at": m.starts_at.isoformat(), "place": m.place}
-            for m in meetings_proposed_by(session, member_id)
-        ],
-        "devices": [
-            {"platform": d.platform.value, "registered_at": d.created_at.isoformat()}
-            for d in devices_of(session, member_id)
-        ],
-        "quiet_hours": {
-            "start": quiet.start_time.isoformat(),
-            "end": quiet.end_time.isoformat(),
-            "timezone": quiet.timezone,
-        }
-        if quiet
-        else None,
-        "blocks": [{"member_id": b.blocked_id, "at": b.created_at.isoformat()} for b in blocks_of(session, member_id)],
-        "reports": [
-            {"about": r.about.value, "id": r.subject_id, "reason": r.reason, "status": r.status.value}
-            for r in reports_by(session, member_id)
-        ],
-        "feedback": [
-            {"exchange_id": f.exchange_id, "thanks": f.thanks, "met_someone_new": f.met_someone_new}
-            for f in feedback_of(session, member_id)
-        ],
-    }
+    reports = reports_by(session, member_id)
+    return NeighbourData(
+        messages=messages,
+        threads=proposals_by_id(session, sorted({m.proposal_id for m in messages})),
+        devices=devices_of(session, member_id),
+        quiet_hours=Quiet(start=quiet.start_time, end=quiet.end_time, timezone=quiet.timezone) if quiet else None,
+        blocks=blocks_of(session, member_id),
+        reports=reports,
+        report_antennas=antennas_by_id(session, sorted({r.antenna_id for r in reports})),
+        feedback=feedback_of(session, member_id),
+    )
 
 
 def erase_neighbour_data(session: Session, member_id: int) -> None:

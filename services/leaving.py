@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import NotFound
 from domain.exchanges import ExchangeState, Party, ProposalState
 from services.actors import Actor
@@ -18,11 +19,11 @@ from services.notifications import notify
 from store import audit
 from store.antennas import Antenna
 from store.base import utcnow
-from store.exchanges import Exchange, get_exchange_for_update
-from store.listings import HelpRequest, ListingStatus, Offer
-from store.memberships import Membership, MembershipStatus
+from store.exchanges import get_exchange_for_update, planned_exchange_ids_of_member
+from store.listings import HelpRequest, ListingStatus, Offer, listing_by_id, live_listings_of_member_for_update
+from store.memberships import MembershipStatus, get_membership_for_update
 from store.notifications import NotificationKind
-from store.proposals import OPEN_PROPOSAL_STATES, Proposal, get_proposal_for_update
+from store.proposals import OPEN_PROPOSAL_STATES, get_proposal_for_update, open_proposal_ids_of_member
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +34,10 @@ class Departure:
     listings_withdrawn: int
 
 
-def _membership_for_update(session: Session, *, member_id: int, antenna_id: int) -> Membership | None:
-    return session.exec(
-        select(Membership)
-        .where(Membership.member_id == member_id, Membership.antenna_id == antenna_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-
-
 def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure:
     assert antenna.id is not None
     member_id = actor.member_id
-    membership = _membership_for_update(session, member_id=member_id, antenna_id=antenna.id)
+    membership = get_membership_for_update(session, member_id=member_id, antenna_id=antenna.id)
     if membership is None or membership.status not in (MembershipStatus.PENDING, MembershipStatus.APPROVED):
         raise NotFound("error.membership.none")
     was = membership.status
@@ -53,14 +45,8 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
     membership.status, membership.decided_at = MembershipStatus.LEFT, now
     session.add(membership)
 
-    party_of_member = (Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id)
-    planned = session.exec(
-        select(Exchange.id).where(
-            Exchange.antenna_id == antenna.id, Exchange.state == ExchangeState.PLANNED, party_of_member
-        )
-    )
     cancelled = 0
-    for exchange_id in sorted(i for i in planned if i is not None):
+    for exchange_id in planned_exchange_ids_of_member(session, antenna_id=antenna.id, member_id=member_id):
         exchange = get_exchange_for_update(session, exchange_id)
         if exchange is None or exchange.state is not ExchangeState.PLANNED:
             continue
@@ -69,7 +55,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
         exchange.state, exchange.state_since, exchange.cancelled_by = ExchangeState.CANCELLED, now, leaver
         session.add(exchange)
         if exchange.request_id is not None:
-            request = session.get(HelpRequest, exchange.request_id)
+            request = listing_by_id(session, HelpRequest, exchange.request_id)
             if request is not None and request.member_id != member_id and request.status == ListingStatus.MATCHED:
                 request.status = ListingStatus.OPEN  # the other's need is still there
                 session.add(request)
@@ -83,15 +69,8 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
         )
         cancelled += 1
 
-    open_proposals = session.exec(
-        select(Proposal.id).where(
-            Proposal.antenna_id == antenna.id,
-            col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
-            (Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id),
-        )
-    )
     withdrawn = 0
-    for proposal_id in sorted(i for i in open_proposals if i is not None):
+    for proposal_id in open_proposal_ids_of_member(session, antenna_id=antenna.id, member_id=member_id):
         proposal = get_proposal_for_update(session, proposal_id)
         if proposal is None or proposal.state not in OPEN_PROPOSAL_STATES:
             continue
@@ -101,16 +80,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
 
     listings = 0
     for model in (Offer, HelpRequest):
-        rows = session.exec(
-            select(model)
-            .where(
-                model.antenna_id == antenna.id,
-                model.member_id == member_id,
-                col(model.status).in_((ListingStatus.OPEN, ListingStatus.MATCHED)),
-            )
-            .with_for_update()
-        )
-        for listing in rows:
+        for listing in live_listings_of_member_for_update(session, model, antenna_id=antenna.id, member_id=member_id):
             listing.status, listing.updated_at = ListingStatus.WITHDRAWN, now
             session.add(listing)
             listings += 1
@@ -118,7 +88,7 @@ def leave_antenna(session: Session, actor: Actor, antenna: Antenna) -> Departure
     audit.record(
         session,
         actor_id=actor.acting_id,
-        action="membership.leave" if was is MembershipStatus.APPROVED else "membership.withdraw",
+        action=AuditAction.MEMBERSHIP_LEAVE if was is MembershipStatus.APPROVED else AuditAction.MEMBERSHIP_WITHDRAW,
         antenna_id=antenna.id,
         subject_member_id=member_id,
         on_behalf=actor.on_behalf,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain import ledger as rules
+from domain.audit import CORRECTION_ACTIONS, AuditAction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ledger import AccountKind, TransferKind
 from domain.time_units import validate_minutes
@@ -25,6 +26,7 @@ from store.ledger import (
     LedgerEntry,
     LedgerTransfer,
     entries_of_transfer,
+    get_transfer,
     insert_transfer_once,
     lock_accounts,
     lock_member_accounts,
@@ -182,7 +184,7 @@ def _flag_anchors(
             audit.record(
                 session,
                 actor_id=by,
-                action="ledger.anchor_crossed",
+                action=AuditAction.LEDGER_ANCHOR_CROSSED,
                 antenna_id=antenna.id,
                 subject_member_id=owner,
                 detail={"anchor": anchor.value, "balance": after},
@@ -258,7 +260,7 @@ def pay_from_pool(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="ledger.pool_payment",
+        action=AuditAction.LEDGER_POOL_PAYMENT,
         antenna_id=antenna.id,
         subject_member_id=member_id,
         detail={"transfer_id": transfer.id, "minutes": counted, "reason": transfer.reason},
@@ -270,7 +272,7 @@ def reverse_transfer(
     session: Session, *, moderator: Member, antenna: Antenna, transfer_id: str, reason: str | None
 ) -> LedgerTransfer:
     assert moderator.id is not None and antenna.id is not None
-    original = session.get(LedgerTransfer, transfer_id)
+    original = get_transfer(session, transfer_id)
     if original is None or original.antenna_id != antenna.id:
         raise NotFound("error.ledger.unknown_transfer")
     rows = entries_of_transfer(session, transfer_id)
@@ -323,7 +325,7 @@ def adjust(
         if member_id is not None and antenna.id not in approved_antenna_ids(session, member_id):
             raise NotFound("error.ledger.unknown_member")
     if corrects_transfer_id is not None:
-        corrected = session.get(LedgerTransfer, corrects_transfer_id)
+        corrected = get_transfer(session, corrects_transfer_id)
         if corrected is None or corrected.antenna_id != antenna.id:
             raise NotFound("error.ledger.unknown_transfer")
     counted = validate_minutes(minutes, step=1, maximum=10**6)
@@ -358,7 +360,7 @@ def _audit_correction(
     audit.record(
         session,
         actor_id=row_id(moderator),
-        action=f"ledger.{transfer.kind.value}",
+        action=CORRECTION_ACTIONS[transfer.kind],
         antenna_id=antenna.id,
         detail={"transfer_id": transfer.id, "corrects": corrects, "reason": transfer.reason},
     )

@@ -16,9 +16,9 @@ from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.time_units import validate_minutes
 from services.actors import Actor
 from services.proposals import end_proposals_of_listing
-from store.antennas import Antenna, moderated_antenna_ids
+from store.antennas import Antenna, get_antenna, moderated_antenna_ids
 from store.base import utcnow
-from store.listings import HelpRequest, Listing, ListingStatus, ListingT, list_listings
+from store.listings import HelpRequest, Listing, ListingStatus, ListingT, list_listings, listing_by_id
 from store.memberships import approved_antenna_ids
 
 MAX_ESTIMATE_MINUTES = 24 * 60
@@ -96,7 +96,7 @@ def create_listing(session: Session, actor: Actor, model: type[ListingT], data: 
 
 
 def get_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
-    listing = session.get(model, listing_id)
+    listing = listing_by_id(session, model, listing_id)
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
         raise NotFound()
     if listing.status == ListingStatus.WITHDRAWN and listing.member_id != actor.member_id:
@@ -105,7 +105,7 @@ def get_listing(session: Session, actor: Actor, model: type[ListingT], listing_i
 
 
 def _own_listing(session: Session, actor: Actor, model: type[ListingT], listing_id: int) -> ListingT:
-    listing = session.get(model, listing_id, with_for_update=True)
+    listing = listing_by_id(session, model, listing_id, lock=True)
     if listing is not None and listing.member_id == actor.member_id:
         actor.require_antenna(listing.antenna_id)  # the member's own, but outside the moderator's antennas
     if listing is None or listing.antenna_id not in visible_antenna_ids(session, actor):
@@ -124,7 +124,7 @@ def update_listing(
     if listing.status != ListingStatus.OPEN:
         # A matched request has a helper who agreed to what it said; a closed one is history.
         raise Conflict("error.listing.not_editable", status=listing.status.value)
-    antenna = session.get(Antenna, listing.antenna_id)
+    antenna = get_antenna(session, listing.antenna_id)
     assert antenna is not None
     _check_fields(
         category=changes.get("category"),

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain import exchanges as rules
+from domain.audit import AuditAction
 from domain.background import AVAILABILITY_SLOTS
 from domain.errors import InvalidInput
 from domain.exchanges import Origin
@@ -230,7 +231,7 @@ def run_match_round(
         audit.record(
             session,
             actor_id=triggered_by,
-            action="match_run",
+            action=AuditAction.MATCH_RUN,
             antenna_id=antenna.id,
             detail={"match_run_id": run.id, "proposals": len(written)},
         )

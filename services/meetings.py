@@ -14,9 +14,9 @@ from services import events
 from services.actors import Actor
 from services.exchanges import visible_exchange
 from services.proposals import party_of
-from store.antennas import Antenna
+from store.antennas import get_antenna
 from store.base import utcnow
-from store.exchanges import Exchange
+from store.exchanges import Exchange, get_exchange
 from store.meetings import Meeting, PlaceKind, get_meeting, meetings_to_remind
 from store.safety import blocked_between
 
@@ -37,7 +37,7 @@ def propose(session: Session, actor: Actor, *, exchange_id: int, starts_at: date
     row = _planned_between_parties(session, actor, exchange_id)
     now = utcnow()
     when = rules.check_starts_at(starts_at, now=now)
-    antenna = session.get(Antenna, row.antenna_id)
+    antenna = get_antenna(session, row.antenna_id)
     assert antenna is not None
     is_partner, text = rules.place_text(place, partner_address=antenna.declaration().partner.address)
     meeting = get_meeting(session, exchange_id, lock=True) or Meeting(
@@ -77,7 +77,7 @@ def send_meeting_reminders(session: Session, *, now: datetime) -> int:
     """Reminds both parties of every accepted meeting starting within a day; once per meeting."""
     sent = 0
     for meeting in meetings_to_remind(session, starting_before=now + rules.REMIND_BEFORE, now=now, limit=BATCH):
-        exchange = session.get(Exchange, meeting.exchange_id)
+        exchange = get_exchange(session, meeting.exchange_id)
         assert exchange is not None
         events.meeting_tomorrow(session, exchange, meeting, now=now)
         meeting.reminded_at = now

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import Conflict, NotFound
 from services import events
 from services.actors import Actor
@@ -12,7 +13,7 @@ from store import audit
 from store.antennas import Antenna
 from store.base import utcnow
 from store.members import Member
-from store.memberships import Membership, MembershipStatus, get_membership
+from store.memberships import Membership, MembershipStatus, get_membership, get_membership_by_id
 
 
 def request_membership(session: Session, actor: Actor, antenna: Antenna) -> Membership:
@@ -47,7 +48,7 @@ def decide_membership(
     approve: bool,
     reason: str | None,
 ) -> Membership:
-    membership = session.get(Membership, membership_id, with_for_update=True)
+    membership = get_membership_by_id(session, membership_id, lock=True)
     if membership is None or membership.antenna_id != antenna.id:
         raise NotFound()
     target = MembershipStatus.APPROVED if approve else MembershipStatus.REJECTED
@@ -61,7 +62,7 @@ def decide_membership(
     audit.record(
         session,
         actor_id=moderator.id,
-        action="membership.approve" if approve else "membership.reject",
+        action=AuditAction.MEMBERSHIP_APPROVE if approve else AuditAction.MEMBERSHIP_REJECT,
         antenna_id=antenna.id,
         subject_member_id=membership.member_id,
         detail={"membership_id": membership.id, "reason": reason} if reason else {"membership_id": membership.id},

@@ -16,7 +16,7 @@ from domain.errors import NotFound
 from services.actors import Actor
 from store import notifications as store
 from store.base import utcnow
-from store.notifications import Notification, NotificationKind, list_member_notifications
+from store.notifications import Notification, NotificationKind, get_notification, list_member_notifications
 from store.push import PushDelivery, devices_of, devices_of_members
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -123,7 +123,7 @@ def mark_all_read(session: Session, actor: Actor) -> int:
 
 
 def mark_read(session: Session, actor: Actor, *, notification_id: int) -> Notification:
-    row = session.get(Notification, notification_id)
+    row = get_notification(session, notification_id)
     if row is None or row.member_id != actor.member_id:
         raise NotFound()
     if row.read_at is None:

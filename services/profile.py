@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from buurtbank import gazetteer
 from domain import geo
 from domain.background import validate_background
 from domain.errors import InvalidInput, NotAllowed
 from services.actors import Actor
-from store.antennas import Antenna
+from store.antennas import antennas_with_ids
 from store.background import MemberBackground, delete_background, get_background
-from store.base import utcnow
-from store.listings import HelpRequest, ListingStatus, Offer
+from store.base import row_id, utcnow
+from store.listings import HelpRequest, Offer, open_listings_of_member
 from store.members import Member
 from store.memberships import member_antenna_ids
 
@@ -46,7 +47,7 @@ class CoarseLocation:
 def resolve_location(location: LocationInput, *, geocoder: geo.Geocoder) -> CoarseLocation:
     """Turn what the member gave into a coarse point; an address is geocoded and then forgotten."""
     if location.postcode is not None:
-        lat, lon = geo.postcode_centroid(location.postcode)
+        lat, lon = gazetteer.postcode_centroid(location.postcode)
         return CoarseLocation(postcode=location.postcode, lat=lat, lon=lon)
     if location.lat is not None and location.lon is not None:
         lat, lon = geo.coarsen(location.lat, location.lon)
@@ -64,7 +65,7 @@ def allowed_circles(session: Session, member_id: int) -> set[str]:
     antenna_ids = member_antenna_ids(session, member_id)
     if not antenna_ids:
         return set()
-    antennas = session.exec(select(Antenna).where(col(Antenna.id).in_(antenna_ids)))
+    antennas = antennas_with_ids(session, antenna_ids)
     return {circle.key for antenna in antennas for circle in antenna.declaration().circles}
 
 
@@ -137,7 +138,7 @@ def _set_location(session: Session, member: Member, location: object, *, geocode
         member.location_postcode, member.location_lat, member.location_lon = coarse.postcode, coarse.lat, coarse.lon
     # Open listings follow the member, so distances stay true after a move.
     for model in (Offer, HelpRequest):
-        listings = session.exec(select(model).where(model.member_id == member.id, model.status == ListingStatus.OPEN))
+        listings = open_listings_of_member(session, model, row_id(member))
         for listing in listings:
             listing.lat, listing.lon = member.location_lat, member.location_lon
             session.add(listing)

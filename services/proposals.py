@@ -9,20 +9,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain import exchanges as rules
+from domain.audit import AuditAction
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.exchanges import Origin, Party, ProposalState
 from services import events
 from services.actors import Actor
 from store import audit
-from store.antennas import Antenna, is_moderator
+from store.antennas import Antenna, get_antenna, is_moderator
 from store.base import row_id, utcnow
 from store.exchanges import Exchange
-from store.listings import HelpRequest, Listing, ListingStatus, Offer
+from store.listings import HelpRequest, Listing, ListingStatus, Offer, listing_by_id
 from store.members import Member
 from store.memberships import approved_antenna_ids
 from store.proposals import (
     OPEN_PROPOSAL_STATES,
     Proposal,
+    get_proposal,
     get_proposal_for_update,
     live_key,
     open_proposals_of_listing,
@@ -55,7 +57,7 @@ def _store(row: Proposal, value: rules.Proposal) -> None:
 
 
 def _antenna(session: Session, antenna_id: int) -> Antenna:
-    antenna = session.get(Antenna, antenna_id)
+    antenna = get_antenna(session, antenna_id)
     assert antenna is not None
     return antenna
 
@@ -78,14 +80,14 @@ def _insert(session: Session, proposal: Proposal) -> Proposal:
 
 def respond_to_request(session: Session, actor: Actor, *, request_id: int, message: str | None) -> Proposal:
     """The caller offers to help with someone's request."""
-    request = session.get(HelpRequest, request_id, with_for_update=True)
+    request = listing_by_id(session, HelpRequest, request_id, lock=True)
     return _respond(session, actor, listing=request, initiator=Party.HELPER, message=message)
 
 
 def respond_to_offer(session: Session, actor: Actor, *, offer_id: int, message: str | None) -> Proposal:
     """The caller asks for the help someone offers."""
     # Locked like a request, so a withdrawal of the offer cannot miss a proposal made at the same moment.
-    offer = session.get(Offer, offer_id, with_for_update=True)
+    offer = listing_by_id(session, Offer, offer_id, lock=True)
     return _respond(session, actor, listing=offer, initiator=Party.RECEIVER, message=message)
 
 
@@ -130,7 +132,7 @@ def _respond(
 
 def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: bool = False) -> Proposal:
     """A party sees it once it is past review (or if they made it); moderators of its antenna always."""
-    row = get_proposal_for_update(session, proposal_id) if lock else session.get(Proposal, proposal_id)
+    row = get_proposal_for_update(session, proposal_id) if lock else get_proposal(session, proposal_id)
     if row is None:
         raise NotFound()
     if actor.member_id in (row.helper_id, row.receiver_id):
@@ -166,9 +168,9 @@ def _moderated(session: Session, moderator: Member, proposal_id: int) -> Proposa
 
 def _listing_of(session: Session, row: Proposal, *, lock: bool = False) -> Listing | None:
     if row.request_id is not None:
-        return session.get(HelpRequest, row.request_id, with_for_update=lock)
+        return listing_by_id(session, HelpRequest, row.request_id, lock=lock)
     if row.offer_id is not None:
-        return session.get(Offer, row.offer_id, with_for_update=lock)
+        return listing_by_id(session, Offer, row.offer_id, lock=lock)
     return None
 
 
@@ -203,7 +205,7 @@ def decide(session: Session, *, moderator: Member, proposal_id: int, approve: bo
     audit.record(
         session,
         actor_id=row_id(moderator),
-        action="proposal.approve" if approve else "proposal.reject",
+        action=AuditAction.PROPOSAL_APPROVE if approve else AuditAction.PROPOSAL_REJECT,
         antenna_id=row.antenna_id,
         detail={
             "proposal_id": row.id,
@@ -268,7 +270,7 @@ def _start_exchange(session: Session, row: Proposal, *, now: datetime) -> Exchan
     )
     session.add(exchange)
     if row.request_id is not None:
-        request = session.get(HelpRequest, row.request_id)
+        request = listing_by_id(session, HelpRequest, row.request_id)
         if request is not None and request.status == ListingStatus.OPEN:
             request.status = ListingStatus.MATCHED  # found a helper: no more proposals for it
             session.add(request)

@@ -6,12 +6,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session
 
 from domain.accounts import check_new_secret
+from domain.audit import AuditAction
 from domain.errors import Conflict, NotFound
 from services.accounts import normalise_email
 from services.passwords import hash_password
 from services.sessions import end_other_sessions
 from store import audit
-from store.antennas import Antenna, Moderator
+from store.antennas import Antenna, Moderator, get_moderator, is_moderator
 from store.members import Member, get_member_by_email
 
 
@@ -25,11 +26,15 @@ def _registered(session: Session, email: str) -> Member:
 def assign_moderator(session: Session, *, admin: Member, antenna: Antenna, email: str) -> Member:
     member = _registered(session, email)
     assert member.id is not None and antenna.id is not None and admin.id is not None
-    if session.get(Moderator, (member.id, antenna.id)) is not None:
+    if is_moderator(session, member_id=member.id, antenna_id=antenna.id):
         raise Conflict("error.moderator.exists")
     session.add(Moderator(member_id=member.id, antenna_id=antenna.id))
     audit.record(
-        session, actor_id=admin.id, action="moderator.assign", antenna_id=antenna.id, subject_member_id=member.id
+        session,
+        actor_id=admin.id,
+        action=AuditAction.MODERATOR_ASSIGN,
+        antenna_id=antenna.id,
+        subject_member_id=member.id,
     )
     session.flush()
     return member
@@ -37,12 +42,16 @@ def assign_moderator(session: Session, *, admin: Member, antenna: Antenna, email
 
 def remove_moderator(session: Session, *, admin: Member, antenna: Antenna, member_id: int) -> None:
     assert antenna.id is not None and admin.id is not None
-    row = session.get(Moderator, (member_id, antenna.id))
+    row = get_moderator(session, member_id=member_id, antenna_id=antenna.id)
     if row is None:
         raise NotFound()
     session.delete(row)
     audit.record(
-        session, actor_id=admin.id, action="moderator.remove", antenna_id=antenna.id, subject_member_id=member_id
+        session,
+        actor_id=admin.id,
+        action=AuditAction.MODERATOR_REMOVE,
+        antenna_id=antenna.id,
+        subject_member_id=member_id,
     )
     session.flush()
 
@@ -52,7 +61,7 @@ def grant_analyst(session: Session, *, admin: Member, email: str) -> Member:
     assert admin.id is not None
     member.is_analyst = True
     session.add(member)
-    audit.record(session, actor_id=admin.id, action="analyst.grant", subject_member_id=member.id)
+    audit.record(session, actor_id=admin.id, action=AuditAction.ANALYST_GRANT, subject_member_id=member.id)
     session.flush()
     return member
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from domain.audit import AuditAction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.exchanges import ProposalState
 from services import events
@@ -20,7 +21,7 @@ from services.exchanges import visible_exchange
 from services.listings import get_listing
 from services.proposals import visible_proposal
 from store import audit
-from store.antennas import Antenna, is_moderator
+from store.antennas import Antenna, get_antenna, is_moderator
 from store.base import utcnow
 from store.listings import HelpRequest, Offer
 from store.members import Member, get_member
@@ -33,6 +34,7 @@ from store.safety import (
     ReportStatus,
     common_antenna_id,
     get_block,
+    get_report,
     open_proposals_between,
 )
 
@@ -143,7 +145,7 @@ def file_report(session: Session, actor: Actor, data: ReportInput) -> Report:
 
 
 def close_report(session: Session, *, moderator: Member, report_id: int, note: str) -> Report:
-    row = session.get(Report, report_id, with_for_update=True)
+    row = get_report(session, report_id, lock=True)
     if row is None:
         raise NotFound()
     assert moderator.id is not None
@@ -159,7 +161,7 @@ def close_report(session: Session, *, moderator: Member, report_id: int, note: s
     audit.record(
         session,
         actor_id=moderator.id,
-        action="report.close",
+        action=AuditAction.REPORT_CLOSE,
         antenna_id=row.antenna_id,
         subject_member_id=row.reported_member_id,
         detail={"report_id": row.id, "about": row.about.value, "subject_id": row.subject_id, "note": cleaned},
@@ -169,6 +171,6 @@ def close_report(session: Session, *, moderator: Member, report_id: int, note: s
 
 
 def antenna_of_report(session: Session, row: Report) -> Antenna:
-    antenna = session.get(Antenna, row.antenna_id)
+    antenna = get_antenna(session, row.antenna_id)
     assert antenna is not None
     return antenna

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from domain.ledger import TransferKind
+from services.paging import window
 from store.antennas import Antenna
 from store.base import row_id
-from store.ledger import LedgerAccount, StatementRow, member_account, pool_account, statement_rows
+from store.ledger import (
+    StatementRow,
+    approved_member_balances,
+    entries_total,
+    member_account,
+    pool_account,
+    statement_rows,
+)
 from store.members import Member
-from store.memberships import Membership, MembershipStatus
 
 
 class EntryView(NamedTuple):
@@ -48,7 +55,8 @@ class Line:
 class Statement:
     balance: int
     lines: list[Line]
-    more: bool
+    more: bool  # older lines exist
+    newer: bool = False  # newer lines exist (a page read with before_id or after_id)
 
 
 def _lines(rows: list[StatementRow]) -> list[Line]:
@@ -67,12 +75,47 @@ def _lines(rows: list[StatementRow]) -> list[Line]:
     ]
 
 
-def member_statement(session: Session, *, member_id: int, before_id: int | None, limit: int) -> Statement:
+def member_statement(
+    session: Session, *, member_id: int, before_id: int | None, limit: int, after_id: int | None = None
+) -> Statement:
     account = member_account(session, member_id)
     if account is None:
         return Statement(balance=0, lines=[], more=False)
-    rows = statement_rows(session, account_id=row_id(account), before_id=before_id, limit=limit + 1)
-    return Statement(balance=account.balance, lines=_lines(rows[:limit]), more=len(rows) > limit)
+    account_id = row_id(account)
+    page = window(
+        lambda before, after, n: statement_rows(
+            session, account_id=account_id, before_id=before, after_id=after, limit=n
+        ),
+        before_id=before_id,
+        after_id=after_id,
+        limit=limit,
+    )
+    return Statement(balance=account.balance, lines=_lines(page.rows), more=page.older, newer=page.newer)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodStatement:
+    balance: int  # today's
+    closing_balance: int  # at the end of the period
+    total: int  # the period's entries together
+    lines: list[Line]  # every entry of the period, newest first
+
+
+def period_statement(session: Session, *, member_id: int, first: date | None, last: date | None) -> PeriodStatement:
+    """The whole statement, or the days first..last (UTC, both included), for printing: never cut."""
+    account = member_account(session, member_id)
+    if account is None:
+        return PeriodStatement(balance=0, closing_balance=0, total=0, lines=[])
+    since = datetime.combine(first, time(), tzinfo=UTC) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None
+    rows = statement_rows(session, account_id=row_id(account), before_id=None, limit=None, since=since, until=until)
+    later = entries_total(session, account_id=row_id(account), since=until) if until is not None else 0
+    return PeriodStatement(
+        balance=account.balance,
+        closing_balance=account.balance - later,
+        total=sum(r.minutes for r in rows),
+        lines=_lines(rows),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,22 +123,28 @@ class AntennaLedger:
     pool_balance: int
     accounts: list[tuple[Member | None, int]]
     lines: list[Line]
-    more: bool
+    more: bool  # older lines exist
+    newer: bool = False
 
 
-def antenna_ledger(session: Session, *, antenna: Antenna, before_id: int | None, limit: int) -> AntennaLedger:
+def antenna_ledger(
+    session: Session, *, antenna: Antenna, before_id: int | None, limit: int, after_id: int | None = None
+) -> AntennaLedger:
     pool = pool_account(session, row_id(antenna))
-    balances = session.exec(
-        select(Member, LedgerAccount.balance)
-        .join(Membership, col(Membership.member_id) == Member.id)
-        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
-        .where(Membership.antenna_id == antenna.id, Membership.status == MembershipStatus.APPROVED)
-        .order_by(col(Member.id))
+    balances = approved_member_balances(session, row_id(antenna))
+    antenna_id = row_id(antenna)
+    page = window(
+        lambda before, after, n: statement_rows(
+            session, antenna_id=antenna_id, before_id=before, after_id=after, limit=n
+        ),
+        before_id=before_id,
+        after_id=after_id,
+        limit=limit,
     )
-    rows = statement_rows(session, antenna_id=row_id(antenna), before_id=before_id, limit=limit + 1)
     return AntennaLedger(
         pool_balance=pool.balance if pool else 0,
         accounts=[(member, int(balance or 0)) for member, balance in balances],
-        lines=_lines(rows[:limit]),
-        more=len(rows) > limit,
+        lines=_lines(page.rows),
+        more=page.older,
+        newer=page.newer,
     )

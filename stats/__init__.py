@@ -7,6 +7,6 @@
 - repository.py  every query on the releases table
 - service.py   the use cases: release a window, read releases, the privacy report
 - endpoints.py, schemas.py, charts.py   HTTP: routes, response models (the OpenAPI schema), PNG charts
-- commands.py  `buurtbank stats`
-The scheduler's job (scheduler/jobs.py, `stats_release`) calls service.release_closed_windows.
+The command `buurtbank stats` is in buurtbank/cli/stats.py; the scheduler's job (scheduler/jobs.py,
+`stats_release`) calls service.release_closed_windows.
 """

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import AnalystUser, SessionDep, SettingsDep
+from api.deps import AnalystUser, LanguageDep, SessionDep, SettingsDep
 from api.problems import problem_responses
 from buurtbank.clock import today_in_brussels
 from buurtbank.settings import Settings
 from domain.errors import NotFound
 from stats import service
 from stats.charts import CHARTS, draw
-from stats.rules.figures import CSV_COLUMNS, Cell
+from stats.rules.figures import CSV_COLUMNS, Cell, to_csv
 from stats.rules.windows import Period
 from stats.schemas import (
     Bounds,
@@ -49,6 +47,11 @@ ToQuery = Annotated[date | None, Query(alias="to", description="last day (YYYY-M
 PeriodQuery = Annotated[Period, Query(description="month or quarter")]
 DimensionQuery = Annotated[Dimension | None, Query(description="one background dimension; default: all of them")]
 ERRORS = problem_responses(401, 403, 404, 422)
+_WHO = "Analysts only: members, moderators and admins get 403, anonymous callers 401. "
+_FIGURE_ERRORS = (
+    "\n\nErrors:\n- 403: you are not an analyst\n- 404: there is no antenna with this slug\n"
+    "- 422: invalid input: `to` before `from`, a range of more than ten years, or an unknown period or dimension"
+)
 # The CSV and PNG answers carry the JSON answers' `as_of` in this header.
 AS_OF_HEADER = "Data-As-Of"
 
@@ -106,8 +109,8 @@ def _rows(table: service.StatsTable, *, by_dimension: bool) -> list[dict[str, ob
     response_model=ReciprocityAnswer,
     responses=ERRORS,
     summary="Participation and reciprocity per antenna and window",
-    description="Is the network reciprocal? One row per antenna (and `all`) and window; each field's schema "
-    "gives its meaning and formula." + _RANGE_DOC,
+    description=_WHO + "Is the network reciprocal? One row per antenna (and `all`) and window; each field's schema "
+    "gives its meaning and formula." + _RANGE_DOC + _FIGURE_ERRORS,
 )
 def reciprocity(
     _: AnalystUser,
@@ -123,7 +126,7 @@ def reciprocity(
     return ReciprocityAnswer(
         start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
-        rows=[ReciprocityRow(**row) for row in _rows(table, by_dimension=False)],
+        rows=[ReciprocityRow.model_validate(row) for row in _rows(table, by_dimension=False)],
     )  # fmt: skip
 
 
@@ -132,9 +135,9 @@ def reciprocity(
     response_model=BridgingAnswer,
     responses=ERRORS,
     summary="Bridging across backgrounds per antenna, window and dimension",
-    description="Does the network bridge? One row per antenna (and `all`), window and background dimension: "
+    description=_WHO + "Does the network bridge? One row per antenna (and `all`), window and background dimension: "
     "external and internal exchanges E and I, E/(E+I) with its Wilson interval, the E-I index, Blau's "
-    "heterogeneity and the baseline ratio, and the six-month cohort." + _RANGE_DOC,
+    "heterogeneity and the baseline ratio, and the six-month cohort." + _RANGE_DOC + _FIGURE_ERRORS,
 )
 def bridging(
     _: AnalystUser,
@@ -154,7 +157,7 @@ def bridging(
     return BridgingAnswer(
         start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
         open_periods=list(table.open_periods),
-        rows=[BridgingRow(**row) for row in _rows(table, by_dimension=True)],
+        rows=[BridgingRow.model_validate(row) for row in _rows(table, by_dimension=True)],
     )  # fmt: skip
 
 
@@ -163,8 +166,10 @@ def bridging(
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a CSV file"}, **ERRORS},
     summary="Every figure as one tidy CSV table",
-    description="Columns: " + ", ".join(CSV_COLUMNS) + ". One row per antenna, window, measure and dimension "
-    "(empty for a total); the measures are those of /stats/reciprocity and /stats/bridging." + _RANGE_DOC,
+    description=_WHO + "Columns: " + ", ".join(CSV_COLUMNS) + ". One row per antenna, window, measure and dimension "
+    "(empty for a total); the measures are those of /stats/reciprocity and /stats/bridging."
+    + _RANGE_DOC
+    + _FIGURE_ERRORS,
 )
 def export(
     _: AnalystUser,
@@ -189,28 +194,23 @@ def export(
     )
 
 
-def to_csv(cells: tuple[Cell, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
-    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells)
-    return out.getvalue()
-
-
 @router.get(
     "/charts/{name}.png",
     response_class=Response,
     responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}, **ERRORS},
     summary="A chart of the published figures",
-    description="`bridging-share`: E/(E+I) over time per antenna, with the 95% range of its noise (dimension: "
+    description=_WHO + "`bridging-share`: E/(E+I) over time per antenna, with the 95% range of its noise (dimension: "
     "`any` unless given); `reciprocity-classes`: shares of active members who only gave, only received, or "
-    "both, over time (antenna: `all` unless given). Withheld figures are gaps, never zeros." + _RANGE_DOC,
+    "both, over time (antenna: `all` unless given). Withheld figures are gaps, never zeros. Titles, axis labels, "
+    "legends and the note follow `Accept-Language`."
+    + _RANGE_DOC
+    + _FIGURE_ERRORS.replace("with this slug", "with this slug, or no chart with this name"),
 )
 def chart(
     _: AnalystUser,
     session: SessionDep,
     settings: SettingsDep,
+    lang: LanguageDep,
     name: Annotated[str, Path(max_length=40, description=" or ".join(CHARTS), json_schema_extra={"enum": [*CHARTS]})],
     antenna: AntennaQuery = None,
     start: FromQuery = None,
@@ -231,7 +231,9 @@ def chart(
             session, settings, start=first, end=last, period=period, antenna=antenna or "all",
             measures=("members_gave_only", "members_gave_and_received", "members_received_only", "active_members"),
         )  # fmt: skip
-    return Response(content=draw(name, table), media_type="image/png", headers={AS_OF_HEADER: table.as_of.isoformat()})
+    return Response(
+        content=draw(name, table, lang), media_type="image/png", headers={AS_OF_HEADER: table.as_of.isoformat()}
+    )
 
 
 @router.get(
@@ -239,10 +241,11 @@ def chart(
     response_model=PrivacyAnswer,
     responses=ERRORS,
     summary="The privacy parameters and the budget spent per antenna and quarter",
-    description="Every figure is released once per antenna and closed window with member-level pure "
+    description=_WHO + "Every figure is released once per antenna and closed window with member-level pure "
     "epsilon-differential privacy: each member's contribution is bounded (the bounds below), OpenDP adds "
     "discrete Laplace noise, and the accountant adds up the epsilons of a quarter's release and its months' "
-    "releases, refusing any release past `budget_per_quarter`.",
+    "releases, refusing any release past `budget_per_quarter`."
+    "\n\nErrors:\n- 403: you are not an analyst\n- 404: there is no antenna with this slug",
 )
 def privacy(_: AnalystUser, session: SessionDep, settings: SettingsDep, antenna: AntennaQuery = None) -> PrivacyAnswer:
     params = service.parameters(settings)

@@ -1,6 +1,6 @@
 """Indexes the analysts' statistics need (stats/queries.py), attached to the existing tables.
 
-Declared here rather than in each table module so the statistics' needs stay in one place; store/tables.py
+Declared here rather than in each table module so the statistics' needs stay in one place; store/metadata.py
 imports this module (through stats/tables.py), so the metadata (tests, autogenerate) and migration 0004 agree.
 """
 

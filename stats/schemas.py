@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from stats.rules.backgrounds import BRIDGING_DIMENSIONS
-from stats.rules.figures import BRIDGING_MEASURES, DROPPED, RECIPROCITY_MEASURES, Reason
+from stats.rules.figures import DROPPED, Reason
 from stats.rules.windows import Period
 
 Dimension = StrEnum("Dimension", {d: d for d in BRIDGING_DIMENSIONS})  # type: ignore[misc]  # an enum built from the rules' names, so the two cannot drift
@@ -87,25 +86,70 @@ MEASURE_DOCS: dict[str, str] = {
 }
 
 
-def _figures(measures: tuple[str, ...]) -> dict[str, Any]:
-    return {m: (Figure, Field(description=MEASURE_DOCS[m])) for m in measures}
+class _Row(BaseModel):
+    antenna: str = Field(description="antenna slug, or `all`: the sum of the antennas' releases")
+    period: str = Field(description="the window: a calendar month `2026-03` or quarter `2026-Q1`")
 
 
-_ROW_DOC = {
-    "antenna": (str, Field(description="antenna slug, or `all`: the sum of the antennas' releases")),
-    "period": (str, Field(description="the window: a calendar month `2026-03` or quarter `2026-Q1`")),
-}
-ReciprocityRow = create_model(  # type: ignore[call-overload]  # fields built from the measures; mypy cannot type **kwargs models
-    "ReciprocityRow", __doc__="Participation and reciprocity of one antenna in one window, from its release.",
-    **_ROW_DOC, **_figures(RECIPROCITY_MEASURES),
-)  # fmt: skip
-BridgingRow = create_model(  # type: ignore[call-overload]  # fields built from the measures; mypy cannot type **kwargs models
-    "BridgingRow", __doc__="Bridging on one background dimension, for one antenna in one window, from its release.",
-    **_ROW_DOC,
-    dimension=(Dimension, Field(description="the background dimension, or `any`: differs on any declared one")),
-    active_members=(Figure, Field(description=MEASURE_DOCS["active_members"])),
-    **_figures(BRIDGING_MEASURES),
-)  # fmt: skip
+class ReciprocityRow(_Row):
+    """Participation and reciprocity of one antenna in one window, from its release."""
+
+    # One field per name in RECIPROCITY_MEASURES, in its order (tests/api/test_stats_api.py checks both).
+    registered_members: Figure = Field(description=MEASURE_DOCS["registered_members"])
+    approved_members: Figure = Field(description=MEASURE_DOCS["approved_members"])
+    active_members: Figure = Field(description=MEASURE_DOCS["active_members"])
+    members_gave: Figure = Field(description=MEASURE_DOCS["members_gave"])
+    members_received: Figure = Field(description=MEASURE_DOCS["members_received"])
+    exchanges: Figure = Field(description=MEASURE_DOCS["exchanges"])
+    minutes: Figure = Field(description=MEASURE_DOCS["minutes"])
+    reciprocated_minutes: Figure = Field(description=MEASURE_DOCS["reciprocated_minutes"])
+    offers_posted: Figure = Field(description=MEASURE_DOCS["offers_posted"])
+    requests_posted: Figure = Field(description=MEASURE_DOCS["requests_posted"])
+    requests_matched: Figure = Field(description=MEASURE_DOCS["requests_matched"])
+    moderator_approved: Figure = Field(description=MEASURE_DOCS["moderator_approved"])
+    moderator_rejected: Figure = Field(description=MEASURE_DOCS["moderator_rejected"])
+    member_accepted: Figure = Field(description=MEASURE_DOCS["member_accepted"])
+    member_declined: Figure = Field(description=MEASURE_DOCS["member_declined"])
+    pool_inflow_minutes: Figure = Field(description=MEASURE_DOCS["pool_inflow_minutes"])
+    pool_outflow_minutes: Figure = Field(description=MEASURE_DOCS["pool_outflow_minutes"])
+    members_gave_and_received: Figure = Field(description=MEASURE_DOCS["members_gave_and_received"])
+    members_gave_only: Figure = Field(description=MEASURE_DOCS["members_gave_only"])
+    members_received_only: Figure = Field(description=MEASURE_DOCS["members_received_only"])
+    share_gave_and_received: Figure = Field(description=MEASURE_DOCS["share_gave_and_received"])
+    weighted_reciprocity: Figure = Field(description=MEASURE_DOCS["weighted_reciprocity"])
+    request_match_share: Figure = Field(description=MEASURE_DOCS["request_match_share"])
+    moderator_approval_rate: Figure = Field(description=MEASURE_DOCS["moderator_approval_rate"])
+    member_acceptance_rate: Figure = Field(description=MEASURE_DOCS["member_acceptance_rate"])
+    members_giver: Figure = Field(description=MEASURE_DOCS["members_giver"])
+    members_balanced: Figure = Field(description=MEASURE_DOCS["members_balanced"])
+    members_receiver: Figure = Field(description=MEASURE_DOCS["members_receiver"])
+    dyadic_reciprocity: Figure = Field(description=MEASURE_DOCS["dyadic_reciprocity"])
+    cycle_minutes_share: Figure = Field(description=MEASURE_DOCS["cycle_minutes_share"])
+    gini_given: Figure = Field(description=MEASURE_DOCS["gini_given"])
+    gini_received: Figure = Field(description=MEASURE_DOCS["gini_received"])
+    median_days_to_proposal: Figure = Field(description=MEASURE_DOCS["median_days_to_proposal"])
+    median_days_to_settlement: Figure = Field(description=MEASURE_DOCS["median_days_to_settlement"])
+    median_days_to_first_giving: Figure = Field(description=MEASURE_DOCS["median_days_to_first_giving"])
+    median_days_to_first_receiving: Figure = Field(description=MEASURE_DOCS["median_days_to_first_receiving"])
+
+
+class BridgingRow(_Row):
+    """Bridging on one background dimension, for one antenna in one window, from its release."""
+
+    dimension: Dimension = Field(description="the background dimension, or `any`: differs on any declared one")
+    active_members: Figure = Field(description=MEASURE_DOCS["active_members"])
+    # One field per name in BRIDGING_MEASURES, in its order (tests/api/test_stats_api.py checks both).
+    external_exchanges: Figure = Field(description=MEASURE_DOCS["external_exchanges"])
+    internal_exchanges: Figure = Field(description=MEASURE_DOCS["internal_exchanges"])
+    compared_exchanges: Figure = Field(description=MEASURE_DOCS["compared_exchanges"])
+    external_share: Figure = Field(description=MEASURE_DOCS["external_share"])
+    ei_index: Figure = Field(description=MEASURE_DOCS["ei_index"])
+    blau: Figure = Field(description=MEASURE_DOCS["blau"])
+    baseline_ratio: Figure = Field(description=MEASURE_DOCS["baseline_ratio"])
+    cohort_members: Figure = Field(description=MEASURE_DOCS["cohort_members"])
+    cohort_bridged: Figure = Field(description=MEASURE_DOCS["cohort_bridged"])
+    cohort_bridged_share: Figure = Field(description=MEASURE_DOCS["cohort_bridged_share"])
+    median_days_to_first_bridge: Figure = Field(description=MEASURE_DOCS["median_days_to_first_bridge"])
 
 
 class StatsAnswer(BaseModel):

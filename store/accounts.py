@@ -156,6 +156,10 @@ def get_refresh_token_for_update(session: Session, token_hash: str) -> RefreshTo
     ).first()
 
 
+def get_auth_session(session: Session, session_id: int) -> AuthSession | None:
+    return session.get(AuthSession, session_id)
+
+
 def get_session_for_update(session: Session, session_id: int) -> AuthSession | None:
     return session.exec(
         select(AuthSession)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, bindparam
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from domain.antenna_config import AntennaConfig
 from store.base import read_columns, utc_field
@@ -60,6 +60,14 @@ def list_antennas(session: Session) -> list[Antenna]:
     return list(session.exec(select(Antenna).order_by(Antenna.slug)))
 
 
+def get_antenna(session: Session, antenna_id: int) -> Antenna | None:
+    return session.get(Antenna, antenna_id)
+
+
+def antennas_with_ids(session: Session, antenna_ids: set[int]) -> list[Antenna]:
+    return list(session.exec(select(Antenna).where(col(Antenna.id).in_(antenna_ids))))
+
+
 # Built once (read_columns in store/base.py): asked on most requests that name an antenna.
 _ANTENNA_BY_SLUG = select(Antenna).where(col(Antenna.slug) == bindparam("slug"))
 _MODERATED_ANTENNA_IDS = select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam("member_id"))
@@ -77,6 +85,10 @@ def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:
     return session.get(Moderator, (member_id, antenna_id)) is not None
 
 
+def get_moderator(session: Session, *, member_id: int, antenna_id: int) -> Moderator | None:
+    return session.get(Moderator, (member_id, antenna_id))
+
+
 def antenna_moderator_ids(session: Session, antenna_id: int) -> list[int]:
     query = select(Moderator.member_id).where(Moderator.antenna_id == antenna_id)
     return list(session.exec(query.order_by(col(Moderator.member_id))))
@@ -86,3 +98,14 @@ def moderated_slugs(session: Session, member_id: int) -> list[str]:
     """The slugs of the antennas a member moderates, in order."""
     query = select(Antenna.slug).join(Moderator).where(Moderator.member_id == member_id).order_by(Antenna.slug)
     return list(session.exec(query))
+
+
+def antennas_by_id(session: Session, ids: list[int]) -> dict[int, Antenna]:
+    if not ids:
+        return {}
+    return {a.id or 0: a for a in session.exec(select(Antenna).where(col(Antenna.id).in_(ids)))}
+
+
+def remove_moderator_roles(session: Session, member_id: int) -> None:
+    """The member moderates no antenna any more (erasure)."""
+    session.execute(delete(Moderator).where(col(Moderator.member_id) == member_id))

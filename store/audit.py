@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from domain.audit import AuditAction
 from store.base import utc_field
 
 
@@ -19,7 +20,7 @@ class AuditEntry(SQLModel, table=True):
     actor_id: int = Field(foreign_key="members.id", index=True)
     # The member the action was for (on-behalf calls) or about (decisions); None for antenna-wide acts.
     subject_member_id: int | None = Field(default=None, foreign_key="members.id", index=True)
-    action: str = Field(max_length=80)
+    action: str = Field(max_length=80)  # an AuditAction value (record() takes nothing else)
     on_behalf: bool = False
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = utc_field(index=True)
@@ -29,7 +30,7 @@ def record(
     session: Session,
     *,
     actor_id: int,
-    action: str,
+    action: AuditAction,
     antenna_id: int | None = None,
     subject_member_id: int | None = None,
     on_behalf: bool = False,
@@ -39,7 +40,7 @@ def record(
         antenna_id=antenna_id,
         actor_id=actor_id,
         subject_member_id=subject_member_id,
-        action=action,
+        action=AuditAction(action).value,  # also refuses, at run time, a string that is not an action
         on_behalf=on_behalf,
         detail=detail or {},
     )
@@ -47,10 +48,18 @@ def record(
     return entry
 
 
-def list_audit(session: Session, *, antenna_ids: set[int], before_id: int | None, limit: int) -> list[AuditEntry]:
+ROUTE = "route"  # the detail key of a member.act_for entry: the call made for the member, "POST /v1/requests"
+
+
+def list_audit(
+    session: Session, *, antenna_ids: set[int], before_id: int | None, limit: int, after_id: int | None = None
+) -> list[AuditEntry]:
+    """Newest first below `before_id`; with `after_id`, oldest first above it (the page before, read back)."""
     query = select(AuditEntry).where(col(AuditEntry.antenna_id).in_(antenna_ids))
     if before_id is not None:
         query = query.where(col(AuditEntry.id) < before_id)
+    if after_id is not None:
+        return list(session.exec(query.where(col(AuditEntry.id) > after_id).order_by(col(AuditEntry.id)).limit(limit)))
     return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)))
 
 

@@ -69,8 +69,11 @@ def members_without_exchange(session: Session, *, antenna_id: int) -> list[tuple
     return [(m, ms) for m, ms in session.exec(query)]
 
 
-def search_members(session: Session, *, antenna_id: int, text: str, limit: int) -> list[tuple[Member, Membership]]:
-    """Members who asked to join the antenna, by part of their name or e-mail, or by their number."""
+def search_members(
+    session: Session, *, antenna_id: int, text: str, limit: int, offset: int = 0
+) -> list[tuple[Member, Membership]]:
+    """Members who asked to join the antenna, by part of their name or e-mail, or by their number; by name,
+    a page of `limit` from `offset` (a name-ordered list pages by position)."""
     query = (
         select(Member, Membership)
         .join(Membership, Membership.member_id == Member.id)  # type: ignore[arg-type]
@@ -86,7 +89,8 @@ def search_members(session: Session, *, antenna_id: int, text: str, limit: int) 
         if text.isdigit() and len(text) < 10:
             conditions.append(col(Member.id) == int(text))
         query = query.where(or_(*conditions))
-    return [(m, ms) for m, ms in session.exec(query.order_by(col(Member.display_name), col(Member.id)).limit(limit))]
+    ordered = query.order_by(col(Member.display_name), col(Member.id)).offset(offset).limit(limit)
+    return [(m, ms) for m, ms in session.exec(ordered)]
 
 
 def memberships_of(session: Session, member_id: int) -> list[Membership]:
@@ -106,3 +110,15 @@ def open_listings(session: Session, *, antenna_id: int) -> tuple[list[Offer], li
         .order_by(col(HelpRequest.category), col(HelpRequest.id).desc())
     )
     return list(offers), list(requests)
+
+
+def pending_memberships(
+    session: Session, *, antenna_id: int, before_id: int | None, after_id: int | None, limit: int
+) -> list[Membership]:
+    """Requests to join, newest first below `before_id`, or oldest first above `after_id` (see services.paging)."""
+    query = select(Membership).where(Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.PENDING)
+    if before_id is not None:
+        query = query.where(col(Membership.id) < before_id)
+    if after_id is not None:
+        return list(session.exec(query.where(col(Membership.id) > after_id).order_by(col(Membership.id)).limit(limit)))
+    return list(session.exec(query.order_by(col(Membership.id).desc()).limit(limit)))

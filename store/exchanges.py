@@ -36,6 +36,10 @@ class Exchange(SQLModel, table=True):
     reminded_at: datetime | None = utc_field(nullable=True, default_now=False)
 
 
+def get_exchange(session: Session, exchange_id: int) -> Exchange | None:
+    return session.get(Exchange, exchange_id)
+
+
 def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | None:
     return session.exec(
         select(Exchange).where(Exchange.id == exchange_id).with_for_update().execution_options(populate_existing=True)
@@ -43,34 +47,66 @@ def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | No
 
 
 def list_member_exchanges(
-    session: Session, *, member_id: int, state: ExchangeState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    member_id: int,
+    state: ExchangeState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Exchange]:
     query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
     if state is not None:
         query = query.where(Exchange.state == state)
     if before_id is not None:
         query = query.where(col(Exchange.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Exchange.id) > after_id).order_by(col(Exchange.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 
 def list_antenna_exchanges(
-    session: Session, *, antenna_id: int, state: ExchangeState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    state: ExchangeState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Exchange]:
     query = select(Exchange).where(Exchange.antenna_id == antenna_id)
     if state is not None:
         query = query.where(Exchange.state == state)
     if before_id is not None:
         query = query.where(col(Exchange.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Exchange.id) > after_id).order_by(col(Exchange.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
 
 
-def planned_exchanges_since(session: Session, *, antenna_id: int, planned_before: datetime) -> list[Exchange]:
+def exchanges_still_planned(session: Session, *, antenna_id: int, planned_at_or_before: datetime) -> list[Exchange]:
+    """The antenna's exchanges still planned that were planned at or before the given moment."""
     return list(
         session.exec(
             select(Exchange).where(
                 Exchange.antenna_id == antenna_id,
                 Exchange.state == ExchangeState.PLANNED,
-                Exchange.planned_at <= planned_before,
+                Exchange.planned_at <= planned_at_or_before,
             )
         )
     )
+
+
+def planned_exchange_ids_of_member(session: Session, *, antenna_id: int, member_id: int) -> list[int]:
+    """Ids, ascending, of the antenna's planned exchanges the member is a party of (the lock order)."""
+    party = (Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id)
+    query = select(Exchange.id).where(Exchange.antenna_id == antenna_id, Exchange.state == ExchangeState.PLANNED, party)
+    return sorted(i for i in session.exec(query) if i is not None)
+
+
+def exchanges_involving(session: Session, member_id: int) -> list[Exchange]:
+    """Every exchange a member is the helper or the receiver of, whatever its state, oldest first."""
+    query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
+    return list(session.exec(query.order_by(col(Exchange.id))))

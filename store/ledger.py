@@ -24,6 +24,7 @@ from store.antennas import Antenna
 from store.base import enum_column, read_columns, utc_field
 from store.exchanges import Exchange
 from store.members import Member
+from store.memberships import Membership, MembershipStatus
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -128,6 +129,10 @@ def total_of_all_entries(session: Session) -> int:
     return int(session.exec(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))).one())
 
 
+def get_transfer(session: Session, transfer_id: str) -> LedgerTransfer | None:
+    return session.get(LedgerTransfer, transfer_id)
+
+
 def reversal_of(session: Session, transfer_id: str) -> LedgerTransfer | None:
     return session.exec(select(LedgerTransfer).where(LedgerTransfer.reverses_transfer_id == transfer_id)).first()
 
@@ -182,7 +187,9 @@ class StatementRow(NamedTuple):
 
 
 @cache
-def _statement_query(*, by_account: bool, by_antenna: bool, before: bool) -> Select[*tuple[Any, ...]]:
+def _statement_query(
+    *, by_account: bool, by_antenna: bool, before: bool, since: bool, until: bool, after: bool, limited: bool
+) -> Select[*tuple[Any, ...]]:
     """The statement query for one combination of filters, built once (bound parameters, not values): its
     construction (four aliases, six joins) and cache key cost more than running it."""
     other = aliased(LedgerEntry)
@@ -220,21 +227,53 @@ def _statement_query(*, by_account: bool, by_antenna: bool, before: bool) -> Sel
         query = query.where(col(LedgerTransfer.antenna_id) == bindparam("antenna_id"))
     if before:
         query = query.where(col(LedgerEntry.id) < bindparam("before_id"))
-    return query.order_by(col(LedgerEntry.id).desc()).limit(bindparam("limit", type_=Integer))
+    if since:
+        query = query.where(col(LedgerEntry.created_at) >= bindparam("since"))
+    if until:
+        query = query.where(col(LedgerEntry.created_at) < bindparam("until"))
+    if after:
+        query = query.where(col(LedgerEntry.id) > bindparam("after_id")).order_by(col(LedgerEntry.id))
+    else:
+        query = query.order_by(col(LedgerEntry.id).desc())
+    return query.limit(bindparam("limit", type_=Integer)) if limited else query
 
 
 def statement_rows(
-    session: Session, *, account_id: int | None = None, antenna_id: int | None = None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    account_id: int | None = None,
+    antenna_id: int | None = None,
+    before_id: int | None,
+    limit: int | None,
+    after_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[StatementRow]:
     """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
     other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category.
 
+    `after_id` reads the other way (oldest first, the entries just newer than it: a previous page);
+    `since`/`until` keep the entries made in [since, until); `limit=None` reads them all.
     Columns only, no entities: run on the session's connection, past the ORM's result machinery."""
+    given: dict[str, Any] = {
+        "account_id": account_id,
+        "antenna_id": antenna_id,
+        "before_id": before_id,
+        "since": since,
+        "until": until,
+        "after_id": after_id,
+        "limit": limit,
+    }
+    params = {name: value for name, value in given.items() if value is not None}
     query = _statement_query(
-        by_account=account_id is not None, by_antenna=antenna_id is not None, before=before_id is not None
+        by_account="account_id" in params,
+        by_antenna="antenna_id" in params,
+        before="before_id" in params,
+        since="since" in params,
+        until="until" in params,
+        after="after_id" in params,
+        limited="limit" in params,
     )
-    given = {"account_id": account_id, "antenna_id": antenna_id, "before_id": before_id}
-    params = {name: value for name, value in given.items() if value is not None} | {"limit": limit}
     rows = read_columns(session, query, params)
     return [StatementRow(*row) for row in rows]
 
@@ -256,6 +295,14 @@ def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
     make_transient_to_detached(transfer)
     session.add(transfer)  # detached to persistent: no second INSERT
     return True
+
+
+def entries_total(session: Session, *, account_id: int, since: datetime) -> int:
+    """The sum of an account's entries made at or after `since` (what happened after a printed period)."""
+    query = select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
+        col(LedgerEntry.account_id) == account_id, col(LedgerEntry.created_at) >= since
+    )
+    return int(session.exec(query).one())
 
 
 def other_entry(session: Session, *, transfer_id: str, account_id: int) -> LedgerEntry | None:
@@ -287,3 +334,15 @@ def unbalanced_transfers(session: Session) -> list[str]:
         .having((func.sum(LedgerEntry.minutes) != 0) | (func.count() != 2))
     )
     return list(rows)
+
+
+def approved_member_balances(session: Session, antenna_id: int) -> list[tuple[Member, int | None]]:
+    """The antenna's approved members by id with their cached balance (None: no account yet)."""
+    query = (
+        select(Member, LedgerAccount.balance)
+        .join(Membership, col(Membership.member_id) == Member.id)
+        .outerjoin(LedgerAccount, col(LedgerAccount.member_id) == Member.id)
+        .where(Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.APPROVED)
+        .order_by(col(Member.id))
+    )
+    return list(session.exec(query))

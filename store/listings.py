@@ -55,6 +55,27 @@ Listing = Offer | HelpRequest
 ListingT = TypeVar("ListingT", bound=Listing)
 
 
+def listing_by_id(session: Session, model: type[ListingT], listing_id: int, *, lock: bool = False) -> ListingT | None:
+    """An offer or a request by id; `lock` takes its row lock (SELECT ... FOR UPDATE) for a change."""
+    return session.get(model, listing_id, with_for_update=lock)
+
+
+def open_listings_of_member(session: Session, model: type[ListingT], member_id: int) -> list[ListingT]:
+    return list(session.exec(select(model).where(model.member_id == member_id, model.status == ListingStatus.OPEN)))
+
+
+def live_listings_of_member_for_update(
+    session: Session, model: type[ListingT], *, antenna_id: int, member_id: int
+) -> list[ListingT]:
+    """The member's open and matched offers (or requests) in one antenna, locked for a change."""
+    query = select(model).where(
+        model.antenna_id == antenna_id,
+        model.member_id == member_id,
+        col(model.status).in_((ListingStatus.OPEN, ListingStatus.MATCHED)),
+    )
+    return list(session.exec(query.with_for_update()))
+
+
 def list_listings(
     session: Session,
     model: type[ListingT],

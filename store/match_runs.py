@@ -32,6 +32,10 @@ class MatchRun(SQLModel, table=True):
     summary: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
+def get_match_run(session: Session, run_id: int) -> MatchRun | None:
+    return session.get(MatchRun, run_id)
+
+
 def list_match_runs(session: Session, *, antenna_id: int, before_id: int | None, limit: int) -> list[MatchRun]:
     query = select(MatchRun).where(MatchRun.antenna_id == antenna_id)
     if before_id is not None:

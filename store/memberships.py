@@ -33,9 +33,22 @@ class Membership(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
 
 
+def get_membership_by_id(session: Session, membership_id: int, *, lock: bool = False) -> Membership | None:
+    return session.get(Membership, membership_id, with_for_update=lock)
+
+
 def get_membership(session: Session, *, member_id: int, antenna_id: int) -> Membership | None:
     return session.exec(
         select(Membership).where(Membership.member_id == member_id, Membership.antenna_id == antenna_id)
+    ).first()
+
+
+def get_membership_for_update(session: Session, *, member_id: int, antenna_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership)
+        .where(Membership.member_id == member_id, Membership.antenna_id == antenna_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -78,3 +91,9 @@ def memberships_with_slugs(session: Session, member_id: int) -> list[tuple[Membe
         .order_by(col(Membership.id))
     )
     return list(session.exec(query))
+
+
+def memberships_with_antennas(session: Session, member_id: int) -> list[tuple[Membership, Antenna]]:
+    """A member's memberships with their antenna, oldest first."""
+    query = select(Membership, Antenna).join(Antenna).where(col(Membership.member_id) == member_id)
+    return list(session.exec(query.order_by(col(Membership.id))))

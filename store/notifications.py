@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, bindparam
-from sqlmodel import Field, Session, SQLModel, col, func, select, update
+from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
 from store.base import enum_column, read_columns, utc_field
 
@@ -107,7 +107,21 @@ def latest_notification_id(session: Session, member_id: int) -> int:
     return int(found or 0)
 
 
+def get_notification(session: Session, notification_id: int) -> Notification | None:
+    return session.get(Notification, notification_id)
+
+
 def notifications_by_id(session: Session, ids: list[int]) -> dict[int, Notification]:
     if not ids:
         return {}
     return {n.id: n for n in session.exec(select(Notification).where(Notification.id.in_(ids)))}  # type: ignore[union-attr,misc]
+
+
+def notifications_of(session: Session, member_id: int) -> list[Notification]:
+    """All of a member's notifications, oldest first."""
+    query = select(Notification).where(Notification.member_id == member_id).order_by(col(Notification.id))
+    return list(session.exec(query))
+
+
+def delete_notifications_of(session: Session, member_id: int) -> None:
+    session.execute(delete(Notification).where(col(Notification.member_id) == member_id))

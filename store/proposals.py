@@ -57,6 +57,10 @@ def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, re
     return f"r{request_id or 0}:o{offer_id or 0}:h{helper_id}:v{receiver_id}"
 
 
+def get_proposal(session: Session, proposal_id: int) -> Proposal | None:
+    return session.get(Proposal, proposal_id)
+
+
 def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | None:
     return session.exec(
         select(Proposal).where(Proposal.id == proposal_id).with_for_update().execution_options(populate_existing=True)
@@ -64,7 +68,7 @@ def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | No
 
 
 @cache
-def _proposal_page(*, of: str, by_state: bool, before: bool) -> SelectOfScalar[Proposal]:
+def _proposal_page(*, of: str, by_state: bool, before: bool, after: bool) -> SelectOfScalar[Proposal]:
     """A page of proposals (an antenna's, or a member's) for one combination of filters, built once with
     bound parameters: building it per call costs its construction and cache key on every request."""
     if of == "antenna":
@@ -78,30 +82,49 @@ def _proposal_page(*, of: str, by_state: bool, before: bool) -> SelectOfScalar[P
         query = query.where(col(Proposal.state) == bindparam("state"))
     if before:
         query = query.where(col(Proposal.id) < bindparam("before_id"))
-    return query.order_by(col(Proposal.id).desc()).limit(bindparam("limit", type_=Integer))
+    if after:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        query = query.where(col(Proposal.id) > bindparam("after_id")).order_by(col(Proposal.id))
+    else:
+        query = query.order_by(col(Proposal.id).desc())
+    return query.limit(bindparam("limit", type_=Integer))
 
 
-def _page_params(state: ProposalState | None, before_id: int | None, limit: int, **owner: int) -> dict[str, Any]:
-    return (
-        owner
-        | {"limit": limit}
-        | ({"state": state} if state is not None else {})
-        | ({"before_id": before_id} if before_id is not None else {})
-    )
+def _page_params(
+    state: ProposalState | None, before_id: int | None, after_id: int | None, limit: int, **owner: int
+) -> dict[str, Any]:
+    given = {"state": state, "before_id": before_id, "after_id": after_id}
+    return owner | {"limit": limit} | {name: value for name, value in given.items() if value is not None}
 
 
 def list_antenna_proposals(
-    session: Session, *, antenna_id: int, state: ProposalState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    state: ProposalState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Proposal]:
-    query = _proposal_page(of="antenna", by_state=state is not None, before=before_id is not None)
-    return list(session.exec(query, params=_page_params(state, before_id, limit, antenna_id=antenna_id)))
+    query = _proposal_page(
+        of="antenna", by_state=state is not None, before=before_id is not None, after=after_id is not None
+    )
+    return list(session.exec(query, params=_page_params(state, before_id, after_id, limit, antenna_id=antenna_id)))
 
 
 def list_member_proposals(
-    session: Session, *, member_id: int, state: ProposalState | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    member_id: int,
+    state: ProposalState | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Proposal]:
-    query = _proposal_page(of="member", by_state=state is not None, before=before_id is not None)
-    return list(session.exec(query, params=_page_params(state, before_id, limit, member_id=member_id)))
+    query = _proposal_page(
+        of="member", by_state=state is not None, before=before_id is not None, after=after_id is not None
+    )
+    return list(session.exec(query, params=_page_params(state, before_id, after_id, limit, member_id=member_id)))
 
 
 def open_proposals_of_listing(
@@ -128,3 +151,25 @@ def stale_open_proposals(session: Session, *, antenna_id: int, older_than: datet
             )
         )
     )
+
+
+def open_proposal_ids_of_member(session: Session, *, antenna_id: int, member_id: int) -> list[int]:
+    """Ids, ascending, of the antenna's open proposals the member is a party of (the lock order)."""
+    query = select(Proposal.id).where(
+        Proposal.antenna_id == antenna_id,
+        col(Proposal.state).in_(OPEN_PROPOSAL_STATES),
+        (Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id),
+    )
+    return sorted(i for i in session.exec(query) if i is not None)
+
+
+def proposals_involving(session: Session, member_id: int) -> list[Proposal]:
+    """Every proposal a member is the helper or the receiver of, whatever its state, oldest first."""
+    query = select(Proposal).where((Proposal.helper_id == member_id) | (Proposal.receiver_id == member_id))
+    return list(session.exec(query.order_by(col(Proposal.id))))
+
+
+def proposals_by_id(session: Session, ids: list[int]) -> dict[int, Proposal]:
+    if not ids:
+        return {}
+    return {p.id or 0: p for p in session.exec(select(Proposal).where(col(Proposal.id).in_(ids)))}

@@ -61,6 +61,10 @@ class Report(SQLModel, table=True):
     close_note: str | None = Field(default=None, max_length=MAX_REASON_LENGTH)
 
 
+def get_report(session: Session, report_id: int, *, lock: bool = False) -> Report | None:
+    return session.get(Report, report_id, with_for_update=lock)
+
+
 def get_block(session: Session, *, blocker_id: int, blocked_id: int) -> Block | None:
     return session.get(Block, (blocker_id, blocked_id))
 
@@ -101,13 +105,22 @@ def delete_blocks_of(session: Session, member_id: int) -> None:
 
 
 def list_antenna_reports(
-    session: Session, *, antenna_id: int, status: ReportStatus | None, before_id: int | None, limit: int
+    session: Session,
+    *,
+    antenna_id: int,
+    status: ReportStatus | None,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
 ) -> list[Report]:
     query = select(Report).where(Report.antenna_id == antenna_id)
     if status is not None:
         query = query.where(Report.status == status)
     if before_id is not None:
         query = query.where(col(Report.id) < before_id)
+    if after_id is not None:
+        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
+        return list(session.exec(query.where(col(Report.id) > after_id).order_by(col(Report.id)).limit(limit)))
     return list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from geopy.exc import GeocoderServiceError, GeocoderTimedOut
 
+from buurtbank.gazetteer import postcode_centroid
 from buurtbank.geocoding import GeopyGeocoder, nominatim_geocoder
-from domain.geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, coarsen, postcode_centroid
+from domain.geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, coarsen
 
 
 @dataclass

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path
+from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import Response
 
-from api.console.web import ConsoleAntenna, ConsoleRoute, StaffPost, StaffVisit, console_antenna, redirect, render
+from api.console.web import (
+    ConsoleAntenna,
+    ConsoleRoute,
+    Pager,
+    StaffPost,
+    StaffVisit,
+    console_antenna,
+    queue_pager,
+    redirect,
+    render,
+)
 from api.deps import SessionDep
-from api.presenters import exchange_out
+from api.presenters import exchange_out, exchange_outs
 from api.routes.antennas import membership_out
 from api.routes.proposals import review_view
 from api.routes.safety import reports_out
@@ -22,18 +32,20 @@ from services import memberships as membership_service
 from services import proposals as proposal_service
 from services import safety as safety_service
 from services.matching import run_match_round
-from store.antennas import Antenna
+from services.paging import Window, oldest_first
+from store import console as queries
+from store.antennas import Antenna, get_antenna
 from store.base import utcnow
 from store.exchanges import list_antenna_exchanges
-from store.match_runs import MatchRun, MatchTrigger
-from store.memberships import MembershipStatus, list_memberships
-from store.proposals import Proposal, list_antenna_proposals
+from store.match_runs import MatchTrigger, get_match_run
+from store.proposals import get_proposal, list_antenna_proposals
 from store.safety import ReportStatus, list_antenna_reports
 
 router = APIRouter(route_class=ConsoleRoute)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 ReasonField = Annotated[str, Form(min_length=3, max_length=500)]
-LIST_LIMIT = 200
+QUEUE_PAGE = 50
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def _base(antenna: Antenna) -> str:
@@ -42,16 +54,32 @@ def _base(antenna: Antenna) -> str:
 
 @router.get("/antennas/{slug}")
 def today(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    counts = work.todays_work(session, antenna=antenna, now=utcnow())
-    return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=work.WAITING_DAYS)
+    days = current.settings.console_waiting_days
+    counts = work.todays_work(session, antenna=antenna, now=utcnow(), waiting_days=days)
+    return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=days)
+
+
+def _queue(*, label: str, here: str, page: Window[Any]) -> Pager:
+    ids = [row.id for row in page.rows]
+    first, last = (ids[0], ids[-1]) if ids else (None, None)
+    return queue_pager(label, here, first_id=first, last_id=last, older=page.older, newer=page.newer)
 
 
 @router.get("/antennas/{slug}/memberships")
-def memberships(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    assert antenna.id is not None
-    rows = list_memberships(session, antenna_id=antenna.id, status=MembershipStatus.PENDING, after=None, limit=200)
-    items = [membership_out(session, m, antenna) for _, m in rows]
-    return render(current, "memberships.html", antenna=antenna, items=items)
+def memberships(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
+) -> Response:
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = oldest_first(
+        lambda b, a, n: queries.pending_memberships(session, antenna_id=antenna_id, before_id=b, after_id=a, limit=n),
+        after_id=after,
+        before_id=before,
+        limit=QUEUE_PAGE,
+    )
+    items = [membership_out(session, m, antenna) for m in page.rows]
+    pager = _queue(label="console.paging.memberships", here=f"{_base(antenna)}/memberships", page=page)
+    return render(current, "memberships.html", antenna=antenna, items=items, pager=pager)
 
 
 @router.post("/antennas/{slug}/memberships/{membership_id}/approve")
@@ -77,23 +105,37 @@ def reject_membership(
 
 
 @router.get("/antennas/{slug}/proposals")
-def review_queue(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, run: int | None = None) -> Response:
-    assert antenna.id is not None
-    rows = list_antenna_proposals(
-        session, antenna_id=antenna.id, state=ProposalState.PENDING_REVIEW, before_id=None, limit=LIST_LIMIT
+def review_queue(
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    session: SessionDep,
+    run: int | None = None,
+    before: IdQuery = None,
+    after: IdQuery = None,
+) -> Response:
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = oldest_first(  # oldest first: fair to those who wait
+        lambda b, a, n: list_antenna_proposals(
+            session, antenna_id=antenna_id, state=ProposalState.PENDING_REVIEW, before_id=b, after_id=a, limit=n
+        ),
+        after_id=after,
+        before_id=before,
+        limit=QUEUE_PAGE,
     )
-    items = [review_view(session, row, current.lang) for row in reversed(rows)]  # oldest first: fair to wait
+    items = [review_view(session, row, current.lang) for row in page.rows]
+    pager = _queue(label="console.paging.review", here=f"{_base(antenna)}/proposals", page=page)
     summary = None
     if run is not None and 1 <= run <= MAX_ID:
-        found = session.get(MatchRun, run)
+        found = get_match_run(session, run)
         if found is not None and found.antenna_id == antenna.id and found.summary is not None:
             summary = MatchSummaryOut.model_validate(found.summary)
-    return render(current, "review.html", antenna=antenna, items=items, summary=summary)
+    return render(current, "review.html", antenna=antenna, items=items, summary=summary, pager=pager)
 
 
 def _antenna_of(session: SessionDep, proposal_id: int) -> str:
-    row = session.get(Proposal, proposal_id)
-    antenna = session.get(Antenna, row.antenna_id) if row else None
+    row = get_proposal(session, proposal_id)
+    antenna = get_antenna(session, row.antenna_id) if row else None
     return antenna.slug if antenna else ""
 
 
@@ -122,14 +164,23 @@ def match_now(current: StaffPost, session: SessionDep, slug: str) -> Response:
 
 
 @router.get("/antennas/{slug}/disputes")
-def disputes(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    assert antenna.id is not None
-    rows = list_antenna_exchanges(
-        session, antenna_id=antenna.id, state=ExchangeState.DISPUTED, before_id=None, limit=LIST_LIMIT
+def disputes(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
+) -> Response:
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = oldest_first(
+        lambda b, a, n: list_antenna_exchanges(
+            session, antenna_id=antenna_id, state=ExchangeState.DISPUTED, before_id=b, after_id=a, limit=n
+        ),
+        after_id=after,
+        before_id=before,
+        limit=QUEUE_PAGE,
     )
-    items = [exchange_out(session, row, None) for row in reversed(rows)]
+    items = exchange_outs(session, page.rows, None)
     step = antenna.declaration().time_step_minutes
-    return render(current, "disputes.html", antenna=antenna, items=items, step=step)
+    pager = _queue(label="console.paging.disputes", here=f"{_base(antenna)}/disputes", page=page)
+    return render(current, "disputes.html", antenna=antenna, items=items, step=step, pager=pager)
 
 
 @router.post("/exchanges/{exchange_id}/resolve")
@@ -144,16 +195,17 @@ def resolve(
     row = exchange_service.resolve(
         session, moderator=current.member, exchange_id=exchange_id, minutes=minutes, reason=reason, from_pool=from_pool
     )
-    antenna = session.get(Antenna, row.antenna_id)
+    antenna = get_antenna(session, row.antenna_id)
     slug = antenna.slug if antenna else ""
     return redirect(current, f"/console/antennas/{slug}/disputes", ok="console.disputes.resolved", id=exchange_id)
 
 
 @router.get("/antennas/{slug}/waiting")
 def waiting(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    rows = work.waiting_exchanges(session, antenna=antenna, now=utcnow())
+    days = current.settings.console_waiting_days
+    rows = work.waiting_exchanges(session, antenna=antenna, now=utcnow(), waiting_days=days)
     items = [exchange_out(session, row, None) for row in rows]
-    return render(current, "waiting.html", antenna=antenna, items=items, waiting_days=work.WAITING_DAYS)
+    return render(current, "waiting.html", antenna=antenna, items=items, waiting_days=days)
 
 
 @router.get("/antennas/{slug}/newcomers")
@@ -170,10 +222,22 @@ def anchors(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -
 
 
 @router.get("/antennas/{slug}/reports")
-def reports(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    assert antenna.id is not None
-    rows = list_antenna_reports(session, antenna_id=antenna.id, status=ReportStatus.OPEN, before_id=None, limit=200)
-    return render(current, "reports.html", antenna=antenna, items=reports_out(session, rows, antenna))
+def reports(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
+) -> Response:
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = oldest_first(
+        lambda b, a, n: list_antenna_reports(
+            session, antenna_id=antenna_id, status=ReportStatus.OPEN, before_id=b, after_id=a, limit=n
+        ),
+        after_id=after,
+        before_id=before,
+        limit=QUEUE_PAGE,
+    )
+    pager = _queue(label="console.paging.reports", here=f"{_base(antenna)}/reports", page=page)
+    items = reports_out(session, page.rows, antenna)
+    return render(current, "reports.html", antenna=antenna, items=items, pager=pager)
 
 
 @router.post("/reports/{report_id}/close")

@@ -101,7 +101,10 @@ def choose_language(current: CheckedVisit, lang: Annotated[Literal["nl", "fr", "
 @router.get("")
 def home(current: StaffVisit, session: SessionDep) -> Response:
     now = utcnow()
-    antennas = [(a, todays_work(session, antenna=a, now=now)) for a in my_antennas(session, current.member)]
+    days = current.settings.console_waiting_days
+    antennas = [
+        (a, todays_work(session, antenna=a, now=now, waiting_days=days)) for a in my_antennas(session, current.member)
+    ]
     if len(antennas) == 1 and not current.member.is_analyst:
         return redirect(current, f"/console/antennas/{antennas[0][0].slug}")
     return render(current, "home.html", antennas=antennas)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from api.console.web import ConsoleAntenna, ConsoleRoute, FormFingerprint, StaffPost, StaffVisit, redirect, render
+from api.console.web import (
+    ConsoleAntenna,
+    ConsoleRoute,
+    FormFingerprint,
+    StaffPost,
+    StaffVisit,
+    keyset_pager,
+    redirect,
+    render,
+)
 from api.deps import SessionDep
 from api.idempotency import run_idempotent
 from api.presenters import audit_outs, line_out
@@ -16,6 +25,7 @@ from api.schemas.common import MAX_ID
 from domain.errors import NotFound
 from domain.ledger import beyond_anchor
 from services import ledger as ledger_service
+from services.paging import window
 from services.statements import antenna_ledger
 from store import console as queries
 from store.audit import list_audit
@@ -26,6 +36,9 @@ router = APIRouter(route_class=ConsoleRoute)
 ReasonField = Annotated[str, Form(min_length=3, max_length=500)]
 MinutesField = Annotated[int, Form(ge=1, le=100_000)]
 KeyField = Annotated[str, Form(min_length=1, max_length=100)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+LEDGER_LINES = 100
+AUDIT_ROWS = 100
 # "pool" or a member id, as the account pickers send them.
 AccountField = Annotated[str, Form(pattern=r"^(pool|[1-9][0-9]{0,9})$")]
 
@@ -35,18 +48,31 @@ def _ledger_url(slug: str) -> str:
 
 
 @router.get("/antennas/{slug}/ledger")
-def ledger(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    result = antenna_ledger(session, antenna=antenna, before_id=None, limit=100)
+def ledger(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
+) -> Response:
+    result = antenna_ledger(session, antenna=antenna, before_id=before, after_id=after, limit=LEDGER_LINES)
     limits = antenna.declaration().credit
     accounts = [(m, b, beyond_anchor(b, limits)) for m, b in result.accounts if m is not None]
+    lines = [line_out(line) for line in result.lines]
+    here = _ledger_url(antenna.slug)
     return render(
         current,
         "ledger.html",
         antenna=antenna,
         pool_balance=result.pool_balance,
         accounts=accounts,
-        lines=[line_out(line) for line in result.lines],
+        lines=lines,
         step=antenna.declaration().time_step_minutes,
+        pager=keyset_pager(
+            "console.paging.ledger",
+            here,
+            first_id=lines[0].entry_id if lines else None,
+            last_id=lines[-1].entry_id if lines else None,
+            older=result.more,
+            newer=result.newer,
+            anchor="entries-title",
+        ),
     )
 
 
@@ -141,10 +167,33 @@ def pool_payment(
 
 
 @router.get("/antennas/{slug}/audit")
-def audit(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> Response:
-    assert antenna.id is not None
-    rows = list_audit(session, antenna_ids={antenna.id}, before_id=None, limit=200)
-    return render(current, "audit.html", antenna=antenna, entries=audit_outs(session, rows))
+def audit(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
+) -> Response:
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = window(
+        lambda b, a, n: list_audit(session, antenna_ids={antenna_id}, before_id=b, after_id=a, limit=n),
+        before_id=before,
+        after_id=after,
+        limit=AUDIT_ROWS,
+    )
+    rows = page.rows
+    here = f"/console/antennas/{antenna.slug}/audit"
+    return render(
+        current,
+        "audit.html",
+        antenna=antenna,
+        entries=audit_outs(session, rows),
+        pager=keyset_pager(
+            "console.paging.audit",
+            here,
+            first_id=rows[0].id if rows else None,
+            last_id=rows[-1].id if rows else None,
+            older=page.older,
+            newer=page.newer,
+        ),
+    )
 
 
 @router.get("/antennas/{slug}/sheet")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path
+from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -15,29 +18,31 @@ from api.console.web import (
     ConsoleAntenna,
     ConsoleRoute,
     FormFingerprint,
+    Pager,
     StaffPost,
     StaffVisit,
     Visit,
+    keyset_pager,
     redirect,
     render,
 )
 from api.deps import SessionDep, current_actor
 from api.idempotency import run_idempotent
-from api.presenters import exchange_out, line_out
+from api.presenters import exchange_out, exchange_outs, line_out, proposal_outs
 from api.routes.ledger import transfer_out
-from api.routes.proposals import member_view
 from api.schemas.common import MAX_ID
 from domain.categories import CATEGORIES
 from domain.errors import NotFound
-from domain.exchanges import ExchangeState
+from domain.exchanges import ExchangeState, ProposalState
 from services import exchanges as exchange_service
 from services import ledger as ledger_service
 from services import listings as listing_service
 from services import proposals as proposal_service
 from services.actors import Actor
-from services.statements import member_statement
+from services.paging import window
+from services.statements import member_statement, period_statement
 from store import console as queries
-from store.antennas import Antenna, moderated_antenna_ids
+from store.antennas import Antenna, get_antenna, moderated_antenna_ids
 from store.exchanges import list_member_exchanges
 from store.listings import HelpRequest, ListingStatus, Offer, listings_of_member
 from store.members import Member, get_member
@@ -47,6 +52,11 @@ from store.proposals import list_member_proposals
 router = APIRouter(route_class=ConsoleRoute)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 KeyField = Annotated[str, Form(min_length=1, max_length=100)]
+EntryQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+PageQuery = Annotated[int, Query(ge=1, le=100_000)]
+MEMBERS_PER_PAGE = 50
+STATEMENT_LINES = 50
+ROWS_PER_LIST = 50
 
 
 def member_of_antenna(session: SessionDep, antenna: ConsoleAntenna, member_id: IdPath) -> Member:
@@ -80,35 +90,116 @@ def once(session: Session, *, actor: Actor, key: str, fingerprint: str, action: 
 
 
 @router.get("/antennas/{slug}/members")
-def search(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q: str = "") -> Response:
+def search(
+    current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, q: str = "", page: PageQuery = 1
+) -> Response:
     assert antenna.id is not None
-    rows = queries.search_members(session, antenna_id=antenna.id, text=q[:80], limit=100)
-    return render(current, "members.html", antenna=antenna, rows=rows, q=q[:80])
+    text = q[:80]
+    rows = queries.search_members(
+        session, antenna_id=antenna.id, text=text, limit=MEMBERS_PER_PAGE + 1, offset=(page - 1) * MEMBERS_PER_PAGE
+    )
+    base = f"/console/antennas/{antenna.slug}/members?" + (urlencode({"q": text}) + "&" if text else "")
+    return render(
+        current,
+        "members.html",
+        antenna=antenna,
+        rows=rows[:MEMBERS_PER_PAGE],
+        q=text,
+        page_number=page,
+        pager=Pager(
+            label="console.paging.members",
+            prev_url=f"{base}page={page - 1}" if page > 1 else None,
+            next_url=f"{base}page={page + 1}" if len(rows) > MEMBERS_PER_PAGE else None,
+            next_key="console.paging.next_plain",
+            prev_key="console.paging.previous_plain",
+        ),
+    )
 
 
-def _member_page_data(session: Session, current: Visit, antenna: Antenna, member: Member) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class MemberPagePosition:
+    """Where each list of a member's page starts: its statement, proposals (p_) and exchanges (x_)."""
+
+    before: EntryQuery = None
+    after: EntryQuery = None
+    p_before: EntryQuery = None
+    p_after: EntryQuery = None
+    x_before: EntryQuery = None
+    x_after: EntryQuery = None
+
+
+def _ids(rows: list[Any]) -> dict[str, int | None]:
+    return {"first_id": rows[0].id if rows else None, "last_id": rows[-1].id if rows else None}
+
+
+def _member_page_data(
+    session: Session, current: Visit, antenna: Antenna, member: Member, at: MemberPagePosition
+) -> dict[str, Any]:
     assert member.id is not None and current.member.id is not None
     visible = moderated_antenna_ids(session, current.member.id)
-    memberships = [(m, session.get(Antenna, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
-    statement = member_statement(session, member_id=member.id, before_id=None, limit=50)
+    memberships = [(m, get_antenna(session, m.antenna_id)) for m in queries.memberships_of(session, member.id)]
+    member_id = member.id
+    statement = member_statement(
+        session, member_id=member_id, before_id=at.before, after_id=at.after, limit=STATEMENT_LINES
+    )
     offers, requests = listings_of_member(session, member.id)
     viewer = Actor(member=member, acting=current.member, on_behalf_antenna_ids=frozenset(visible))
-    proposals = [
-        member_view(session, viewer, p)
-        for p in list_member_proposals(session, member_id=member.id, state=None, before_id=None, limit=50)
-        if p.antenna_id in visible
-    ]
-    exchanges = [
-        exchange_out(session, e, member.id)
-        for e in list_member_exchanges(session, member_id=member.id, state=None, before_id=None, limit=50)
-        if e.antenna_id in visible
-    ]
+    # A page of the member's proposals and of their exchanges, each shown only where this moderator works.
+    proposal_page = window(
+        lambda b, a, n: list_member_proposals(
+            session, member_id=member_id, state=None, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.p_before,
+        after_id=at.p_after,
+        limit=ROWS_PER_LIST,
+    )
+    proposals = proposal_outs(session, viewer, [p for p in proposal_page.rows if p.antenna_id in visible])
+    exchange_page = window(
+        lambda b, a, n: list_member_exchanges(
+            session, member_id=member_id, state=None, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.x_before,
+        after_id=at.x_after,
+        limit=ROWS_PER_LIST,
+    )
+    exchanges = exchange_outs(session, [e for e in exchange_page.rows if e.antenna_id in visible], member_id)
+    lines = [line_out(line) for line in statement.lines]
+    here = f"/console/antennas/{antenna.slug}/members/{member.id}"
+
     return {
         "antenna": antenna,
         "member": member,
         "memberships": memberships,
         "balance": statement.balance,
-        "lines": [line_out(line) for line in statement.lines],
+        "lines": lines,
+        "statement_pager": keyset_pager(
+            "console.paging.statement",
+            here,
+            first_id=lines[0].entry_id if lines else None,
+            last_id=lines[-1].entry_id if lines else None,
+            older=statement.more,
+            newer=statement.newer,
+            anchor="bal-title",
+        ),
+        "conversations": [p for p in proposals if p.antenna == antenna.slug],
+        "proposals_pager": keyset_pager(
+            "console.paging.proposals",
+            here,
+            **_ids(proposal_page.rows),
+            older=proposal_page.older,
+            newer=proposal_page.newer,
+            anchor="pr-title",
+            prefix="p_",
+        ),
+        "exchanges_pager": keyset_pager(
+            "console.paging.exchanges",
+            here,
+            **_ids(exchange_page.rows),
+            older=exchange_page.older,
+            newer=exchange_page.newer,
+            anchor="ex-title",
+            prefix="x_",
+        ),
         "offers": [o for o in offers if o.status is ListingStatus.OPEN and o.antenna_id in visible],
         "requests": [r for r in requests if r.status is ListingStatus.OPEN and r.antenna_id in visible],
         "proposals": proposals,
@@ -117,47 +208,107 @@ def _member_page_data(session: Session, current: Visit, antenna: Antenna, member
 
 
 @router.get("/antennas/{slug}/members/{member_id}")
-def member_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
-    return render(current, "member.html", **_member_page_data(session, current, antenna, member))
+def member_page(
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    at: Annotated[MemberPagePosition, Depends()],
+) -> Response:
+    data = _member_page_data(session, current, antenna, member, at)
+    return render(current, "member.html", **data)
 
 
 @router.get("/antennas/{slug}/members/{member_id}/statement")
 def printable_statement(
-    current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
+    """The whole statement on paper, or the days from..to (both included): never a cut one."""
     assert member.id is not None
-    statement = member_statement(session, member_id=member.id, before_id=None, limit=200)
+    if first is not None and last is not None and last < first:
+        first, last = last, first  # a period typed backwards means the same days
+    statement = period_statement(session, member_id=member.id, first=first, last=last)
     return render(
         current,
         "print_statement.html",
         antenna=antenna,
         member=member,
         balance=statement.balance,
+        closing_balance=statement.closing_balance,
+        total=statement.total,
+        first=first,
+        last=last,
         lines=[line_out(line) for line in statement.lines],
     )
 
 
 @router.get("/antennas/{slug}/act/{member_id}")
-def act_page(current: StaffVisit, antenna: ConsoleAntenna, member: AntennaMember, session: SessionDep) -> Response:
+def act_page(
+    current: StaffVisit,
+    antenna: ConsoleAntenna,
+    member: AntennaMember,
+    session: SessionDep,
+    at: Annotated[MemberPagePosition, Depends()],
+) -> Response:
     actor = acting_for(current, session, member)
-    proposals = [
-        member_view(session, actor, p)
-        for p in list_member_proposals(session, member_id=actor.member_id, state=None, before_id=None, limit=50)
-        if p.antenna_id == antenna.id
-    ]
-    to_answer = [p for p in proposals if p.state == "approved" and not p.i_accepted]
-    planned = [
-        exchange_out(session, e, actor.member_id)
-        for e in list_member_exchanges(
-            session, member_id=actor.member_id, state=ExchangeState.PLANNED, before_id=None, limit=50
-        )
-        if e.antenna_id == antenna.id
-    ]
+    member_id = actor.member_id
+    # Only what waits for the member: approved proposals (answered or not) and planned exchanges, each a page.
+    proposal_page = window(
+        lambda b, a, n: list_member_proposals(
+            session, member_id=member_id, state=ProposalState.APPROVED, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.p_before,
+        after_id=at.p_after,
+        limit=ROWS_PER_LIST,
+    )
+    proposals = proposal_outs(session, actor, [p for p in proposal_page.rows if p.antenna_id == antenna.id])
+    to_answer = [p for p in proposals if not p.i_accepted]
+    exchange_page = window(
+        lambda b, a, n: list_member_exchanges(
+            session, member_id=member_id, state=ExchangeState.PLANNED, before_id=b, after_id=a, limit=n
+        ),
+        before_id=at.x_before,
+        after_id=at.x_after,
+        limit=ROWS_PER_LIST,
+    )
+    planned = exchange_outs(session, [e for e in exchange_page.rows if e.antenna_id == antenna.id], member_id)
+    here = _act_url(antenna, member)
     assert antenna.id is not None
     offers, requests = queries.open_listings(session, antenna_id=antenna.id)
+    own_offers, own_requests = listings_of_member(session, actor.member_id)
     return render(
         current,
         "act.html",
+        own_listings=[
+            (kind, listing)
+            for kind, rows in (("request", own_requests), ("offer", own_offers))
+            for listing in rows
+            if listing.antenna_id == antenna.id and listing.status is ListingStatus.OPEN
+        ],
+        partner_address=antenna.declaration().partner.address,
+        proposals_pager=keyset_pager(
+            "console.paging.proposals",
+            here,
+            **_ids(proposal_page.rows),
+            older=proposal_page.older,
+            newer=proposal_page.newer,
+            anchor="answer-title",
+            prefix="p_",
+        ),
+        exchanges_pager=keyset_pager(
+            "console.paging.exchanges",
+            here,
+            **_ids(exchange_page.rows),
+            older=exchange_page.older,
+            newer=exchange_page.newer,
+            anchor="confirm-title",
+            prefix="x_",
+        ),
         antenna=antenna,
         member=member,
         acting=True,

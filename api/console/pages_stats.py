@@ -91,6 +91,7 @@ def download(
 
 @router.get("/stats/charts/{name}.png")
 def chart(
+    current: StaffVisit,
     analyst: ConsoleAnalyst,
     session: SessionDep,
     settings: SettingsDep,
@@ -101,6 +102,6 @@ def chart(
     period: Period = Period.QUARTER,
 ) -> Response:
     chosen = None if antenna == "all" and name == "bridging-share" else antenna
-    response = stats_api.chart(analyst, session, settings, name, chosen, start, end, period, None)
+    response = stats_api.chart(analyst, session, settings, current.lang, name, chosen, start, end, period, None)
     response.headers["Cache-Control"] = "no-store"
     return response

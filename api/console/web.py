@@ -14,10 +14,11 @@ import secrets
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -253,6 +254,59 @@ def minutes_text(minutes: int | None) -> str:
     return f"{sign}{rest} min"
 
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """The links under a list that is cut: `label` names the list (a message key) for screen readers."""
+
+    label: str
+    next_url: str | None
+    prev_url: str | None
+    # Newest-first lists go on to older rows; others say "later" or just "next".
+    next_key: str = "console.paging.next"
+    prev_key: str = "console.paging.previous"
+
+
+def keyset_pager(
+    label: str,
+    here: str,
+    *,
+    first_id: int | None,
+    last_id: int | None,
+    older: bool,
+    newer: bool,
+    anchor: str = "",
+    prefix: str = "",
+) -> Pager:
+    """Links for a newest-first keyset page (services.paging.window): older below the last, newer above the first."""
+    tail = f"#{anchor}" if anchor else ""
+    join = "&" if "?" in here else "?"
+    return Pager(
+        label=label,
+        next_url=f"{here}{join}{prefix}before={last_id}{tail}" if older and last_id is not None else None,
+        prev_url=f"{here}{join}{prefix}after={first_id}{tail}" if newer and first_id is not None else None,
+    )
+
+
+def queue_pager(label: str, here: str, *, first_id: int | None, last_id: int | None, older: bool, newer: bool) -> Pager:
+    """Links for an oldest-first queue (services.paging.oldest_first): later rows after the last, earlier before
+    the first."""
+    return Pager(
+        label=label,
+        next_url=f"{here}?after={last_id}" if newer and last_id is not None else None,
+        prev_url=f"{here}?before={first_id}" if older and first_id is not None else None,
+        next_key="console.paging.later",
+        prev_key="console.paging.earlier",
+    )
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as staff and neighbours read it: Brussels time."""
+    return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
+
+
 def render(current: Visit, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = current.lang
     response = templates.TemplateResponse(
@@ -269,6 +323,7 @@ def render(current: Visit, template: str, *, status_code: int = 200, **context: 
             "new_key": lambda: uuid.uuid4().hex,
             "flash": current.flash,
             "minutes": minutes_text,
+            "local_time": local_time,
             "category": lambda key: category_label(key, lang),
             "antenna_name": lambda a: antenna_name(a, lang),
             "path": current.request.url.path,

@@ -23,7 +23,17 @@ router = APIRouter(prefix="/me", tags=["me"])
 def change_password(
     body: PasswordChangeIn, actor: CurrentActor, session: SessionDep, session_id: AuthSessionId
 ) -> Response:
-    """Change my password or PIN (the current one is required). Every other session of mine ends."""
+    """Change my password or PIN
+
+    For the signed-in member, with the current password (a member who logged in with a one-time code has none to
+    give). Answers 204; every other session of the member ends, the current one stays. Not possible with
+    `On-Behalf-Of`: a moderator never sets a member's password (they make a reset code instead).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or a moderator
+      tried to change a member's password for them
+    - 422: the current password is wrong, or the new one is refused (blank, too short or too common)
+    """
     accounts.change_password(
         session,
         actor,
@@ -36,6 +46,15 @@ def change_password(
 
 @router.post("/email", response_model=MeOut, responses=problem_responses(401, 403, 409, 422))
 def add_email(body: EmailChangeIn, actor: CurrentActor, session: SessionDep) -> MeOut:
-    """Add (or change) my e-mail address: I can log in with it, and my account is no longer desk-managed."""
+    """Add or change my e-mail address
+
+    For the signed-in member. Answers the profile; from now on the member can log in with this address, and a
+    desk-enrolled account is no longer managed by the antenna's moderators. A moderator may call it for a member of
+    an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    - 409: the address belongs to another account, or the account has no password yet (set one first)
+    """
     member = accounts.add_email(session, actor, email=body.email)
     return me_out(session, member)

@@ -65,6 +65,16 @@ def _guess_limits(settings: Settings, *, purpose: str, username: str, client: st
 def register(
     body: RegisterIn, session: SessionDep, settings: SettingsDep, client: ClientAddress, idempotency: IdempotencyDep
 ) -> MeOut:
+    """Create a member account with an e-mail address and a password
+
+    Anyone may call it. Answers the new member's profile (as `GET /v1/me`); log in with `POST /v1/auth/token` next.
+    Registrations are limited per client address. Send an `Idempotency-Key` so that a retry after a lost answer
+    returns the first account instead of failing on the now-taken e-mail address.
+
+    Errors:
+    - 409: an account with this e-mail address exists already
+    - 429: too many registrations from this client address for now (see `Retry-After`)
+    """
     limit = throttle.Limit(
         throttle.client_key("register", client),
         settings.client_max_registrations,
@@ -121,6 +131,17 @@ class PasswordForm(OAuth2PasswordRequestForm):
 def token(
     form: Annotated[PasswordForm, Depends()], session: SessionDep, settings: SettingsDep, client: ClientAddress
 ) -> TokenOut:
+    """Log in with an e-mail address or member number and a password, PIN or login code
+
+    The OAuth2 password flow: send a form (`application/x-www-form-urlencoded`) with `username` and `password`.
+    Answers an access token (send it as `Authorization: Bearer ...`), its lifetime in seconds and a refresh token.
+    `must_set_password` is true after a login with a one-time code: ask the member for a new password (`POST
+    /v1/me/password`). Every guess counts against the name and the client address.
+
+    Errors:
+    - 401: the name and the password do not match an account
+    - 429: too many failed guesses for this name or from this client (see `Retry-After`)
+    """
     limits = _guess_limits(settings, purpose="login", username=form.username, client=client)
     throttle.count_attempt(session, limits)
     # Committed before the password is checked: concurrent guesses each see the others' counts.
@@ -135,6 +156,15 @@ def token(
 
 @router.post("/refresh", response_model=TokenOut, responses=problem_responses(401, 422))
 def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    """Exchange a refresh token for a new access token and refresh token
+
+    Anyone holding a refresh token may call it (no access token needed). Each refresh token works once: the answer
+    carries the next one. A refresh token used a second time ends its whole session, so a stolen copy stops working
+    as soon as either side uses it.
+
+    Errors:
+    - 401: the refresh token is unknown, expired or was used already (its session is now ended)
+    """
     outcome = sessions.refresh(session, body.refresh_token, policy=_policy(settings))
     if outcome.tokens is None:
         session.commit()  # the revocation of the whole session must hold although the answer is an error
@@ -154,6 +184,14 @@ def logout(
     session: SessionDep,
     session_id: Annotated[int | None, Depends(auth_session_id)],
 ) -> Response:
+    """Log out: end the current session and its refresh token
+
+    For the signed-in member; send the session's refresh token in the body. Answers 204; the access token and the
+    refresh token stop working at once.
+
+    Errors:
+    - 401: not signed in, or the access token's session has ended already
+    """
     assert person.id is not None
     sessions.logout(session, member_id=person.id, session_id=session_id, refresh_token=body.refresh_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -166,6 +204,16 @@ def logout(
     responses=problem_responses(422, 429),
 )
 def reset(body: ResetIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> Response:
+    """Set a new password with a reset code
+
+    Anyone may call it with an e-mail address or member number, a reset code (from the antenna's desk, or mailed by
+    `POST /v1/auth/reset-code`) and the new password. Answers 204; every session of the account ends. Each attempt
+    counts as a guess, as logins do.
+
+    Errors:
+    - 422: the code is wrong or expired, or the new password is refused (blank, too short or too common)
+    - 429: too many wrong codes for this name or from this client (see `Retry-After`)
+    """
     accounts.check_reset_input(body.username, body.new_password)  # refused input is not a guess
     limits = _guess_limits(settings, purpose="reset", username=body.username, client=client)
     throttle.count_attempt(session, limits)
@@ -200,9 +248,15 @@ def _relay(settings: Settings) -> SmtpRelay | None:
     },
 )
 def mail_reset_code(body: ResetMailIn, session: SessionDep, settings: SettingsDep, client: ClientAddress) -> Response:
-    """Ask for a reset code by e-mail (only where the service has an SMTP relay; 404 otherwise).
+    """Ask for a reset code by e-mail
 
-    The answer is the same whether or not the address has an account.
+    Anyone may call it, where the service has an SMTP relay. Answers 202 whether or not the address has an account,
+    so the answer tells nobody who is a member; if it has one, a code valid for 24 hours is mailed to it. Use the
+    code with `POST /v1/auth/reset`.
+
+    Errors:
+    - 404: this service has no mail relay: ask your antenna's desk for a reset code
+    - 429: too many requests for this address or from this client (see `Retry-After`)
     """
     relay = _relay(settings)
     if relay is None:

@@ -16,7 +16,7 @@ from api.schemas.neighbours import MessageIn, MessageOut
 from buurtbank.i18n import translate
 from services import conversations as service
 from services.actors import Actor
-from store.antennas import Antenna
+from store.antennas import get_antenna
 from store.conversations import Message
 from store.members import members_by_id
 
@@ -31,7 +31,7 @@ def messages_out(
 ) -> list[MessageOut]:
     """One query for the authors of the page, one for the antenna."""
     authors = members_by_id(session, sorted({m.author_id for m in rows if not m.as_antenna}))
-    antenna = session.get(Antenna, thread.proposal.antenna_id)
+    antenna = get_antenna(session, thread.proposal.antenna_id)
     antenna_name = (antenna.name_fr if lang == "fr" else antenna.name_nl) if antenna else ""
     reader = actor.acting_id if thread.as_antenna else actor.member_id
     out = []
@@ -71,7 +71,6 @@ def _page(
     "/proposals/{proposal_id}/messages",
     response_model=Page[MessageOut],
     responses=_READ_ERRORS,
-    summary="the conversation of a proposal, newest last",
 )
 def proposal_messages(
     proposal_id: IdPath,
@@ -81,6 +80,18 @@ def proposal_messages(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[MessageOut]:
+    """Read the conversation of a proposal, oldest first
+
+    For the proposal's two members and its antenna's moderators (who read along). A moderator's message is shown as
+    the antenna's; an erased member's as a neutral marker in the reader's language. Paginated with `limit` and
+    `cursor` (newer messages continue the page). A moderator may call it for a member of an antenna they moderate by
+    adding `On-Behalf-Of: <member id>` (audited), only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate
+    - 404: no proposal with this id that you are a party to or moderate
+    """
     thread = service.proposal_thread(session, actor, proposal_id)
     return _page(session, thread, actor=actor, lang=lang, limit=limit, cursor=cursor)
 
@@ -90,11 +101,23 @@ def proposal_messages(
     status_code=status.HTTP_201_CREATED,
     response_model=MessageOut,
     responses=_POST_ERRORS,
-    summary="write to the other party of a proposal (a moderator writes as the antenna)",
 )
 def post_proposal_message(
     proposal_id: IdPath, body: MessageIn, actor: CurrentActor, session: SessionDep, lang: LanguageDep
 ) -> MessageOut:
+    """Write in the conversation of a proposal
+
+    For the proposal's two members (plain text, at most 2,000 characters; the other is notified) and its antenna's
+    moderators, whose messages are shown as the antenna's. Contact details are never shown: this is the channel. A
+    moderator may call it for a member of an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited),
+    only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate, or one of the two members blocked the other
+    - 404: no proposal with this id that you are a party to or moderate
+    - 422: the text is empty or longer than 2,000 characters
+    """
     thread = service.proposal_thread(session, actor, proposal_id)
     row = service.post(session, actor, thread, text=body.text)
     return messages_out(session, thread, [row], actor=actor, lang=lang)[0]
@@ -104,7 +127,6 @@ def post_proposal_message(
     "/exchanges/{exchange_id}/messages",
     response_model=Page[MessageOut],
     responses=_READ_ERRORS,
-    summary="the conversation of an exchange (it continues its proposal's), newest last",
 )
 def exchange_messages(
     exchange_id: IdPath,
@@ -114,6 +136,17 @@ def exchange_messages(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[MessageOut]:
+    """Read the conversation of an exchange, oldest first
+
+    The same thread as its proposal's, continued. For the exchange's two members and its antenna's moderators;
+    paginated with `limit` and `cursor`. A moderator may call it for a member of an antenna they moderate by adding
+    `On-Behalf-Of: <member id>` (audited), only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate
+    - 404: no exchange with this id that you are a party to or moderate
+    """
     thread = service.exchange_thread(session, actor, exchange_id)
     return _page(session, thread, actor=actor, lang=lang, limit=limit, cursor=cursor)
 
@@ -123,11 +156,22 @@ def exchange_messages(
     status_code=status.HTTP_201_CREATED,
     response_model=MessageOut,
     responses=_POST_ERRORS,
-    summary="write to the other party of an exchange (a moderator writes as the antenna)",
 )
 def post_exchange_message(
     exchange_id: IdPath, body: MessageIn, actor: CurrentActor, session: SessionDep, lang: LanguageDep
 ) -> MessageOut:
+    """Write in the conversation of an exchange
+
+    For the exchange's two members (plain text, at most 2,000 characters; the other is notified) and its antenna's
+    moderators, whose messages are shown as the antenna's. A moderator may call it for a member of an antenna they
+    moderate by adding `On-Behalf-Of: <member id>` (audited), only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate, or one of the two members blocked the other
+    - 404: no exchange with this id that you are a party to or moderate
+    - 422: the text is empty or longer than 2,000 characters
+    """
     thread = service.exchange_thread(session, actor, exchange_id)
     row = service.post(session, actor, thread, text=body.text)
     return messages_out(session, thread, [row], actor=actor, lang=lang)[0]

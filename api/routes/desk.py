@@ -28,8 +28,19 @@ MemberIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="the member's id
 def enrol(
     body: EnrolIn, antenna: ModeratedAntenna, moderator: SignedIn, session: SessionDep, settings: SettingsDep
 ) -> EnrolOut:
-    """Enrol a person who has no e-mail or smartphone: approved in this antenna at once, managed by its
-    moderators. The answer carries the member number and a one-time login code, shown this once."""
+    """Enrol a person who has no e-mail or smartphone at the antenna's desk
+
+    For the antenna's moderators: `display_name`, `language`, optional `phone` (kept for the antenna's moderators
+    only), `postcode` and `background` with the consent the person gave at the desk. The member is approved in this
+    antenna at once and managed by its moderators. The answer carries the member number and a one-time login code:
+    shown this once, never stored in the clear. Audited.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: there is no antenna with this slug
+    - 409: the antenna has no member number left to give
+    - 422: invalid input: e.g. a postcode outside Brussels, or a background without consent
+    """
     background = None
     if body.background is not None:
         background = desk.BackgroundDeclaration(**body.background.model_dump())
@@ -65,7 +76,15 @@ def enrol(
 def welcome_card(
     antenna: ModeratedAntenna, member_id: MemberIdPath, moderator: SignedIn, session: SessionDep
 ) -> WelcomeCardOut:
-    """The welcome card of a member enrolled at this antenna's desk: to print or show (no code on it)."""
+    """Read the welcome card of a member enrolled at the desk
+
+    For the antenna's moderators: the member's name, number and language and how to reach the antenna's partner, to
+    print or show. No code is on it. Audited.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: no member enrolled at this antenna's desk has this id, or no antenna has this slug
+    """
     card = desk.welcome_card(session, moderator=moderator, antenna=antenna, member_id=member_id)
     return WelcomeCardOut(
         display_name=card.display_name,
@@ -91,7 +110,17 @@ def reset_code(
     session: SessionDep,
     settings: SettingsDep,
 ) -> ResetCodeOut:
-    """A one-time code (valid reset_code_hours, 24 by default) for a member approved in this antenna."""
+    """Make a one-time reset code for a member of the antenna
+
+    For the antenna's moderators, for a member approved in this antenna who forgot their password or PIN: the code
+    (valid 24 hours unless configured otherwise) is shown this once; the member sets a new password with it at `POST
+    /v1/auth/reset`. Audited.
+
+    Errors:
+    - 403: you are not a moderator of this antenna, or the member has a role (admin, analyst or moderator): nobody
+      takes over such an account
+    - 404: no approved member of this antenna has this id, or no antenna has this slug
+    """
     code, expires_at = desk.issue_reset_code(
         session,
         moderator=moderator,
@@ -108,8 +137,18 @@ def reset_code(
     responses=problem_responses(401, 403, 404, 422),
 )
 def leave(antenna: AntennaDep, actor: CurrentActor, session: SessionDep) -> LeftOut:
-    """Leave the antenna, or withdraw a pending request to join. Open listings and proposals there are
-    withdrawn, planned exchanges cancelled (the other party is told); the ledger is not touched."""
+    """Leave an antenna, or withdraw my pending request to join
+
+    For a member of the antenna. Open listings and proposals there are withdrawn and planned exchanges cancelled
+    (the other party is told); the ledger is not touched. Answers what was ended. Rejoining is a new request. A
+    moderator may call it for a member of an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited),
+    only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate
+    - 404: you have no pending or approved membership of this antenna, or no antenna has this slug
+    """
     departure = leaving.leave_antenna(session, actor, antenna)
     return LeftOut(
         antenna=antenna.slug,

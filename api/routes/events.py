@@ -59,7 +59,6 @@ def _news(engine: Engine, *, member_id: int, after_id: int, lang: str) -> list[t
         },
         **problem_responses(401, 403, 422),
     },
-    summary="a server-sent event stream of my new notifications",
 )
 async def my_events(
     request: Request,
@@ -72,6 +71,17 @@ async def my_events(
         default=None, alias="Last-Event-ID", ge=0, le=MAX_ID, description="continue after this notification"
     ),
 ) -> EventSourceResponse:
+    """Stream my new notifications as server-sent events
+
+    For the signed-in member, for an app in the foreground: each new notification arrives as an `event:
+    notification` message (its `id` is the notification id, `data` the notification as in `GET
+    /v1/me/notifications`). Send `Last-Event-ID` when reconnecting to get what was missed. The stream ends after a
+    while with `event: end`; reconnect after `retry` milliseconds. A moderator may call it for a member of an
+    antenna they moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    """
     member_id = actor.member_id
     start = (
         last_event_id

@@ -10,7 +10,7 @@ from api.presenters import line_out
 from api.problems import problem_responses
 from api.responses import serialised
 from api.schemas.common import MemberRef
-from api.schemas.exchanges import (
+from api.schemas.ledger import (
     AccountLine,
     AntennaLedgerOut,
     CorrectionIn,
@@ -23,7 +23,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.ledger import beyond_anchor
 from services import ledger as service
 from services.statements import antenna_ledger, member_statement
-from store.antennas import Antenna, get_antenna_by_slug
+from store.antennas import get_antenna, get_antenna_by_slug
 from store.ledger import LedgerTransfer, entries_of_transfer
 from store.memberships import approved_antenna_ids
 
@@ -32,7 +32,7 @@ _ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
-    antenna = session.get(Antenna, transfer.antenna_id)
+    antenna = get_antenna(session, transfer.antenna_id)
     minutes = max(e.minutes for e in entries_of_transfer(session, transfer.id))
     return TransferOut(
         transfer_id=transfer.id,
@@ -46,6 +46,17 @@ def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
 
 @router.get("/me/ledger", response_model=StatementOut, responses=problem_responses(401, 403, 422))
 def my_ledger(actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> Response:
+    """Read my balance and statement, newest first
+
+    For the signed-in member: one account for the whole network, in integer minutes. Each line is one entry with its
+    kind, signed minutes, the other member (or an antenna's pool), the exchange and the reason. Paginated with
+    `limit` and `cursor`. A moderator may call it for a member of an antenna they moderate by adding `On-Behalf-Of:
+    <member id>` (audited), only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate
+    """
     result = member_statement(session, member_id=actor.member_id, before_id=before_id(cursor), limit=limit)
     return serialised(
         StatementOut(
@@ -61,7 +72,6 @@ def my_ledger(actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, 
     status_code=status.HTTP_201_CREATED,
     response_model=TransferOut,
     responses=_ERRORS,
-    summary="give saved minutes to an antenna's solidarity pool",
 )
 def donate(
     body: DonationIn,
@@ -69,6 +79,20 @@ def donate(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> TransferOut:
+    """Give saved minutes to an antenna's solidarity pool
+
+    For an approved member of that antenna: the minutes leave the member's balance for the pool, from which
+    moderators pay for members who cannot give back. Send an `Idempotency-Key`: a retry with the same key and body
+    returns the first answer and gives nothing again. A moderator may call it for a member of an antenna they
+    moderate by adding `On-Behalf-Of: <member id>` (audited), only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate
+    - 404: there is no antenna with this slug, or you are not an approved member of it
+    - 409: the donation is larger than your balance, or the Idempotency-Key was used with another body
+    """
+
     def act() -> TransferOut:
         antenna = get_antenna_by_slug(session, body.antenna)
         if antenna is None:
@@ -88,6 +112,16 @@ def donate(
 def antenna_ledger_view(
     antenna: ModeratedAntenna, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> AntennaLedgerOut:
+    """Read the antenna's books: balances and entries, newest first
+
+    For the antenna's moderators: the balance of every member and of the solidarity pool (`beyond_anchor` flags
+    accounts past an anchor, for a chat long before a limit), and the entries of transfers made in this antenna.
+    Paginated with `limit` and `cursor`.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: there is no antenna with this slug
+    """
     result = antenna_ledger(session, antenna=antenna, before_id=before_id(cursor), limit=limit)
     limits = antenna.declaration().credit
     accounts = [
@@ -114,7 +148,6 @@ def antenna_ledger_view(
     status_code=status.HTTP_201_CREATED,
     response_model=TransferOut,
     responses=_ERRORS,
-    summary="a reversing or adjusting entry with a mandatory reason; never edits or deletes an entry",
 )
 def correct(
     antenna: ModeratedAntenna,
@@ -123,6 +156,20 @@ def correct(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> TransferOut:
+    """Correct the books with a reversal or an adjustment, and a reason
+
+    For the antenna's moderators. A `reversal` is the exact negation of one earlier transfer (once per transfer); an
+    `adjustment` moves minutes between two accounts. Entries are never edited or deleted. Send an `Idempotency-Key`:
+    a retry with the same key and body returns the first answer and moves nothing again. Audited.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: no antenna with this slug, or no such transfer or member in this antenna
+    - 409: the transfer was reversed already, the correction would pass a credit limit, or the Idempotency-Key was
+      used with another body
+    - 422: invalid input: the fields of the kind are missing, the reason is blank, or pool to pool
+    """
+
     def act() -> TransferOut:
         if body.kind == "reversal":
             if body.transfer_id is None:
@@ -157,7 +204,6 @@ def correct(
     status_code=status.HTTP_201_CREATED,
     response_model=TransferOut,
     responses=_ERRORS,
-    summary="the solidarity pool pays minutes to a member, for someone who cannot give back",
 )
 def pool_payment(
     antenna: ModeratedAntenna,
@@ -166,6 +212,19 @@ def pool_payment(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> TransferOut:
+    """Pay a member from the antenna's solidarity pool, with a reason
+
+    For the antenna's moderators: usually for a helper whose receiver cannot give back. The pool never goes below
+    zero. Send an `Idempotency-Key`: a retry with the same key and body returns the first answer and pays nothing
+    again. Audited.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: no antenna with this slug, or the member is not an approved member of it
+    - 409: the pool holds fewer minutes, the payment would pass the member's highest balance, or the Idempotency-Key
+      was used with another body
+    """
+
     def act() -> TransferOut:
         if antenna.id not in approved_antenna_ids(session, body.member_id):
             raise NotFound("error.ledger.unknown_member")

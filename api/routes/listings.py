@@ -1,6 +1,12 @@
-"""Offers and requests share their routes' shape; this builds one router per kind."""
+"""Offers and requests share their routes' shape; this builds one router per kind.
+
+The routes' functions are shared, so their documentation cannot be their docstrings: each kind passes its
+own texts (`docs`, one per function name, in docstring form) and they become the operations' summary and
+description (`api.openapi.operation_docs`).
+"""
 # No "from __future__ import annotations" here: FastAPI must see the real body types of the closures.
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -9,6 +15,7 @@ from sqlmodel import Session
 
 from api.deps import CurrentActor, SessionDep
 from api.idempotency import IdempotencyDep
+from api.openapi import operation_docs
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, encode_cursor
 from api.presenters import listing_out, listing_outs
 from api.problems import problem_responses
@@ -37,11 +44,16 @@ def listing_router(
     create_body: type[BaseModel],
     patch_body: type[BaseModel],
     out: type[BaseModel],
+    docs: Mapping[str, str],
 ) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=[tag])
 
     @router.post(
-        "", status_code=status.HTTP_201_CREATED, response_model=out, responses=problem_responses(401, 403, 404, 422)
+        "",
+        status_code=status.HTTP_201_CREATED,
+        response_model=out,
+        responses=problem_responses(401, 403, 404, 422),
+        **operation_docs(docs["create"]),
     )
     def create(body: create_body, actor: CurrentActor, session: SessionDep, idempotency: IdempotencyDep) -> Any:  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
         def act() -> Any:
@@ -53,7 +65,12 @@ def listing_router(
         # A retry after a lost answer (same key, same body) gets the first listing, not a second one.
         return idempotency.run(member_id=actor.member_id, status_code=201, action=act)
 
-    @router.get("", response_model=Page[out], responses=problem_responses(401, 403, 404, 422))  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
+    @router.get(
+        "",
+        response_model=Page[out],  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
+        responses=problem_responses(401, 403, 404, 422),
+        **operation_docs(docs["find"]),
+    )
     def find(
         actor: CurrentActor,
         session: SessionDep,
@@ -80,12 +97,22 @@ def listing_router(
             )
         )
 
-    @router.get("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
+    @router.get(
+        "/{listing_id}",
+        response_model=out,
+        responses=problem_responses(401, 403, 404, 422),
+        **operation_docs(docs["read"]),
+    )
     def read(listing_id: IdPath, actor: CurrentActor, session: SessionDep) -> Any:
         listing = service.get_listing(session, actor, model, listing_id)
         return listing_out(session, actor, listing, out)
 
-    @router.patch("/{listing_id}", response_model=out, responses=problem_responses(401, 403, 404, 422))
+    @router.patch(
+        "/{listing_id}",
+        response_model=out,
+        responses=problem_responses(401, 403, 404, 409, 422),  # 409: no longer open
+        **operation_docs(docs["update"]),
+    )
     def update(listing_id: IdPath, body: patch_body, actor: CurrentActor, session: SessionDep) -> Any:  # type: ignore[valid-type]  # the body and answer models are parameters of this router factory
         changes = {name: getattr(body, name) for name in body.model_fields_set}  # type: ignore[attr-defined]  # body's type is a parameter (a pydantic model)
         listing = service.update_listing(session, actor, model, listing_id, changes=changes)
@@ -96,6 +123,7 @@ def listing_router(
         status_code=status.HTTP_204_NO_CONTENT,
         response_class=Response,
         responses=problem_responses(401, 403, 404, 422),
+        **operation_docs(docs["withdraw"]),
     )
     def withdraw(listing_id: IdPath, actor: CurrentActor, session: SessionDep) -> Response:
         service.withdraw_listing(session, actor, model, listing_id)

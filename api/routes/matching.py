@@ -33,9 +33,19 @@ def match_run_out(run: MatchRun, antenna: Antenna) -> MatchRunOut:
     status_code=status.HTTP_201_CREATED,
     response_model=MatchRunOut,
     responses=problem_responses(401, 403, 404, 422),
-    summary="run the nearby-match scheduler for this antenna now; its proposals go to the review queue",
 )
 def start_match_run(antenna: ModeratedAntenna, person: SignedIn, session: SessionDep) -> MatchRunOut:
+    """Look for matches in the antenna now
+
+    For the antenna's moderators: runs one round of the nearby-match scheduler for the antenna's open requests (as
+    the schedule does every `run_every_hours`). Its proposals go to the review queue with a score and an
+    explanation; answers the run with its summary (candidates seen, proposals made, unmatched requests, bridging
+    share). Audited.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: there is no antenna with this slug
+    """
     run = run_match_round(session, antenna=antenna, trigger=MatchTrigger.MANUAL, triggered_by=person.id)
     return match_run_out(run, antenna)
 
@@ -44,11 +54,18 @@ def start_match_run(antenna: ModeratedAntenna, person: SignedIn, session: Sessio
     "/antennas/{slug}/match-runs",
     response_model=Page[MatchRunOut],
     responses=problem_responses(401, 403, 404, 422),
-    summary="the antenna's recent match runs, newest first",
 )
 def recent_match_runs(
     antenna: ModeratedAntenna, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[MatchRunOut]:
+    """List the antenna's recent match runs, newest first
+
+    For the antenna's moderators: each run, manual or scheduled, with when it ran and its summary.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: there is no antenna with this slug
+    """
     rows = list_match_runs(
         session,
         antenna_id=row_id(antenna),

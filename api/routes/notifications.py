@@ -46,7 +46,6 @@ def notification_out(row: Notification, lang: str) -> NotificationOut:
     "/me/notifications",
     response_model=Page[NotificationOut],
     responses=problem_responses(401, 403, 422),
-    summary="my notifications, newest first",
 )
 def my_notifications(
     actor: CurrentActor,
@@ -56,6 +55,18 @@ def my_notifications(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[NotificationOut]:
+    """List my notifications, newest first
+
+    For the signed-in member: every event that asks something of the member or changes something of theirs (a
+    proposal to answer, an exchange planned, a message, a meeting, a confirmation needed, a settlement, a dispute's
+    outcome, a membership decided with its reason), each with its `kind`, a `message` in the language asked for
+    (`Accept-Language`, else the member's own) and its `payload`. `unread=true` lists the unread ones; paginated
+    with `limit` and `cursor`. A moderator may call it for a member of an antenna they moderate by adding
+    `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    """
     rows = service.my_notifications(session, actor, unread_only=unread, before_id=before_id(cursor), limit=limit + 1)
     return newest_first_page(Page[NotificationOut], rows, limit=limit, shape=lambda row: notification_out(row, lang))
 
@@ -64,11 +75,19 @@ def my_notifications(
     "/me/notifications/{notification_id}/read",
     response_model=NotificationOut,
     responses=problem_responses(401, 403, 404, 422),
-    summary="mark one of my notifications read",
 )
 def mark_read(
     notification_id: IdPath, actor: CurrentActor, session: SessionDep, lang: ReaderLanguage
 ) -> NotificationOut:
+    """Mark one of my notifications read
+
+    For the signed-in member; answers the notification with its `read_at`. Marking it twice changes nothing. A
+    moderator may call it for a member of an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    - 404: you have no notification with this id
+    """
     return notification_out(service.mark_read(session, actor, notification_id=notification_id), lang)
 
 
@@ -76,9 +95,16 @@ def mark_read(
     "/me/notifications/unread-count",
     response_model=UnreadCountOut,
     responses=problem_responses(401, 403, 422),
-    summary="how many of my notifications I have not read",
 )
 def unread_count(actor: CurrentActor, session: SessionDep) -> Response:
+    """Count my unread notifications
+
+    For the signed-in member: a cheap call for a badge. A moderator may call it for a member of an antenna they
+    moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    """
     return serialised(UnreadCountOut(count=service.unread_count(session, actor)))
 
 
@@ -86,7 +112,14 @@ def unread_count(actor: CurrentActor, session: SessionDep) -> Response:
     "/me/notifications/read-all",
     response_model=ReadAllOut,
     responses=problem_responses(401, 403, 422),
-    summary="mark all my notifications read",
 )
 def read_all(actor: CurrentActor, session: SessionDep) -> ReadAllOut:
+    """Mark all my notifications read
+
+    For the signed-in member; answers how many were unread. A moderator may call it for a member of an antenna they
+    moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    """
     return ReadAllOut(marked=service.mark_all_read(session, actor))

@@ -13,8 +13,9 @@ router = APIRouter(tags=["problems"])
 
 @router.get("/problems", response_model=list[ProblemTypeOut])
 def problems(lang: LanguageDep) -> list[ProblemTypeOut]:
-    """Every problem type, with its status and its title in your language.
+    """List every problem type with its status and title
 
-    Error answers are problem+json (RFC 9457); their `type` is one of these URIs, one per condition.
+    Anyone may call it. Error answers are problem+json (RFC 9457); their `type` is one of these URIs, one per
+    condition, and the `title` is given in the language asked for (`Accept-Language`).
     """
     return [ProblemTypeOut(type=kind.uri, status=kind.status, title=kind.title(lang)) for kind in catalogue()]

@@ -59,9 +59,21 @@ def reports_out(session: Session, rows: Sequence[Report], antenna: Antenna) -> l
     status_code=status.HTTP_201_CREATED,
     response_model=ReportOut,
     responses=problem_responses(401, 403, 404, 422),
-    summary="report a member, a listing, a proposal or an exchange to the antenna's moderators",
 )
 def file_report(body: ReportIn, actor: CurrentActor, session: SessionDep) -> ReportOut:
+    """Report a member, a listing, a proposal or an exchange to the antenna's moderators
+
+    For a signed-in member who can see what they report: `about`, its `id`, a `reason` (and `listing_kind` when a
+    listing id is both an offer's and a request's). The antenna's moderators find it in their reports queue. Answers
+    the report. A moderator may call it for a member of an antenna they moderate by adding `On-Behalf-Of: <member
+    id>` (audited), only for that antenna's business.
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate, or the item is in
+      an antenna you do not moderate
+    - 404: nothing of this kind with this id that you can see
+    - 422: invalid input: a blank reason, a report about yourself, or an ambiguous listing id without `listing_kind`
+    """
     row = service.file_report(
         session,
         actor,
@@ -79,7 +91,6 @@ def file_report(body: ReportIn, actor: CurrentActor, session: SessionDep) -> Rep
     "/antennas/{slug}/reports",
     response_model=Page[ReportOut],
     responses=problem_responses(401, 403, 404, 422),
-    summary="the moderators' queue of reports, newest first",
 )
 def antenna_reports(
     antenna: ModeratedAntenna,
@@ -88,6 +99,15 @@ def antenna_reports(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ReportOut]:
+    """List the antenna's reports, newest first
+
+    For the antenna's moderators: who reported what and why, whom it concerns, and whether it was closed with a
+    note. Filter with `status`; paginated with `limit` and `cursor`.
+
+    Errors:
+    - 403: you are not a moderator of this antenna
+    - 404: there is no antenna with this slug
+    """
     assert antenna.id is not None
     rows = list_antenna_reports(
         session, antenna_id=antenna.id, status=report_status, before_id=before_id(cursor), limit=limit + 1
@@ -100,9 +120,17 @@ def antenna_reports(
     "/reports/{report_id}/close",
     response_model=ReportOut,
     responses=problem_responses(401, 403, 404, 409, 422),
-    summary="close a report with a note (audited)",
 )
 def close_report(report_id: IdPath, body: CloseReportIn, person: SignedIn, session: SessionDep) -> ReportOut:
+    """Close a report with a note
+
+    For the moderators of the report's antenna; the `note` says what was done. Answers the report. Audited.
+
+    Errors:
+    - 403: you are not a moderator of the report's antenna
+    - 404: no report with this id in an antenna you moderate
+    - 409: the report is closed already
+    """
     row = service.close_report(session, moderator=person, report_id=report_id, note=body.note)
     return reports_out(session, [row], service.antenna_of_report(session, row))[0]
 
@@ -117,16 +145,32 @@ def blocks_out(session: Session, rows: Sequence[Block]) -> list[BlockOut]:
     status_code=status.HTTP_201_CREATED,
     response_model=BlockOut,
     responses=problem_responses(401, 403, 404, 422),
-    summary="never be proposed to, or contacted by, that member again",
 )
 def block(body: BlockIn, actor: CurrentActor, session: SessionDep) -> BlockOut:
+    """Block a member: never proposed to, or contacted by, them again
+
+    For a signed-in member, about a member they share an antenna (or a proposal) with. Open proposals between the
+    two end; neither can write to the other. Blocking twice is blocking once. Answers the block. A moderator may
+    call it for a member of an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    - 404: no member with this id that you are in contact with
+    - 422: you cannot block yourself
+    """
     return blocks_out(session, [service.block(session, actor, member_id=body.member_id)])[0]
 
 
-@router.get(
-    "/me/blocks", response_model=list[BlockOut], responses=problem_responses(401, 403, 422), summary="my blocks"
-)
+@router.get("/me/blocks", response_model=list[BlockOut], responses=problem_responses(401, 403, 422))
 def my_blocks(actor: CurrentActor, session: SessionDep) -> list[BlockOut]:
+    """List the members I blocked
+
+    For the signed-in member: each blocked member's display name and when. A moderator may call it for a member of
+    an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    """
     return blocks_out(session, blocks_of(session, actor.member_id))
 
 
@@ -135,8 +179,16 @@ def my_blocks(actor: CurrentActor, session: SessionDep) -> list[BlockOut]:
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(401, 403, 404, 422),
-    summary="lift a block",
 )
 def unblock(member_id: IdPath, actor: CurrentActor, session: SessionDep) -> Response:
+    """Lift a block
+
+    For the member who blocked; answers 204. Proposals that ended stay ended. A moderator may call it for a member
+    of an antenna they moderate by adding `On-Behalf-Of: <member id>` (audited).
+
+    Errors:
+    - 403: `On-Behalf-Of` names someone who is not an approved member of an antenna you moderate
+    - 404: you have not blocked this member
+    """
     service.unblock(session, actor, member_id=member_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Email, MemberRef, Reason
 from domain.antenna_config import PartnerKind
+from domain.audit import AuditAction
 from store.memberships import MembershipStatus
 
 
@@ -88,6 +89,10 @@ class AuditEntryOut(BaseModel):
     at: datetime
     actor: MemberRef
     subject: MemberRef | None
-    action: str
+    action: AuditAction
+    route: str | None = Field(
+        description="for `member.act_for`: the call the moderator made for the member, as method and path "
+        "template (`POST /v1/requests`, `POST /console/antennas/{slug}/act/{member_id}/donations`); null otherwise"
+    )
     on_behalf: bool
     detail: dict[str, Any]

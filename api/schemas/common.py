@@ -34,6 +34,8 @@ Email = Annotated[
 ]
 DisplayName = Annotated[str, visible_text(min_length=1, max_length=80)]
 Reason = Annotated[str, visible_text(min_length=3, max_length=500)]
+# A free-text note that may be left empty (declining a proposal, disputing or cancelling an exchange).
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
 class MemberRef(BaseModel):

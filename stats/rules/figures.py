@@ -21,6 +21,8 @@ beyond a bound is counted up to it (the maximum-flow totals degrade gracefully),
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -495,6 +497,16 @@ class Cell(NamedTuple):
     def as_row(self) -> tuple[Any, ...]:
         """Values in CSV_COLUMNS order."""
         return tuple(self)
+
+
+def to_csv(cells: Iterable[Cell]) -> str:
+    """The cells as one CSV table under CSV_COLUMNS (the API's export and `buurtbank stats --format csv`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    # csv writes None as an empty field; `suppressed`, the one boolean, is written as true/false.
+    writer.writerows((*cell[:7], "true" if cell.suppressed else "false", cell.reason, *cell[9:]) for cell in cells)
+    return out.getvalue()
 
 
 def _round(value: int | float | None) -> int | float | None:

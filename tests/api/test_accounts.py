@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from buurtbank import gazetteer
 from domain import geo
 from store.background import MemberBackground
 from tests.api.helpers import PASSWORD, World, login, register
@@ -93,7 +94,7 @@ def test_a_garbage_token_is_401(client: TestClient) -> None:
 def test_location_by_postcode_is_the_centroid(client: TestClient, world: World) -> None:
     answer = client.patch("/v1/me", json={"location": {"postcode": "1090"}}, headers=world.alice.headers)
     assert answer.status_code == 200, answer.text
-    lat, lon = geo.postcode_centroid("1090")
+    lat, lon = gazetteer.postcode_centroid("1090")
     assert answer.json()["location"] == {"postcode": "1090", "lat": lat, "lon": lon}
 
 

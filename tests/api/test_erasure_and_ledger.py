@@ -16,10 +16,10 @@ def test_export_contains_ledger_proposals_and_exchanges(client: TestClient, worl
     for who in (world.bob, world.alice):
         client.post(f"/v1/exchanges/{exchange_id}/confirm", json={"minutes": 30}, headers=who.headers)
     export = client.get("/v1/me/export", headers=world.bob.headers).json()
-    assert export["ledger"]["balance_minutes"] == 30
-    assert export["ledger"]["entries"][0]["counterparty"] == "Alice"
+    assert export["ledger"]["balance"] == 30
+    assert export["ledger"]["items"][0]["counterparty"]["display_name"] == "Alice"
     assert export["exchanges"][0]["settled_minutes"] == 30
-    assert export["proposals"][0]["role"] == "helper"
+    assert export["proposals"][0]["my_role"] == "helper"
     # What Bob was told along the way: his membership approved, the exchange planned, then settled.
     told = [n["kind"] for n in export["notifications"]]
     assert told == ["membership_decided", "exchange_planned", "exchange_settled"]

@@ -25,7 +25,7 @@ def test_moderator_posts_a_request_for_a_member_and_it_is_audited(client: TestCl
 
     trail = client.get("/v1/antennas/molenbeek/audit", headers=world.mod_molenbeek.headers).json()["items"]
     acted = [e for e in trail if e["on_behalf"]]
-    assert acted[0]["action"] == "POST /v1/requests"
+    assert acted[0]["action"] == "member.act_for" and acted[0]["route"] == "POST /v1/requests"
     assert acted[0]["actor"]["id"] == world.mod_molenbeek.id
     assert acted[0]["subject"]["id"] == world.alice.id
 
@@ -39,7 +39,11 @@ def test_moderator_confirms_an_exchange_for_a_member(client: TestClient, world: 
     assert settled.json()["state"] == "settled"
     assert balance(client, world.bob) == 45
     trail = client.get("/v1/antennas/molenbeek/audit", headers=world.mod_molenbeek.headers).json()["items"]
-    assert any(e["action"] == "POST /v1/exchanges/{exchange_id}/confirm" and e["on_behalf"] for e in trail)
+    assert any(
+        e["action"] == "member.act_for" and e["route"] == "POST /v1/exchanges/{exchange_id}/confirm" and e["on_behalf"]
+        for e in trail
+    )
+    assert all(e["route"] is None for e in trail if e["action"] != "member.act_for")
 
 
 def test_on_behalf_of_a_member_of_another_antenna_is_403(client: TestClient, world: World) -> None:

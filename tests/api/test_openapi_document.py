@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
@@ -13,13 +12,6 @@ from api.openapi import OperationIds, install_openapi_shaping
 from tests.api.helpers import PASSWORD, register
 
 OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")
-
-
-@pytest.fixture
-def document(client: TestClient) -> dict[str, Any]:
-    answer = client.get("/openapi.json")
-    assert answer.status_code == 200
-    return answer.json()  # type: ignore[no-any-return]
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -7,14 +7,21 @@ import io
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from matplotlib.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from stats.rules.figures import CSV_COLUMNS
+from buurtbank.i18n import LANGUAGES, translate
+from stats import charts
+from stats import endpoints as stats_endpoints
+from stats.rules.figures import BRIDGING_MEASURES, CSV_COLUMNS, RECIPROCITY_MEASURES
+from stats.rules.windows import Period
+from stats.schemas import MEASURE_DOCS, BridgingRow, Figure, ReciprocityRow
 from tests.api.helpers import World
 from tests.services.stats_network import Network, at
 
@@ -203,3 +210,60 @@ def test_openapi_explains_each_figure_and_its_privacy(client: TestClient) -> Non
     assert "noise_sd" in components["Figure"]["properties"]
     for path in ("/v1/stats/reciprocity", "/v1/stats/bridging", "/v1/stats/export", "/v1/stats/privacy"):
         assert {"401", "403"} <= set(schema["paths"][path]["get"]["responses"])
+
+
+def test_the_row_models_name_every_measure_in_the_rules_order() -> None:
+    """The rows are written out as classes (grep and mypy see them); they must not drift from the rules."""
+    assert list(ReciprocityRow.model_fields) == ["antenna", "period", *RECIPROCITY_MEASURES]
+    assert list(BridgingRow.model_fields) == ["antenna", "period", "dimension", "active_members", *BRIDGING_MEASURES]
+    for row in (ReciprocityRow, BridgingRow):
+        for name, field in row.model_fields.items():
+            if name not in {"antenna", "period", "dimension"}:
+                assert field.annotation is Figure and field.description == MEASURE_DOCS[name], name
+
+
+def _texts(figure: Any) -> set[str]:
+    """Every text a person reads on the chart: title, axis labels, tick labels, legend and note."""
+    texts = {t.get_text() for t in figure.findobj(Text)}
+    return {t for t in texts if t and not t.replace(".", "").replace("−", "").isdigit()}
+
+
+@pytest.mark.parametrize("name", ["bridging-share", "reciprocity-classes"])
+def test_charts_follow_accept_language(client: TestClient, world: World, db: Engine, name: str) -> None:
+    busy_antenna(db)
+    with generous(client):
+        pngs = {
+            lang: client.get(
+                f"/v1/stats/charts/{name}.png", params=RANGE, headers={**world.analyst.headers, "Accept-Language": lang}
+            ).content
+            for lang in LANGUAGES
+        }
+    assert len(set(pngs.values())) == 3  # the same figures, drawn three times with different words
+    with Session(db) as session, generous(client):
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        table = stats_endpoints._table(
+            session, settings, start=date(2026, 1, 1), end=date(2026, 6, 30), period=Period.MONTH,
+            antenna=None if name == "bridging-share" else "molenbeek",
+            measures=("external_share",) if name == "bridging-share" else tuple(m for m, _ in charts.CLASSES),
+            dimension="any" if name == "bridging-share" else None,
+        )  # fmt: skip
+    texts = {lang: _texts(charts.figure(name, table, lang)) for lang in LANGUAGES}
+    prefix = "chart.bridging." if name == "bridging-share" else "chart.reciprocity."
+    for lang, shown in texts.items():
+        title_key = prefix + "title"
+        expected = {
+            translate("chart.note", lang),
+            translate("chart.x_label", lang),
+            translate(prefix + "y_label", lang),
+        }
+        if name == "reciprocity-classes":
+            expected |= {translate(key, lang) for _, key in charts.CLASSES}
+            expected.add(translate(title_key, lang, antenna="molenbeek"))
+        else:
+            expected.add(translate(title_key, lang, dimension=translate("chart.dimension.any", lang)))
+            expected.add(translate("chart.all_antennas", lang))
+        assert expected <= shown, (lang, expected - shown)
+        assert not any(key.startswith("chart.") for key in shown)  # no message key left untranslated
+        for other, theirs in texts.items():
+            if other != lang:  # apart from names and periods, no word is shared with another language
+                assert expected.isdisjoint(theirs - {"molenbeek"}), (lang, other, expected & theirs)

@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from api.console import pages_antenna, pages_auth, pages_books, pages_desk, pages_members, pages_stats
+from api.console import pages_acting, pages_antenna, pages_auth, pages_books, pages_desk, pages_members, pages_stats
 from stats.rules.figures import CSV_COLUMNS
 from tests.api.exchange_helpers import exchange_between, post_request
 from tests.api.helpers import PASSWORD, World, build_world
+from tests.console.helpers import seed_adjustments
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -31,7 +33,7 @@ SCREENSHOTS = os.environ.get("BUURTBANK_SCREENSHOTS")
 
 def console_pages() -> set[str]:
     templates: set[str] = set()
-    for module in (pages_auth, pages_antenna, pages_members, pages_desk, pages_books, pages_stats):
+    for module in (pages_auth, pages_antenna, pages_members, pages_acting, pages_desk, pages_books, pages_stats):
         for route in module.router.routes:
             if "GET" in getattr(route, "methods", set()):
                 path = "/console" + route.path
@@ -298,8 +300,122 @@ def test_a_moderators_day(page: Any, axe_source: str, live_app: Any, db: Engine)
     page.goto("/console/antennas/molenbeek/ledger")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to the BuurtBank console")
 
-    missing = walk.templates - walk.seen - {"/console", "/console/stats"}
+    missing = walk.templates - walk.seen - {"/console", "/console/stats"} - WALKED_FOR_A_MEMBER
     assert not missing, f"pages not visited and checked: {sorted(missing)}"
+
+
+# Pages test_acting_for_a_member_in_conversations_meetings_and_listings visits and checks (it asserts so).
+WALKED_FOR_A_MEMBER = {
+    "/console/antennas/{slug}/members/{member_id}/conversations/{proposal_id}",
+    "/console/antennas/{slug}/act/{member_id}/listings/{kind}/{listing_id}",
+}
+
+
+def test_acting_for_a_member_in_conversations_meetings_and_listings(
+    page: Any, axe_source: str, live_app: Any, db: Engine
+) -> None:
+    """A conversation written in as the antenna and for the member, a meeting the other side accepts over
+    the API, a listing changed and withdrawn for the member (audited), and a ledger of more than 100 lines."""
+    from playwright.sync_api import expect
+
+    client = TestClient(live_app)
+    world = build_world(client, db)
+    exchange = exchange_between(client, helper=world.bob, receiver=world.alice, moderator=world.mod_molenbeek)
+    bike = client.post(
+        "/v1/requests",
+        json={"antenna": "molenbeek", "category": "small_repairs", "title": "Fix my bike", "minutes": 30},
+        headers=world.alice.headers,
+    )
+    assert bike.status_code == 201, bike.text
+    seed_adjustments(
+        db, moderator_id=world.mod_molenbeek.id, slug="molenbeek", a=world.alice.id, b=world.bob.id, count=60
+    )
+    walk = Walk(page, axe_source)
+    _sign_in(walk, world.mod_molenbeek.email)
+
+    # Alice's conversation with Bob: the moderator writes as the antenna, then for Alice.
+    page.get_by_role("link", name="Members", exact=True).first.click()
+    page.get_by_label("Name, e-mail or member number").fill("Alice")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Alice", exact=True).click()
+    expect(page.get_by_role("region", name="Conversations")).to_contain_text(f"exchange {exchange}")
+    walk.check("member-conversations")
+    page.get_by_role("link", name="Conversation with Bob about Shopping").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conversation of Alice with Bob")
+    walk.check()
+    antenna_box = page.get_by_role("region", name="Write as the antenna")
+    antenna_box.get_by_label("Message").fill("The antenna can lend a shopping trolley.")
+    antenna_box.get_by_role("button", name="Send as the antenna").click()
+    walk.flash("Sent as the antenna.")
+    alice_box = page.get_by_role("region", name="Write for Alice")
+    alice_box.get_by_label("Message").fill("Thank you, Tuesday suits me.")
+    alice_box.get_by_role("button", name="Send for Alice").click()
+    walk.flash("Sent for Alice.")
+    thread = page.get_by_role("region", name="Messages, oldest first")
+    expect(thread).to_contain_text("The antenna (Molenbeek)")
+    expect(thread).to_contain_text("Thank you, Tuesday suits me.")
+    walk.check("conversation")
+    messages = client.get(f"/v1/exchanges/{exchange}/messages", headers=world.alice.headers).json()["items"]
+    assert [(m["text"], m["from_antenna"], m["mine"]) for m in messages] == [
+        ("The antenna can lend a shopping trolley.", "Molenbeek", False),
+        ("Thank you, Tuesday suits me.", None, True),
+    ]
+
+    # A meeting for Alice, who is not online; Bob accepts it in his app.
+    page.get_by_role("link", name="Back to the member").click()
+    page.get_by_role("link", name="Act for Alice").click()
+    planned = page.get_by_role("listitem").filter(has_text="Bob helps Alice (Shopping")
+    in_three_days = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT10:30")
+    planned.get_by_label("Day and time (Brussels time)").fill(in_three_days)
+    planned.get_by_label("Where").fill("The library on the square")
+    planned.get_by_role("button", name=f"Propose this meeting (exchange {exchange})").click()
+    walk.flash(f"Meeting proposed for exchange {exchange}; the other member will answer.")
+    expect(page.get_by_text("Alice proposes to meet on")).to_be_visible()
+    accepted = client.post(f"/v1/exchanges/{exchange}/meeting/accept", headers=world.bob.headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["place"] == "The library on the square"
+    page.reload()
+    expect(page.get_by_role("listitem").filter(has_text="Bob helps Alice (Shopping")).to_contain_text("Both agree.")
+    walk.check("act-for-meeting")
+
+    # Alice's request: changed, then withdrawn, for her.
+    page.get_by_role("link", name='Change "Fix my bike"').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text('Change "Fix my bike"')
+    walk.check("listing-edit")
+    page.get_by_label("Short title").fill("Fix my bicycle's brakes")
+    page.get_by_label("Estimated minutes (optional, steps of 15)").fill("45")
+    page.get_by_role("button", name="Save the changes").click()
+    walk.flash('"Fix my bicycle\'s brakes" is changed.')
+    changed = client.get(f"/v1/requests/{bike.json()['id']}", headers=world.bob.headers).json()
+    assert (changed["title"], changed["minutes"]) == ("Fix my bicycle's brakes", 45)
+    page.get_by_role("button", name='Withdraw "Fix my bicycle\'s brakes"').click()
+    walk.flash('"Fix my bicycle\'s brakes" is withdrawn.')
+    walk.check()
+    assert client.get(f"/v1/requests/{bike.json()['id']}", headers=world.bob.headers).status_code == 404
+    page.get_by_role("link", name="Stop acting for this member").click()
+    page.get_by_role("link", name="Audit trail").click()
+    for action in ("/listings/{kind}/{listing_id}", "/withdraw/{kind}/{listing_id}", "/conversations/{proposal_id}"):
+        row = page.get_by_role("row").filter(has_text=action).first
+        expect(row).to_contain_text("Mod Molenbeek")
+        expect(row).to_contain_text("Alice")
+    walk.check()
+
+    # The books: 120 entries, 100 on the first page, the rest behind "Next page".
+    page.get_by_role("link", name="Books").click()
+    entries = page.get_by_role("table", name="Latest entries")
+    expect(entries.get_by_role("row")).to_have_count(101)  # with the header row
+    walk.check()
+    page.get_by_role("navigation", name="Pages of the entries").first.get_by_role(
+        "link", name="Next page (older)"
+    ).click()
+    expect(entries.get_by_role("row")).to_have_count(21)
+    expect(page.get_by_role("link", name="Next page (older)")).to_have_count(0)
+    walk.check("ledger-pages")
+    page.get_by_role("link", name="Previous page (newer)").first.click()
+    expect(entries.get_by_role("row")).to_have_count(101)
+    walk.check()
+
+    assert walk.seen >= WALKED_FOR_A_MEMBER
 
 
 def test_an_analyst_downloads_the_figures(page: Any, axe_source: str, live_app: Any, db: Engine) -> None:

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from buurtbank.antenna_files import AntennaFileError, load_antenna_dir, load_antenna_file
+from buurtbank.gazetteer import known_postcodes, postcode_centroid
 from domain.antenna_config import AntennaConfig, PartnerKind
-from domain.antenna_files import AntennaFileError, load_antenna_dir, load_antenna_file
 from domain.errors import InvalidInput
-from domain.geo import distance_km, known_postcodes, postcode_centroid
+from domain.geo import distance_km
 
 ANTENNA_DIR = Path(__file__).resolve().parents[2] / "antennas"
 
@@ -202,7 +203,7 @@ def test_dir_loads_sorted_and_stops_at_a_bad_file(tmp_path: Path) -> None:
 def test_duplicate_slugs_across_files_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Within one directory the slug = stem rule already prevents a clash, so simulate a loader that lets
     # two files through with the same slug to check the directory-level guard.
-    import domain.antenna_files as antenna_files
+    import buurtbank.antenna_files as antenna_files
 
     write(tmp_path, "a-wijk.toml", VALID.format(slug="a-wijk", radius=2))
     write(tmp_path, "b-wijk.toml", VALID.format(slug="b-wijk", radius=2))

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from buurtbank.i18n import LANGUAGES, _catalogue, explain, has_message, terminal_language
+from domain.audit import AuditAction
 from domain.exchanges import ExchangeAction, ExchangeState, ProposalAction, ProposalState
 from store.memberships import MembershipStatus
 
@@ -59,6 +60,7 @@ def test_the_english_detector_detects_english() -> None:
         ("state", [*ProposalState, *ExchangeState]),
         ("action", [*ProposalAction, *ExchangeAction]),
         ("status", list(MembershipStatus)),
+        ("audit", list(AuditAction)),
     ],
 )
 def test_every_state_and_step_has_a_label(parameter: str, values: list[str]) -> None:

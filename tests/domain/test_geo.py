@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+from buurtbank.gazetteer import known_postcodes, load_gazetteer, postcode_centroid
+from domain import geo
 from domain.errors import InvalidInput
 from domain.geo import (
     GRID_LAT_DEG,
@@ -15,10 +17,7 @@ from domain.geo import (
     distance_band,
     distance_km,
     haversine_km,
-    known_postcodes,
-    load_gazetteer,
     pairwise_km,
-    postcode_centroid,
 )
 
 GRAND_PLACE = (50.8467, 4.3525)
@@ -57,6 +56,27 @@ def test_unknown_postcode(code: str) -> None:
     with pytest.raises(InvalidInput) as info:
         postcode_centroid(code)
     assert info.value.field == "postcode"
+
+
+def _row(postcode: str, lat: str, nis: str, locality: str) -> dict[str, str]:
+    return {
+        "postcode": postcode, "lat": lat, "lon": "4.35", "municipality_nis": nis, "municipality_fr": f"Commune {nis}",
+        "municipality_nl": f"Gemeente {nis}", "locality_fr": locality, "locality_nl": locality,
+    }  # fmt: skip
+
+
+def test_the_gazetteer_is_built_from_rows_handed_in() -> None:
+    """The domain reads no file: the rows come from buurtbank/gazetteer.py (here: from the test)."""
+    gazetteer = geo.gazetteer_from_rows(
+        [_row("1000", "50.85", "21004", "Bruxelles"), _row("1000", "50.85", "21005", "Bruxelles")], source="test"
+    )
+    assert list(gazetteer) == ["1000"] and len(gazetteer["1000"].municipalities) == 2
+    assert geo.postcode_centroid(gazetteer, " 1000 ") == (50.85, 4.35)
+    assert GazetteerGeocoder(gazetteer).postcode_for("Grand-Place, Bruxelles") == "1000"
+    with pytest.raises(InvalidInput):
+        geo.postcode_centroid(gazetteer, "1080")  # Brussels, but not in this gazetteer
+    with pytest.raises(ValueError, match="test: postcode 1000 has two different centroids"):
+        geo.gazetteer_from_rows([_row("1000", "50.85", "1", "A"), _row("1000", "50.86", "2", "A")], source="test")
 
 
 def test_gazetteer_centroids_are_inside_the_region() -> None:
@@ -192,7 +212,7 @@ def test_haversine_rejects_badly_shaped_input() -> None:
 
 
 def test_gazetteer_geocoder_finds_the_postcode_in_an_address() -> None:
-    geocoder: Geocoder = GazetteerGeocoder()
+    geocoder: Geocoder = GazetteerGeocoder(load_gazetteer())
     assert geocoder.geocode("Rue X 12, 1080 Molenbeek") == coarsen(*postcode_centroid("1080"))
 
 
@@ -216,11 +236,11 @@ def test_gazetteer_geocoder_finds_the_postcode_in_an_address() -> None:
     ],
 )
 def test_gazetteer_geocoder_names_and_accents(text: str, postcode: str) -> None:
-    geocoder = GazetteerGeocoder()
+    geocoder = GazetteerGeocoder(load_gazetteer())
     assert geocoder.postcode_for(text) == postcode
     assert geocoder.geocode(text) == coarsen(*postcode_centroid(postcode))
 
 
 @pytest.mark.parametrize("text", ["", "Paris", "Rue de la Loi", "9000 Gent"])
 def test_gazetteer_geocoder_unknown_text(text: str) -> None:
-    assert GazetteerGeocoder().geocode(text) is None
+    assert GazetteerGeocoder(load_gazetteer()).geocode(text) is None

@@ -75,7 +75,9 @@ def test_admin_create_and_demo_are_idempotent(cli_env: str, capsys: pytest.Captu
     assert main(["demo", "--members", "2"]) == 0
     assert "20 fictional members" in capsys.readouterr().out
     members = _count(cli_env, Member)
-    assert members == 1 + 10 * (1 + 2) + 1  # the admin, per antenna a moderator and two members, the analyst
+    # the admin, the demo's set-up admin (it appoints the moderators), per antenna a moderator and two members,
+    # the analyst
+    assert members == 1 + 1 + 10 * (1 + 2) + 1
     assert main(["demo", "--members", "2"]) == 0
     assert "already present" in capsys.readouterr().out
     assert _count(cli_env, Member) == members

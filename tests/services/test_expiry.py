@@ -9,18 +9,19 @@ from sqlmodel import Session
 
 from domain.exchanges import ExchangeState, Origin, ProposalState
 from services.exchanges import expire_stale_exchanges
+from services.factories import Factory
 from services.proposals import expire_stale_proposals
 from store.base import utcnow
 from store.listings import HelpRequest, ListingStatus
 from store.proposals import Proposal
-from tests.services import factories
 
 
 def test_a_proposal_nobody_answered_expires_after_the_configured_days(db: Engine) -> None:
     with Session(db, expire_on_commit=False) as session:
-        antenna = factories.antenna(session)
+        build = Factory(session)
+        antenna = build.antenna()
         days = antenna.declaration().lifecycle.proposal_expiry_days
-        helper, receiver = factories.member(session, "Helper"), factories.member(session, "Receiver")
+        helper, receiver = build.member("helper@example.org"), build.member("receiver@example.org")
         created = utcnow() - timedelta(days=days, hours=1)
         proposal = Proposal(
             antenna_id=antenna.id,  # type: ignore[arg-type]
@@ -51,23 +52,16 @@ def test_a_proposal_nobody_answered_expires_after_the_configured_days(db: Engine
 
 def test_an_unconfirmed_exchange_expires_and_its_request_reopens(db: Engine) -> None:
     with Session(db, expire_on_commit=False) as session:
-        antenna = factories.antenna(session)
+        build = Factory(session)
+        antenna = build.antenna()
         days = antenna.declaration().lifecycle.exchange_confirm_days
-        helper, receiver = factories.member(session, "Helper"), factories.member(session, "Receiver")
-        request = HelpRequest(
-            antenna_id=antenna.id,  # type: ignore[arg-type]
-            member_id=receiver.id,  # type: ignore[arg-type]
-            category="shopping",
-            title="Boodschappen",
-            status=ListingStatus.MATCHED,
-        )
-        session.add(request)
-        session.flush()
-        exchange = factories.planned_exchange(session, helper=helper, receiver=receiver)
-        exchange.request_id = request.id
+        helper, receiver = build.member("helper@example.org"), build.member("receiver@example.org")
+        exchange = build.planned_exchange(helper=helper, receiver=receiver)
+        request = session.get(HelpRequest, exchange.request_id)
+        assert request is not None and request.status is ListingStatus.MATCHED
         exchange.planned_at = utcnow() - timedelta(days=days + 1)
         session.add(exchange)
-        recent = factories.planned_exchange(session, helper=receiver, receiver=helper)
+        recent = build.planned_exchange(helper=receiver, receiver=helper)
         session.flush()
         assert expire_stale_exchanges(session, antenna=antenna, now=utcnow()) == 1
         assert exchange.state is ExchangeState.EXPIRED

@@ -13,21 +13,23 @@ from uuid import uuid4
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from buurtbank.db import ends_without_io, read_first
 from domain.errors import Conflict
 from domain.ledger import AccountKind, TransferKind
 from services import ledger as ledger_service
+from services.factories import Factory
 from services.notifications import Note, notify_all
 from store.ledger import LedgerAccount, LedgerTransfer, insert_transfer_once, member_account
 from store.notifications import Notification, NotificationKind
 from store.push import Device, Platform, PushDelivery
-from tests.services import factories
 
 
 def test_a_settlement_locks_both_accounts_at_once_and_opens_a_missing_one(session: Session) -> None:
-    helper, receiver = factories.member(session, "Hanne"), factories.member(session, "Rachid")
+    build = Factory(session)
+    helper = build.member("hanne@example.org", name="Hanne")
+    receiver = build.member("rachid@example.org", name="Rachid")
     assert helper.id is not None and receiver.id is not None
     ledger_service.ensure_member_account(session, helper.id)
     assert member_account(session, receiver.id) is None
@@ -46,20 +48,22 @@ def test_a_settlement_locks_both_accounts_at_once_and_opens_a_missing_one(sessio
             debit=again[receiver.id],
             credit=again[helper.id],
             minutes=30,
-            antenna=factories.antenna(session),
+            antenna=build.antenna(),
             created_by=helper.id,
             accounts_locked=True,
         ),
     )
     session.commit()
     balances = {a.member_id: a.balance for a in session.exec(select(LedgerAccount))}
-    assert balances == {helper.id: 30, receiver.id: -30}
+    assert {m: balances.get(m) for m in (helper.id, receiver.id)} == {helper.id: 30, receiver.id: -30}
     assert session.get(LedgerTransfer, transfer.id) is transfer  # a persistent row of the session
 
 
 def test_a_transfer_with_the_same_unique_effect_is_inserted_once(session: Session) -> None:
-    helper, receiver = factories.member(session, "Hanne"), factories.member(session, "Rachid")
-    exchange = factories.planned_exchange(session, helper=helper, receiver=receiver)
+    build = Factory(session)
+    helper = build.member("hanne@example.org", name="Hanne")
+    receiver = build.member("rachid@example.org", name="Rachid")
+    exchange = build.planned_exchange(helper=helper, receiver=receiver)
     assert helper.id is not None and exchange.id is not None
 
     def settling() -> LedgerTransfer:
@@ -80,8 +84,10 @@ def test_a_transfer_with_the_same_unique_effect_is_inserted_once(session: Sessio
 
 
 def test_settling_twice_is_a_conflict_and_moves_nothing(session: Session) -> None:
-    helper, receiver = factories.member(session, "Hanne"), factories.member(session, "Rachid")
-    exchange = factories.planned_exchange(session, helper=helper, receiver=receiver)
+    build = Factory(session)
+    helper = build.member("hanne@example.org", name="Hanne")
+    receiver = build.member("rachid@example.org", name="Rachid")
+    exchange = build.planned_exchange(helper=helper, receiver=receiver)
     assert helper.id is not None and receiver.id is not None
     accounts = ledger_service.lock_member_accounts_for_transfer(session, [receiver.id, helper.id])
 
@@ -93,7 +99,7 @@ def test_settling_twice_is_a_conflict_and_moves_nothing(session: Session) -> Non
                 debit=accounts[receiver.id],
                 credit=accounts[helper.id],
                 minutes=60,
-                antenna=factories.antenna(session),
+                antenna=build.antenna(),
                 created_by=helper.id,  # type: ignore[arg-type]
                 exchange_id=exchange.id,
                 settles_exchange=True,
@@ -111,7 +117,9 @@ def test_settling_twice_is_a_conflict_and_moves_nothing(session: Session) -> Non
 
 
 def test_notifications_to_several_members_queue_one_push_per_device(session: Session) -> None:
-    with_two, with_none = factories.member(session, "Hanne"), factories.member(session, "Rachid")
+    build = Factory(session)
+    with_two = build.member("hanne@example.org", name="Hanne")
+    with_none = build.member("rachid@example.org", name="Rachid")
     assert with_two.id is not None and with_none.id is not None
     session.add_all(
         Device(member_id=with_two.id, platform=Platform.EXPO, token=f"ExponentPushToken[{n}]") for n in "ab"
@@ -127,8 +135,10 @@ def test_notifications_to_several_members_queue_one_push_per_device(session: Ses
     )
     session.commit()
     assert [r.member_id for r in rows] == [with_two.id, with_none.id]
-    assert len(session.exec(select(Notification)).all()) == 2
-    deliveries = session.exec(select(PushDelivery).order_by(PushDelivery.id)).all()
+    stored = session.exec(select(Notification).where(col(Notification.id).in_([r.id for r in rows]))).all()
+    assert len(stored) == 2
+    mine = col(PushDelivery.notification_id).in_([r.id for r in rows])
+    deliveries = session.exec(select(PushDelivery).where(mine).order_by(col(PushDelivery.id))).all()
     assert [(d.notification_id, d.member_id) for d in deliveries] == [(rows[0].id, with_two.id)] * 2
 
 
@@ -138,7 +148,7 @@ def test_ending_a_read_waits_on_nothing_only_on_sqlite_without_the_write_lock(db
         assert ends_without_io(reading)  # no transaction yet
         reading.exec(select(func.count()).select_from(LedgerAccount)).one()
         assert ends_without_io(reading) is sqlite
-        reading.add(LedgerAccount(kind=AccountKind.POOL, pool_antenna_id=factories.antenna(reading).id))
+        reading.add(LedgerAccount(kind=AccountKind.POOL, pool_antenna_id=Factory(reading).antenna().id))
         assert not ends_without_io(reading)  # something to flush: a write
         reading.flush()
         assert not ends_without_io(reading)  # the write lock is held (SQLite) / a transaction to end
@@ -152,7 +162,7 @@ def test_ending_a_read_waits_on_nothing_only_on_sqlite_without_the_write_lock(db
 def test_a_failed_transaction_is_ended_in_a_worker_and_asking_does_not_raise(db: Engine) -> None:
     with Session(read_first(db)) as failing:
         pool = AccountKind.POOL
-        antenna_id = factories.antenna(failing).id
+        antenna_id = Factory(failing).antenna().id
         failing.add_all([LedgerAccount(kind=pool, pool_antenna_id=antenna_id) for _ in range(2)])  # one pool each
         try:
             failing.flush()

@@ -13,14 +13,15 @@ from sqlmodel import Session
 from buurtbank import cli
 from buurtbank.migrate import upgrade
 from domain.ledger import TransferKind
+from services.factories import Factory
 from services.ledger import TransferRequest, ensure_member_account, execute_transfer
 from tests.databases import on_postgres, throwaway_postgres
-from tests.services import factories
 
 
 def _one_settlement(db: Engine) -> None:
     with Session(db, expire_on_commit=False) as session:
-        helper, receiver = factories.member(session, "Helper"), factories.member(session, "Receiver")
+        build = Factory(session)
+        helper, receiver = build.member("helper@example.org"), build.member("receiver@example.org")
         execute_transfer(
             session,
             TransferRequest(
@@ -28,7 +29,7 @@ def _one_settlement(db: Engine) -> None:
                 debit=ensure_member_account(session, receiver.id),  # type: ignore[arg-type]
                 credit=ensure_member_account(session, helper.id),  # type: ignore[arg-type]
                 minutes=45,
-                antenna=factories.antenna(session),
+                antenna=build.antenna(),
                 created_by=helper.id,  # type: ignore[arg-type]
             ),
         )

@@ -17,9 +17,9 @@ from domain.errors import DomainError
 from services import exchanges as exchange_service
 from services import ledger as ledger_service
 from services.actors import Actor
+from services.factories import Factory
 from store.ledger import LedgerTransfer, accounts_with_drift, total_of_all_entries, unbalanced_transfers
 from store.members import Member
-from tests.services import factories
 
 THREADS = 12
 
@@ -66,9 +66,10 @@ def _actor(session: Session, member_id: int) -> Actor:
 
 def test_many_confirmations_of_one_exchange_settle_exactly_once(db: Engine) -> None:
     with Session(db, expire_on_commit=False) as session:
-        helper = factories.member(session, "Helper")
-        receiver = factories.member(session, "Receiver")
-        exchange = factories.planned_exchange(session, helper=helper, receiver=receiver, helper_minutes=60)
+        build = Factory(session)
+        helper = build.member("helper@example.org", name="Helper")
+        receiver = build.member("receiver@example.org", name="Receiver")
+        exchange = build.planned_exchange(helper=helper, receiver=receiver, helper_minutes=60)
         session.commit()
     exchange_id, receiver_id = exchange.id, receiver.id
 
@@ -90,12 +91,13 @@ def test_many_confirmations_of_one_exchange_settle_exactly_once(db: Engine) -> N
 def test_settlements_against_one_account_never_cross_its_lowest_balance(db: Engine) -> None:
     # Molenbeek's lowest balance is -600: of 15 one-hour settlements from one receiver, 10 fit.
     with Session(db, expire_on_commit=False) as session:
-        lowest = factories.antenna(session).declaration().credit.lowest_balance_minutes
-        receiver = factories.member(session, "Receiver")
+        build = Factory(session)
+        lowest = build.antenna().declaration().credit.lowest_balance_minutes
+        receiver = build.member("receiver@example.org", name="Receiver")
         exchanges = []
         for number in range(15):
-            helper = factories.member(session, f"Helper{number}")
-            exchanges.append(factories.planned_exchange(session, helper=helper, receiver=receiver, helper_minutes=60))
+            helper = build.member(f"helper{number}@example.org", name=f"Helper{number}")
+            exchanges.append(build.planned_exchange(helper=helper, receiver=receiver, helper_minutes=60))
         session.commit()
     receiver_id = receiver.id
 
@@ -115,14 +117,13 @@ def test_settlements_against_one_account_never_cross_its_lowest_balance(db: Engi
 
 def test_crossing_transfers_in_both_directions_do_not_deadlock(db: Engine) -> None:
     with Session(db, expire_on_commit=False) as session:
+        build = Factory(session)
         pairs = []
-        people = [factories.member(session, f"P{n}") for n in range(4)]
+        people = [build.member(f"p{n}@example.org", name=f"P{n}") for n in range(4)]
         for number in range(THREADS):
             a, b = people[number % 4], people[(number + 1) % 4]
             helper, receiver = (a, b) if number % 2 else (b, a)
-            pairs.append(
-                (factories.planned_exchange(session, helper=helper, receiver=receiver, helper_minutes=15), receiver.id)
-            )
+            pairs.append((build.planned_exchange(helper=helper, receiver=receiver, helper_minutes=15), receiver.id))
         session.commit()
 
     def confirm_job(exchange_id: int, receiver_id: int) -> Callable[[Session], None]:

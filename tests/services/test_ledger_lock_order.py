@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from domain.errors import DomainError
 from services import ledger as ledger_service
+from services.factories import Factory
 from store.members import Member
-from tests.services import factories
 from tests.services.test_ledger_concurrency import _assert_books_balance, _race
 
 ROUNDS = 3
@@ -25,11 +25,12 @@ PAIRS = 6
 
 def _setup(engine: Engine) -> tuple[int, int]:
     with Session(engine, expire_on_commit=False) as session:
-        molenbeek = factories.antenna(session)
+        build = Factory(session)
+        molenbeek = build.antenna()
         # The pool's account first, so its id is the lower one: the order a pool payment locks in.
         ledger_service.ensure_pool_account(session, molenbeek.id)  # type: ignore[arg-type]
-        moderator = factories.member(session, "Moderator")
-        donor = factories.member(session, "Donor")
+        moderator = build.member("moderator@example.org", name="Moderator")
+        donor = build.member("donor@example.org", name="Donor")
         ledger_service.ensure_member_account(session, donor.id)  # type: ignore[arg-type]
         session.commit()
         return moderator.id, donor.id  # type: ignore[return-value]
@@ -38,7 +39,7 @@ def _setup(engine: Engine) -> tuple[int, int]:
 def _fund(engine: Engine, *, moderator_id: int, donor_id: int) -> None:
     """The donor earns 600 minutes from another member; the pool receives 300 of them."""
     with Session(engine, expire_on_commit=False) as session:
-        molenbeek = factories.antenna(session)
+        molenbeek = Factory(session).antenna()
         moderator = session.get(Member, moderator_id)
         assert moderator is not None
         ledger_service.adjust(
@@ -61,13 +62,13 @@ def test_donations_and_pool_payments_to_the_same_member_do_not_deadlock(db: Engi
     moderator_id, donor_id = _setup(db)
     _fund(db, moderator_id=moderator_id, donor_id=donor_id)
     with Session(db) as session:
-        pool_id = ledger_service.ensure_pool_account(session, factories.antenna(session).id).id  # type: ignore[arg-type]
+        pool_id = ledger_service.ensure_pool_account(session, Factory(session).antenna().id).id  # type: ignore[arg-type]
         assert pool_id is not None and pool_id < ledger_service.ensure_member_account(session, donor_id).id  # type: ignore[operator]
 
     def donate(session: Session) -> None:
         donor = session.get(Member, donor_id)
         assert donor is not None
-        ledger_service.donate(session, member=donor, antenna=factories.antenna(session), minutes=15, acting=donor)
+        ledger_service.donate(session, member=donor, antenna=Factory(session).antenna(), minutes=15, acting=donor)
 
     def pay(session: Session) -> None:
         moderator = session.get(Member, moderator_id)
@@ -75,7 +76,7 @@ def test_donations_and_pool_payments_to_the_same_member_do_not_deadlock(db: Engi
         ledger_service.pay_from_pool(
             session,
             moderator=moderator,
-            antenna=factories.antenna(session),
+            antenna=Factory(session).antenna(),
             member_id=donor_id,
             minutes=15,
             reason="help with the shopping",
@@ -89,7 +90,7 @@ def test_donations_and_pool_payments_to_the_same_member_do_not_deadlock(db: Engi
     with Session(db) as session:
         # Every donation and every payment happened: the donor gave and got back the same minutes.
         assert ledger_service.ensure_member_account(session, donor_id).balance == 300
-        assert ledger_service.ensure_pool_account(session, factories.antenna(session).id).balance == 300  # type: ignore[arg-type]
+        assert ledger_service.ensure_pool_account(session, Factory(session).antenna().id).balance == 300  # type: ignore[arg-type]
     _assert_books_balance(db)
 
 
@@ -100,7 +101,7 @@ def test_a_donation_still_gives_only_minutes_the_member_has(db: Engine) -> None:
     def donate(session: Session) -> None:
         donor = session.get(Member, donor_id)
         assert donor is not None
-        ledger_service.donate(session, member=donor, antenna=factories.antenna(session), minutes=60, acting=donor)
+        ledger_service.donate(session, member=donor, antenna=Factory(session).antenna(), minutes=60, acting=donor)
 
     successes, errors = _race(db, [donate] * 8)
     assert successes == 5

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from buurtbank.migrate import upgrade
-from store.tables import metadata
+from store.metadata import metadata
 from tests.databases import on_postgres, throwaway_postgres
 
 

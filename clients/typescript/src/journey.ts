@@ -137,5 +137,20 @@ export async function memberJourney(baseUrl: string): Promise<number> {
   }
   // A moderator approves both memberships here (see the moderator's journey); then:
   const { balance } = await exchangeHelp(helper, receiver, "brussel-centrum");
+  const copy = await exportOf(helper);
+  console.log(`${copy.exchanges.length} exchange(s) exported, balance ${copy.ledger.balance}`);
   return balance;
+}
+
+/** The member's own copy of their data: every part typed with the model of the endpoint that shows it. */
+export async function exportOf(member: Member): Promise<Schemas["ExportOut"]> {
+  const copy = expect(await member.api.GET("/v1/me/export"));
+  const profile: Schemas["MeOut"] = copy.profile;
+  const settled: Schemas["ExchangeOut"][] = copy.exchanges.filter((e) => e.state === "settled");
+  const entries: Schemas["StatementLine"][] = copy.ledger.items;
+  const written: string[] = copy.neighbours.conversations.flatMap((c) => c.messages.map((m) => m.text));
+  const actions: Schemas["AuditAction"][] = copy.audit_about_me.map((entry) => entry.action);
+  console.log(`${profile.display_name}: ${settled.length} settled, ${entries.length} entries, ${written.length} messages`);
+  console.log(`audit: ${actions.join(", ")}; background kept: ${copy.background === null ? "no" : "yes"}`);
+  return copy;
 }

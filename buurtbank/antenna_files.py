@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from buurtbank.gazetteer import known_postcodes
 from domain.antenna_config import AntennaConfig
 from domain.errors import InvalidInput
-from domain.geo import known_postcodes
 
 
 class AntennaFileError(InvalidInput):

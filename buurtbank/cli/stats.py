@@ -10,7 +10,7 @@ from buurtbank.clock import today_in_brussels
 from buurtbank.db import make_engine, unit_of_work
 from buurtbank.i18n import for_terminal
 from buurtbank.settings import Settings
-from stats.rules.figures import CSV_COLUMNS
+from stats.rules.figures import CSV_COLUMNS, to_csv
 from stats.rules.windows import Period
 
 
@@ -34,7 +34,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from domain.errors import DomainError
     from stats import service
-    from stats.endpoints import to_csv
 
     default_start, default_end = service.default_range(today_in_brussels())
     start, end = args.start or default_start, args.end or default_end
