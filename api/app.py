@@ -35,6 +35,7 @@ from api.routes import meetings as meeting_routes
 from api.routes import notifications as notification_routes
 from api.routes import problems as problem_routes
 from api.routes import safety as safety_routes
+from api.routing import install_bucket_dispatch
 from buurtbank.db import make_engine
 from buurtbank.gazetteer import gazetteer_geocoder
 from buurtbank.geocoding import nominatim_geocoder
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     _offline_docs(app)
     _register_problem_schema(app)
     install_openapi_shaping(app, OPERATION_IDS)
+    install_bucket_dispatch(app.router)  # a request tries only the routes its leading segments allow
     return app
 
 
