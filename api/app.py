@@ -19,7 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.console import install_console
 from api.errors import install_error_handlers
-from api.guards import refuse_dates_out_of_range, refuse_nul_characters
+from api.guards import v1_guards
 from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency
 from api.openapi import TAGS, OperationIds, install_openapi_shaping
 from api.problems import Problem
@@ -79,7 +79,7 @@ OPERATION_IDS = OperationIds()
 def _v1_routes() -> tuple[BaseRoute, ...]:
     v1 = APIRouter(
         prefix="/v1",
-        dependencies=[Depends(refuse_nul_characters), Depends(refuse_dates_out_of_range)],
+        dependencies=[Depends(v1_guards)],
         generate_unique_id_function=OPERATION_IDS,
     )
     for router in ROUTERS:

@@ -55,7 +55,7 @@ async def get_geocoder(request: Request) -> geo.Geocoder:
 _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed when the route returns, rolled back if anything raised.
 
     A GET starts without SQLite's write lock (and takes it only if it writes after all); every other
@@ -67,6 +67,7 @@ async def get_session(request: Request, engine: Annotated[Engine, Depends(get_en
     `def` dependency: a request holding a connection must never wait for a thread behind requests that
     wait for its connection).
     """
+    engine: Engine = request.app.state.engine  # read here, not through get_engine: one dependency less to solve
     session = Session(read_first(engine) if request.method in _READING_METHODS else engine, expire_on_commit=False)
     try:
         yield session
@@ -121,10 +122,8 @@ def authenticate(request: Request, session: Session, settings: Settings, token: 
     return member
 
 
-def signed_in(
-    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
-) -> Member:
-    return authenticate(request, session, settings, token)
+def signed_in(request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> Member:
+    return authenticate(request, session, request.app.state.settings, token)
 
 
 SignedIn = Annotated[Member, Depends(signed_in)]
@@ -148,7 +147,6 @@ def _route_template(request: Request) -> str:
 def _current_actor(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     token: Annotated[str | None, Depends(_bearer)],
     # Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema
     # must not advertise a nullable header, which clients would send as the text "null".
@@ -161,7 +159,9 @@ def _current_actor(
     ),
 ) -> Actor:
     """CurrentActor: signs the caller in itself (the same check as SignedIn, in the same worker thread)."""
-    return current_actor(request, session, authenticate(request, session, settings, token), on_behalf_of)
+    # The settings are read from the app, not through SettingsDep: each dependency FastAPI solves costs.
+    person = authenticate(request, session, request.app.state.settings, token)
+    return current_actor(request, session, person, on_behalf_of)
 
 
 def current_actor(request: Request, session: Session, person: Member, on_behalf_of: int | None) -> Actor:
