@@ -39,7 +39,7 @@ from store.accounts import desk_accounts_of
 from store.antennas import Antenna
 from store.audit import AuditEntry
 from store.exchanges import Exchange
-from store.listings import HelpRequest, Listing
+from store.listings import HelpRequest, Listing, ListingRow, RequestRow
 from store.meetings import Meeting, PlaceKind, meetings_for
 from store.memberships import Membership
 from store.proposals import Proposal
@@ -139,7 +139,7 @@ def listing_distances(actor: Actor, listings: Sequence[Listing]) -> list[float |
 
 
 def listing_outs(
-    session: Session, actor: Actor, items: Sequence[tuple[Listing, float | None]], out: type[BaseModel]
+    session: Session, actor: Actor, items: Sequence[tuple[Listing | ListingRow, float | None]], out: type[BaseModel]
 ) -> list[Any]:
     """OfferOut or RequestOut for each (listing, distance from the caller in km)."""
     lookups = gather(
@@ -162,7 +162,7 @@ def listing_outs(
             "created_at": listing.created_at,
             "updated_at": listing.updated_at,
         }
-        if isinstance(listing, HelpRequest):
+        if isinstance(listing, HelpRequest | RequestRow):
             fields |= {"needed_by": listing.needed_by, "minutes": listing.minutes}
         shaped.append(_shaped(out, **fields))
     return shaped

@@ -18,7 +18,7 @@ from services.actors import Actor
 from services.proposals import end_proposals_of_listing
 from store.antennas import Antenna, get_antenna, moderated_antenna_ids
 from store.base import utcnow
-from store.listings import HelpRequest, Listing, ListingStatus, ListingT, list_listings, listing_by_id
+from store.listings import HelpRequest, Listing, ListingRow, ListingStatus, ListingT, list_listings, listing_by_id
 from store.memberships import approved_antenna_ids
 
 MAX_ESTIMATE_MINUTES = 24 * 60
@@ -167,7 +167,7 @@ class ListingQuery:
 
 @dataclass(frozen=True, slots=True)
 class ListingPage:
-    items: list[tuple[Listing, float | None]]  # each with its distance from the caller in km, if known
+    items: list[tuple[ListingRow, float | None]]  # each with its distance from the caller in km, if known
     next_before_id: int | None
 
 
@@ -186,7 +186,7 @@ def find_listings(session: Session, actor: Actor, model: type[Listing], query: L
             raise InvalidInput("error.location.required", field="near_km")
         bbox = _bounding_box(origin, query.near_km + 0.5)  # rounding may bring a farther one within
     statuses = (*_VISIBLE_STATUSES, ListingStatus.CLOSED) if query.mine else (ListingStatus.OPEN,)
-    items: list[tuple[Listing, float | None]] = []
+    items: list[tuple[ListingRow, float | None]] = []
     before_id = query.before_id
     # The bounding box is square, the filter round: fetch in batches until the page is full.
     while len(items) < query.limit:

@@ -6,6 +6,7 @@ never need the member row; that copy is already snapped and is never returned to
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Integer, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select
 
 from store.base import enum_column, utc_field
 
@@ -55,6 +56,37 @@ Listing = Offer | HelpRequest
 ListingT = TypeVar("ListingT", bound=Listing)
 
 
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    """An offer's columns for a page of listings: read as columns, not ORM rows (loading 50 ORM objects, with
+    their identity map entries and instance state, was a fifth of a nearby-offers request)."""
+
+    id: int
+    antenna_id: int
+    member_id: int
+    category: str
+    title: str
+    description: str
+    availability: list[str] | None
+    status: ListingStatus
+    lat: float | None
+    lon: float | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow(OfferRow):
+    """A request's columns for a page of listings."""
+
+    needed_by: date | None
+    minutes: int | None
+
+
+ListingRow = OfferRow | RequestRow
+_ROW_TYPES: dict[type[Listing], type[ListingRow]] = {Offer: OfferRow, HelpRequest: RequestRow}
+
+
 def listing_by_id(session: Session, model: type[ListingT], listing_id: int, *, lock: bool = False) -> ListingT | None:
     """An offer or a request by id; `lock` takes its row lock (SELECT ... FOR UPDATE) for a change."""
     return session.get(model, listing_id, with_for_update=lock)
@@ -78,7 +110,7 @@ def live_listings_of_member_for_update(
 
 def list_listings(
     session: Session,
-    model: type[ListingT],
+    model: type[Listing],
     *,
     antenna_ids: set[int],
     category: str | None,
@@ -87,12 +119,14 @@ def list_listings(
     bbox: tuple[float, float, float, float] | None,
     before_id: int | None,
     limit: int,
-) -> list[ListingT]:
-    """Newest first, keyset-paginated on id; `bbox` (south, west, north, east) narrows to an area."""
+) -> list[ListingRow]:
+    """Newest first, keyset-paginated on id; `bbox` (south, west, north, east) narrows to an area.
+
+    The rows are OfferRow or RequestRow (columns, no ORM objects): a page only reads them."""
     if not antenna_ids:
         return []
     query = _listing_page(
-        model,  # type: ignore[arg-type]  # a class is hashable (mypy cannot tell for type[TypeVar])
+        model,
         by_category=category is not None,
         by_member=member_id is not None,
         in_box=bbox is not None,
@@ -107,16 +141,19 @@ def list_listings(
         params |= dict(zip(("south", "west", "north", "east"), bbox, strict=True))
     if before_id is not None:
         params["before_id"] = before_id
-    return list(session.exec(query, params=params))
+    row_type: Any = _ROW_TYPES[model]  # built from the columns it names, in order (see _listing_page)
+    return [row_type(*row) for row in session.exec(query, params=params)]
 
 
 @cache
 def _listing_page(
-    model: type[ListingT], *, by_category: bool, by_member: bool, in_box: bool, before: bool
-) -> SelectOfScalar[ListingT]:
+    model: type[Listing], *, by_category: bool, by_member: bool, in_box: bool, before: bool
+) -> Select[Any]:
     """The page query for one kind of listing and combination of filters, built once with bound parameters
-    (building it per call costs its construction and cache key on every request)."""
-    query = select(model).where(
+    (building it per call costs its construction and cache key on every request): the columns of its row
+    type, in that order."""
+    columns = [getattr(model, field.name) for field in fields(_ROW_TYPES[model])]
+    query: Select[Any] = select(*columns).where(
         col(model.antenna_id).in_(bindparam("antenna_ids", expanding=True)),
         col(model.status).in_(bindparam("statuses", expanding=True)),
     )
