@@ -14,7 +14,7 @@ from store.listings import HelpRequest, ListingStatus, Offer, OfferRow, RequestR
 def test_page_rows_carry_every_column_of_the_orm_rows(session: Session) -> None:
     build = Factory(session)
     hanne = build.member("hanne@example.org", name="Hanne")
-    build.offer(hanne, title="Fietsen herstellen", description="ook banden", availability=["tue-evening", "mon-morning"])
+    build.offer(hanne, title="Fietsen herstellen", availability=["tue-evening", "mon-morning"])
     build.offer(hanne, category="gardening", title="Tuinieren")
     build.request(hanne, title="Verhuizen", minutes=90, needed_by=date(2030, 5, 1))
     build.request(hanne, title="Boodschappen", minutes=None)
