@@ -47,7 +47,8 @@ U = TypeVar("U")
 
 
 class _HasId(Protocol):
-    id: int | None
+    @property
+    def id(self) -> int | None: ...  # read-only: an ORM row or a frozen column row (store.proposals.ProposalRow)
 
 
 R = TypeVar("R", bound=_HasId)

@@ -42,7 +42,7 @@ from store.exchanges import Exchange
 from store.listings import HelpRequest, Listing, ListingRow, RequestRow
 from store.meetings import Meeting, PlaceKind, meetings_for
 from store.memberships import Membership
-from store.proposals import Proposal
+from store.proposals import Proposal, ProposalRow
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -175,7 +175,7 @@ def listing_out(session: Session, actor: Actor, listing: Listing, out: type[Base
 # --- proposals ---------------------------------------------------------------------------------------------
 
 
-def _proposal_lookups(session: Session, rows: Sequence[Proposal]) -> PageLookups:
+def _proposal_lookups(session: Session, rows: Sequence[Proposal | ProposalRow]) -> PageLookups:
     return gather(
         session,
         member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],
@@ -184,7 +184,7 @@ def _proposal_lookups(session: Session, rows: Sequence[Proposal]) -> PageLookups
     )
 
 
-def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> list[ProposalOut]:
+def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal | ProposalRow]) -> list[ProposalOut]:
     """Proposals as one of their two members sees them: the other's name and a distance band only."""
     lookups = _proposal_lookups(session, rows)
     bands = lookups.bands_between([(r.helper_id, r.receiver_id) for r in rows])
@@ -223,7 +223,7 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal]) -> l
     return shaped
 
 
-def review_outs(session: Session, rows: Sequence[Proposal], lang: str) -> list[ProposalReviewOut]:
+def review_outs(session: Session, rows: Sequence[Proposal | ProposalRow], lang: str) -> list[ProposalReviewOut]:
     """Proposals in the moderators' review queue, explained in the moderator's language."""
     lookups = _proposal_lookups(session, rows)
     bands = lookups.bands_between([(r.helper_id, r.receiver_id) for r in rows])

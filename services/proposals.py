@@ -24,6 +24,7 @@ from store.memberships import approved_antenna_ids
 from store.proposals import (
     OPEN_PROPOSAL_STATES,
     Proposal,
+    ProposalRow,
     get_proposal,
     get_proposal_for_update,
     live_key,
@@ -145,7 +146,7 @@ def visible_proposal(session: Session, actor: Actor, proposal_id: int, *, lock: 
     raise NotFound()
 
 
-def party_of(row: Proposal | Exchange, member_id: int) -> Party:
+def party_of(row: Proposal | ProposalRow | Exchange, member_id: int) -> Party:
     if member_id == row.helper_id:
         return Party.HELPER
     if member_id == row.receiver_id:

@@ -16,7 +16,7 @@ from domain.exchanges import ProposalState
 from services import proposals as service
 from services.actors import Actor
 from store.base import row_id
-from store.proposals import Proposal, list_antenna_proposals, list_member_proposals
+from store.proposals import Proposal, ProposalRow, list_antenna_proposals, list_member_proposals
 
 router = APIRouter(tags=["proposals"])
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -27,7 +27,7 @@ def member_view(session: Session, actor: Actor, row: Proposal) -> ProposalOut:
     return proposal_outs(session, actor, [row])[0]
 
 
-def review_view(session: Session, row: Proposal, lang: str) -> ProposalReviewOut:
+def review_view(session: Session, row: Proposal | ProposalRow, lang: str) -> ProposalReviewOut:
     return review_outs(session, [row], lang)[0]
 
 
