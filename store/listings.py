@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
-from store.base import enum_column, utc_field
+from store.base import enum_column, read_columns, utc_field
 
 
 class ListingStatus(StrEnum):
@@ -58,8 +58,9 @@ ListingT = TypeVar("ListingT", bound=Listing)
 
 @dataclass(frozen=True, slots=True)
 class OfferRow:
-    """An offer's columns for a page of listings: read as columns, not ORM rows (loading 50 ORM objects, with
-    their identity map entries and instance state, was a fifth of a nearby-offers request)."""
+    """An offer's columns for a page of listings: read as columns on the session's connection, not as ORM
+    rows (loading 50 ORM objects, with their identity map entries and instance state, was a fifth of a
+    nearby-offers request)."""
 
     id: int
     antenna_id: int
@@ -142,7 +143,7 @@ def list_listings(
     if before_id is not None:
         params["before_id"] = before_id
     row_type: Any = _ROW_TYPES[model]  # built from the columns it names, in order (see _listing_page)
-    return [row_type(*row) for row in session.exec(query, params=params)]
+    return [row_type(*row) for row in read_columns(session, query, params)]
 
 
 @cache

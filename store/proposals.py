@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from domain.exchanges import Origin, Party, ProposalState
-from store.base import enum_column, utc_field
+from store.base import enum_column, read_columns, utc_field
 
 OPEN_PROPOSAL_STATES = (ProposalState.PENDING_REVIEW, ProposalState.APPROVED)
 
@@ -56,8 +56,9 @@ class Proposal(SQLModel, table=True):
 
 @dataclass(frozen=True, slots=True)
 class ProposalRow:
-    """A proposal's columns for a page (a member's proposals, an antenna's review queue): read as columns,
-    not ORM rows (loading 50-200 ORM objects was a fifth of such a request). Same names as Proposal's."""
+    """What a page of proposals shows (a member's proposals, an antenna's review queue), read as columns on
+    the session's connection, not as ORM rows (loading 50-200 ORM objects, and converting columns no page
+    shows, was a fifth of such a request). The names are Proposal's."""
 
     id: int
     antenna_id: int
@@ -68,24 +69,15 @@ class ProposalRow:
     category: str
     minutes: int | None
     origin: Origin
-    initiator: Party | None
     state: ProposalState
     helper_accepted: bool
     receiver_accepted: bool
-    declined_by: Party | None
     reason: str | None
     message: str | None
-    decided_by: int | None
-    decided_at: datetime | None
-    live_key: str | None
-    match_run_id: int | None
     score: float | None
-    distance_m: int | None
     bridging: bool | None
-    bridging_dimensions: list[str] | None
     explanation: dict[str, Any] | None
     created_at: datetime
-    state_since: datetime
 
 
 _ROW_COLUMNS = tuple(getattr(Proposal, field.name) for field in fields(ProposalRow))
@@ -151,7 +143,7 @@ def list_antenna_proposals(
         of="antenna", by_state=state is not None, before=before_id is not None, after=after_id is not None
     )
     params = _page_params(state, before_id, after_id, limit, antenna_id=antenna_id)
-    return [_row(*row) for row in session.exec(query, params=params)]
+    return [_row(*row) for row in read_columns(session, query, params)]
 
 
 def list_member_proposals(
@@ -167,7 +159,7 @@ def list_member_proposals(
         of="member", by_state=state is not None, before=before_id is not None, after=after_id is not None
     )
     params = _page_params(state, before_id, after_id, limit, member_id=member_id)
-    return [_row(*row) for row in session.exec(query, params=params)]
+    return [_row(*row) for row in read_columns(session, query, params)]
 
 
 def open_proposals_of_listing(
