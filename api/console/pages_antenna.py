@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import Response
@@ -48,6 +49,14 @@ QUEUE_PAGE = 50
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
 def _base(antenna: Antenna) -> str:
     return f"/console/antennas/{antenna.slug}"
 
@@ -59,26 +68,43 @@ def today(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> 
     return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=days)
 
 
-def _queue(*, label: str, here: str, page: Window[Any]) -> Pager:
+def _queue(
+    antenna: Antenna,
+    fetch: Callable[[int, int | None, int | None, int], list[R]],
+    *,
+    label: str,
+    path: str,
+    before: int | None,
+    after: int | None,
+) -> tuple[Window[R], Pager]:
+    """One page of an antenna's queue, oldest first (fair to those who wait), and the links to the pages beside it.
+    `fetch(antenna_id, before_id, after_id, limit)` reads the queue's rows (services.paging.oldest_first)."""
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = oldest_first(lambda b, a, n: fetch(antenna_id, b, a, n), after_id=after, before_id=before, limit=QUEUE_PAGE)
     ids = [row.id for row in page.rows]
     first, last = (ids[0], ids[-1]) if ids else (None, None)
-    return queue_pager(label, here, first_id=first, last_id=last, older=page.older, newer=page.newer)
+    pager = queue_pager(
+        label, f"{_base(antenna)}/{path}", first_id=first, last_id=last, older=page.older, newer=page.newer
+    )
+    return page, pager
 
 
 @router.get("/antennas/{slug}/memberships")
 def memberships(
     current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(
-        lambda b, a, n: queries.pending_memberships(session, antenna_id=antenna_id, before_id=b, after_id=a, limit=n),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: queries.pending_memberships(
+            session, antenna_id=antenna_id, before_id=b, after_id=a, limit=n
+        ),
+        label="console.paging.memberships",
+        path="memberships",
+        before=before,
+        after=after,
     )
     items = [membership_out(session, m, antenna) for m in page.rows]
-    pager = _queue(label="console.paging.memberships", here=f"{_base(antenna)}/memberships", page=page)
     return render(current, "memberships.html", antenna=antenna, items=items, pager=pager)
 
 
@@ -113,18 +139,17 @@ def review_queue(
     before: IdQuery = None,
     after: IdQuery = None,
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(  # oldest first: fair to those who wait
-        lambda b, a, n: list_antenna_proposals(
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: list_antenna_proposals(
             session, antenna_id=antenna_id, state=ProposalState.PENDING_REVIEW, before_id=b, after_id=a, limit=n
         ),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+        label="console.paging.review",
+        path="proposals",
+        before=before,
+        after=after,
     )
     items = [review_view(session, row, current.lang) for row in page.rows]
-    pager = _queue(label="console.paging.review", here=f"{_base(antenna)}/proposals", page=page)
     summary = None
     if run is not None and 1 <= run <= MAX_ID:
         found = get_match_run(session, run)
@@ -167,19 +192,18 @@ def match_now(current: StaffPost, session: SessionDep, slug: str) -> Response:
 def disputes(
     current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(
-        lambda b, a, n: list_antenna_exchanges(
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: list_antenna_exchanges(
             session, antenna_id=antenna_id, state=ExchangeState.DISPUTED, before_id=b, after_id=a, limit=n
         ),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+        label="console.paging.disputes",
+        path="disputes",
+        before=before,
+        after=after,
     )
     items = exchange_outs(session, page.rows, None)
     step = antenna.declaration().time_step_minutes
-    pager = _queue(label="console.paging.disputes", here=f"{_base(antenna)}/disputes", page=page)
     return render(current, "disputes.html", antenna=antenna, items=items, step=step, pager=pager)
 
 
@@ -225,17 +249,16 @@ def anchors(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -
 def reports(
     current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(
-        lambda b, a, n: list_antenna_reports(
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: list_antenna_reports(
             session, antenna_id=antenna_id, status=ReportStatus.OPEN, before_id=b, after_id=a, limit=n
         ),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+        label="console.paging.reports",
+        path="reports",
+        before=before,
+        after=after,
     )
-    pager = _queue(label="console.paging.reports", here=f"{_base(antenna)}/reports", page=page)
     items = reports_out(session, page.rows, antenna)
     return render(current, "reports.html", antenna=antenna, items=items, pager=pager)
 
