@@ -7,6 +7,7 @@ from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from api.console.web import (
     ConsoleAntenna,
@@ -14,6 +15,7 @@ from api.console.web import (
     Pager,
     StaffPost,
     StaffVisit,
+    Visit,
     console_antenna,
     queue_pager,
     redirect,
@@ -112,22 +114,25 @@ def memberships(
 def approve_membership(
     current: StaffPost, antenna: ConsoleAntenna, membership_id: IdPath, session: SessionDep
 ) -> Response:
-    row = membership_service.decide_membership(
-        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=True, reason=None
-    )
-    name = membership_out(session, row, antenna).member.display_name
-    return redirect(current, f"{_base(antenna)}/memberships", ok="console.memberships.approved", name=name)
+    return _decide_membership(current, session, antenna, membership_id, approve=True, reason=None)
 
 
 @router.post("/antennas/{slug}/memberships/{membership_id}/reject")
 def reject_membership(
     current: StaffPost, antenna: ConsoleAntenna, membership_id: IdPath, session: SessionDep, reason: ReasonField
 ) -> Response:
+    return _decide_membership(current, session, antenna, membership_id, approve=False, reason=reason)
+
+
+def _decide_membership(
+    current: Visit, session: Session, antenna: Antenna, membership_id: int, *, approve: bool, reason: str | None
+) -> Response:
     row = membership_service.decide_membership(
-        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=False, reason=reason
+        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=approve, reason=reason
     )
     name = membership_out(session, row, antenna).member.display_name
-    return redirect(current, f"{_base(antenna)}/memberships", ok="console.memberships.rejected", name=name)
+    ok = "console.memberships.approved" if approve else "console.memberships.rejected"
+    return redirect(current, f"{_base(antenna)}/memberships", ok=ok, name=name)
 
 
 @router.get("/antennas/{slug}/proposals")
@@ -166,19 +171,21 @@ def _antenna_of(session: SessionDep, proposal_id: int) -> str:
 
 @router.post("/proposals/{proposal_id}/approve")
 def approve_proposal(current: StaffPost, proposal_id: IdPath, session: SessionDep) -> Response:
-    # services.proposals.decide checks that the proposal's antenna is one this person moderates.
-    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=True, reason=None)
-    return redirect(
-        current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok="console.review.approved"
-    )
+    return _decide_proposal(current, session, proposal_id, approve=True, reason=None)
 
 
 @router.post("/proposals/{proposal_id}/reject")
 def reject_proposal(current: StaffPost, proposal_id: IdPath, session: SessionDep, reason: ReasonField) -> Response:
-    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=False, reason=reason)
-    return redirect(
-        current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok="console.review.rejected"
-    )
+    return _decide_proposal(current, session, proposal_id, approve=False, reason=reason)
+
+
+def _decide_proposal(
+    current: Visit, session: Session, proposal_id: int, *, approve: bool, reason: str | None
+) -> Response:
+    # services.proposals.decide checks that the proposal's antenna is one this person moderates.
+    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=approve, reason=reason)
+    ok = "console.review.approved" if approve else "console.review.rejected"
+    return redirect(current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok=ok)
 
 
 @router.post("/antennas/{slug}/match-runs")
