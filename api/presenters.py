@@ -184,6 +184,23 @@ def _proposal_lookups(session: Session, rows: Sequence[Proposal | ProposalRow]) 
     )
 
 
+def _proposal_facts(lookups: PageLookups, row: Proposal | ProposalRow, band: str | None) -> dict[str, Any]:
+    """What every view of a proposal shows alike: the members' and the moderators' views add who and why."""
+    return {
+        "id": row.id or 0,
+        "antenna": lookups.slug(row.antenna_id),
+        "state": row.state,
+        "origin": row.origin.value,
+        "category": row.category,
+        "request_id": row.request_id,
+        "offer_id": row.offer_id,
+        "minutes": row.minutes,
+        "distance_band": cast("DistanceBand | None", band),  # geo.distance_band's values
+        "message": row.message,
+        "created_at": row.created_at,
+    }
+
+
 def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal | ProposalRow]) -> list[ProposalOut]:
     """Proposals as one of their two members sees them: the other's name and a distance band only."""
     lookups = _proposal_lookups(session, rows)
@@ -199,24 +216,14 @@ def proposal_outs(session: Session, actor: Actor, rows: Sequence[Proposal | Prop
         shaped.append(
             _shaped(
                 ProposalOut,
-                id=row.id or 0,
-                antenna=lookups.slug(row.antenna_id),
-                state=row.state,
-                origin=row.origin.value,
+                **_proposal_facts(lookups, row, band),
                 my_role=role.value,
                 other=_ref(lookups, row.receiver_id if role is Party.HELPER else row.helper_id),
-                category=row.category,
-                request_id=row.request_id,
-                offer_id=row.offer_id,
-                minutes=row.minutes,
-                distance_band=cast("DistanceBand | None", band),  # geo.distance_band's values
                 i_accepted=mine,
                 they_accepted=theirs,
-                message=row.message,
                 exchange_id=lookups.exchange_of_proposal.get(row.id or 0)
                 if row.state is ProposalState.ACCEPTED
                 else None,
-                created_at=row.created_at,
                 reason=row.reason if row.state is ProposalState.REJECTED else None,
             )
         )
@@ -235,25 +242,15 @@ def review_outs(session: Session, rows: Sequence[Proposal | ProposalRow], lang: 
         shaped.append(
             _shaped(
                 ProposalReviewOut,
-                id=row.id or 0,
-                antenna=lookups.slug(row.antenna_id),
-                state=row.state,
-                origin=row.origin.value,
+                **_proposal_facts(lookups, row, band),
                 helper=_ref(lookups, row.helper_id),
                 receiver=_ref(lookups, row.receiver_id),
-                category=row.category,
-                request_id=row.request_id,
-                offer_id=row.offer_id,
-                minutes=row.minutes,
-                distance_band=cast("DistanceBand | None", band),  # geo.distance_band's values
                 score=row.score,
                 bridging=row.bridging,
                 explanation=explanation,
-                message=row.message,
                 reason=row.reason,
                 helper_accepted=row.helper_accepted,
                 receiver_accepted=row.receiver_accepted,
-                created_at=row.created_at,
             )
         )
     return shaped

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
 
 from api.deps import AnalystUser, LanguageDep, SessionDep, SettingsDep
 from api.problems import problem_responses
@@ -27,6 +28,7 @@ from stats.schemas import (
     ReciprocityAnswer,
     ReciprocityRow,
     ReleaseSpend,
+    StatsAnswer,
 )
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -54,6 +56,7 @@ _FIGURE_ERRORS = (
 )
 # The CSV and PNG answers carry the JSON answers' `as_of` in this header.
 AS_OF_HEADER = "Data-As-Of"
+AnswerT = TypeVar("AnswerT", bound=StatsAnswer)
 
 
 def _table(
@@ -104,6 +107,18 @@ def _rows(table: service.StatsTable, *, by_dimension: bool) -> list[dict[str, ob
     return [rows[k] for k in sorted(rows, key=lambda k: (antennas.get(k[0], 0), order.get(k[1], 0), k[2] or ""))]
 
 
+def _answer(
+    answer: type[AnswerT], row: type[BaseModel], table: service.StatsTable, *,
+    start: date, end: date, period: Period, by_dimension: bool,
+) -> AnswerT:  # fmt: skip
+    """The JSON answer around a table: the range asked for, the windows it covers and one row per line of it."""
+    return answer.model_validate({
+        "start": start, "end": end, "period": period, "periods": list(table.periods), "as_of": table.as_of,
+        "open_periods": list(table.open_periods),
+        "rows": [row.model_validate(line) for line in _rows(table, by_dimension=by_dimension)],
+    })  # fmt: skip
+
+
 @router.get(
     "/reciprocity",
     response_model=ReciprocityAnswer,
@@ -123,11 +138,7 @@ def reciprocity(
 ) -> ReciprocityAnswer:
     first, last = _range(start, end)
     table = _table(session, settings, start=first, end=last, period=period, antenna=antenna)
-    return ReciprocityAnswer(
-        start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
-        open_periods=list(table.open_periods),
-        rows=[ReciprocityRow.model_validate(row) for row in _rows(table, by_dimension=False)],
-    )  # fmt: skip
+    return _answer(ReciprocityAnswer, ReciprocityRow, table, start=first, end=last, period=period, by_dimension=False)
 
 
 @router.get(
@@ -154,11 +165,7 @@ def bridging(
         session, settings, start=first, end=last, period=period, antenna=antenna,
         measures=(*service.BRIDGING_MEASURES, "active_members"), dimension=dimension.value if dimension else None,
     )  # fmt: skip
-    return BridgingAnswer(
-        start=first, end=last, period=period, periods=list(table.periods), as_of=table.as_of,
-        open_periods=list(table.open_periods),
-        rows=[BridgingRow.model_validate(row) for row in _rows(table, by_dimension=True)],
-    )  # fmt: skip
+    return _answer(BridgingAnswer, BridgingRow, table, start=first, end=last, period=period, by_dimension=True)
 
 
 @router.get(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from api.console.web import (
     ConsoleAntenna,
@@ -13,6 +15,7 @@ from api.console.web import (
     Pager,
     StaffPost,
     StaffVisit,
+    Visit,
     console_antenna,
     queue_pager,
     redirect,
@@ -48,6 +51,14 @@ QUEUE_PAGE = 50
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
 def _base(antenna: Antenna) -> str:
     return f"/console/antennas/{antenna.slug}"
 
@@ -59,26 +70,43 @@ def today(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -> 
     return render(current, "today.html", antenna=antenna, counts=counts, waiting_days=days)
 
 
-def _queue(*, label: str, here: str, page: Window[Any]) -> Pager:
+def _queue(
+    antenna: Antenna,
+    fetch: Callable[[int, int | None, int | None, int], list[R]],
+    *,
+    label: str,
+    path: str,
+    before: int | None,
+    after: int | None,
+) -> tuple[Window[R], Pager]:
+    """One page of an antenna's queue, oldest first (fair to those who wait), and the links to the pages beside it.
+    `fetch(antenna_id, before_id, after_id, limit)` reads the queue's rows (services.paging.oldest_first)."""
+    antenna_id = antenna.id
+    assert antenna_id is not None
+    page = oldest_first(lambda b, a, n: fetch(antenna_id, b, a, n), after_id=after, before_id=before, limit=QUEUE_PAGE)
     ids = [row.id for row in page.rows]
     first, last = (ids[0], ids[-1]) if ids else (None, None)
-    return queue_pager(label, here, first_id=first, last_id=last, older=page.older, newer=page.newer)
+    pager = queue_pager(
+        label, f"{_base(antenna)}/{path}", first_id=first, last_id=last, older=page.older, newer=page.newer
+    )
+    return page, pager
 
 
 @router.get("/antennas/{slug}/memberships")
 def memberships(
     current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(
-        lambda b, a, n: queries.pending_memberships(session, antenna_id=antenna_id, before_id=b, after_id=a, limit=n),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: queries.pending_memberships(
+            session, antenna_id=antenna_id, before_id=b, after_id=a, limit=n
+        ),
+        label="console.paging.memberships",
+        path="memberships",
+        before=before,
+        after=after,
     )
     items = [membership_out(session, m, antenna) for m in page.rows]
-    pager = _queue(label="console.paging.memberships", here=f"{_base(antenna)}/memberships", page=page)
     return render(current, "memberships.html", antenna=antenna, items=items, pager=pager)
 
 
@@ -86,22 +114,25 @@ def memberships(
 def approve_membership(
     current: StaffPost, antenna: ConsoleAntenna, membership_id: IdPath, session: SessionDep
 ) -> Response:
-    row = membership_service.decide_membership(
-        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=True, reason=None
-    )
-    name = membership_out(session, row, antenna).member.display_name
-    return redirect(current, f"{_base(antenna)}/memberships", ok="console.memberships.approved", name=name)
+    return _decide_membership(current, session, antenna, membership_id, approve=True, reason=None)
 
 
 @router.post("/antennas/{slug}/memberships/{membership_id}/reject")
 def reject_membership(
     current: StaffPost, antenna: ConsoleAntenna, membership_id: IdPath, session: SessionDep, reason: ReasonField
 ) -> Response:
+    return _decide_membership(current, session, antenna, membership_id, approve=False, reason=reason)
+
+
+def _decide_membership(
+    current: Visit, session: Session, antenna: Antenna, membership_id: int, *, approve: bool, reason: str | None
+) -> Response:
     row = membership_service.decide_membership(
-        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=False, reason=reason
+        session, moderator=current.member, antenna=antenna, membership_id=membership_id, approve=approve, reason=reason
     )
     name = membership_out(session, row, antenna).member.display_name
-    return redirect(current, f"{_base(antenna)}/memberships", ok="console.memberships.rejected", name=name)
+    ok = "console.memberships.approved" if approve else "console.memberships.rejected"
+    return redirect(current, f"{_base(antenna)}/memberships", ok=ok, name=name)
 
 
 @router.get("/antennas/{slug}/proposals")
@@ -113,18 +144,17 @@ def review_queue(
     before: IdQuery = None,
     after: IdQuery = None,
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(  # oldest first: fair to those who wait
-        lambda b, a, n: list_antenna_proposals(
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: list_antenna_proposals(
             session, antenna_id=antenna_id, state=ProposalState.PENDING_REVIEW, before_id=b, after_id=a, limit=n
         ),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+        label="console.paging.review",
+        path="proposals",
+        before=before,
+        after=after,
     )
     items = [review_view(session, row, current.lang) for row in page.rows]
-    pager = _queue(label="console.paging.review", here=f"{_base(antenna)}/proposals", page=page)
     summary = None
     if run is not None and 1 <= run <= MAX_ID:
         found = get_match_run(session, run)
@@ -141,19 +171,21 @@ def _antenna_of(session: SessionDep, proposal_id: int) -> str:
 
 @router.post("/proposals/{proposal_id}/approve")
 def approve_proposal(current: StaffPost, proposal_id: IdPath, session: SessionDep) -> Response:
-    # services.proposals.decide checks that the proposal's antenna is one this person moderates.
-    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=True, reason=None)
-    return redirect(
-        current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok="console.review.approved"
-    )
+    return _decide_proposal(current, session, proposal_id, approve=True, reason=None)
 
 
 @router.post("/proposals/{proposal_id}/reject")
 def reject_proposal(current: StaffPost, proposal_id: IdPath, session: SessionDep, reason: ReasonField) -> Response:
-    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=False, reason=reason)
-    return redirect(
-        current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok="console.review.rejected"
-    )
+    return _decide_proposal(current, session, proposal_id, approve=False, reason=reason)
+
+
+def _decide_proposal(
+    current: Visit, session: Session, proposal_id: int, *, approve: bool, reason: str | None
+) -> Response:
+    # services.proposals.decide checks that the proposal's antenna is one this person moderates.
+    proposal_service.decide(session, moderator=current.member, proposal_id=proposal_id, approve=approve, reason=reason)
+    ok = "console.review.approved" if approve else "console.review.rejected"
+    return redirect(current, f"/console/antennas/{_antenna_of(session, proposal_id)}/proposals", ok=ok)
 
 
 @router.post("/antennas/{slug}/match-runs")
@@ -167,19 +199,18 @@ def match_now(current: StaffPost, session: SessionDep, slug: str) -> Response:
 def disputes(
     current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(
-        lambda b, a, n: list_antenna_exchanges(
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: list_antenna_exchanges(
             session, antenna_id=antenna_id, state=ExchangeState.DISPUTED, before_id=b, after_id=a, limit=n
         ),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+        label="console.paging.disputes",
+        path="disputes",
+        before=before,
+        after=after,
     )
     items = exchange_outs(session, page.rows, None)
     step = antenna.declaration().time_step_minutes
-    pager = _queue(label="console.paging.disputes", here=f"{_base(antenna)}/disputes", page=page)
     return render(current, "disputes.html", antenna=antenna, items=items, step=step, pager=pager)
 
 
@@ -225,17 +256,16 @@ def anchors(current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep) -
 def reports(
     current: StaffVisit, antenna: ConsoleAntenna, session: SessionDep, before: IdQuery = None, after: IdQuery = None
 ) -> Response:
-    antenna_id = antenna.id
-    assert antenna_id is not None
-    page = oldest_first(
-        lambda b, a, n: list_antenna_reports(
+    page, pager = _queue(
+        antenna,
+        lambda antenna_id, b, a, n: list_antenna_reports(
             session, antenna_id=antenna_id, status=ReportStatus.OPEN, before_id=b, after_id=a, limit=n
         ),
-        after_id=after,
-        before_id=before,
-        limit=QUEUE_PAGE,
+        label="console.paging.reports",
+        path="reports",
+        before=before,
+        after=after,
     )
-    pager = _queue(label="console.paging.reports", here=f"{_base(antenna)}/reports", page=page)
     items = reports_out(session, page.rows, antenna)
     return render(current, "reports.html", antenna=antenna, items=items, pager=pager)
 

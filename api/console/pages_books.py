@@ -11,17 +11,19 @@ from api.console.web import (
     ConsoleAntenna,
     ConsoleRoute,
     FormFingerprint,
+    KeyField,
     StaffPost,
     StaffVisit,
     keyset_pager,
+    once,
     redirect,
     render,
 )
 from api.deps import SessionDep
-from api.idempotency import run_idempotent
 from api.presenters import audit_outs, line_out
 from api.routes.ledger import transfer_out
 from api.schemas.common import MAX_ID
+from api.schemas.ledger import TransferOut
 from domain.errors import NotFound
 from domain.ledger import beyond_anchor
 from services import ledger as ledger_service
@@ -35,7 +37,6 @@ from store.memberships import approved_antenna_ids
 router = APIRouter(route_class=ConsoleRoute)
 ReasonField = Annotated[str, Form(min_length=3, max_length=500)]
 MinutesField = Annotated[int, Form(ge=1, le=100_000)]
-KeyField = Annotated[str, Form(min_length=1, max_length=100)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 LEDGER_LINES = 100
 AUDIT_ROWS = 100
@@ -102,7 +103,7 @@ def correct(
     moderator: Member = current.member
     assert moderator.id is not None
 
-    def act() -> object:
+    def act() -> TransferOut:
         if kind == "reversal":
             transfer = ledger_service.reverse_transfer(
                 session, moderator=moderator, antenna=antenna, transfer_id=transfer_id, reason=reason
@@ -120,13 +121,13 @@ def correct(
             )
         return transfer_out(session, transfer)
 
-    run_idempotent(
+    once(
         session,
         member_id=moderator.id,
-        key=f"console:{idempotency_key}",
+        key=idempotency_key,
         fingerprint=fingerprint,
         status_code=201,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )
     return redirect(current, _ledger_url(antenna.slug), ok=f"console.ledger.{kind}_done")
 
@@ -145,7 +146,7 @@ def pool_payment(
     moderator = current.member
     assert moderator.id is not None
 
-    def act() -> object:
+    def act() -> TransferOut:
         if antenna.id not in approved_antenna_ids(session, member_id):
             raise NotFound("error.ledger.unknown_member")
         transfer = ledger_service.pay_from_pool(
@@ -153,13 +154,13 @@ def pool_payment(
         )
         return transfer_out(session, transfer)
 
-    run_idempotent(
+    once(
         session,
         member_id=moderator.id,
-        key=f"console:{idempotency_key}",
+        key=idempotency_key,
         fingerprint=fingerprint,
         status_code=201,
-        action=act,  # type: ignore[arg-type]
+        action=act,
     )
     paid = get_member(session, member_id)
     name = paid.display_name if paid else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -11,23 +10,23 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.console.web import (
     ConsoleAntenna,
     ConsoleRoute,
     FormFingerprint,
+    KeyField,
     Pager,
     StaffPost,
     StaffVisit,
     Visit,
     keyset_pager,
+    once,
     redirect,
     render,
 )
 from api.deps import SessionDep, current_actor
-from api.idempotency import run_idempotent
 from api.presenters import exchange_out, exchange_outs, line_out, proposal_outs
 from api.routes.ledger import transfer_out
 from api.schemas.common import MAX_ID
@@ -51,7 +50,6 @@ from store.proposals import list_member_proposals
 
 router = APIRouter(route_class=ConsoleRoute)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-KeyField = Annotated[str, Form(min_length=1, max_length=100)]
 EntryQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 PageQuery = Annotated[int, Query(ge=1, le=100_000)]
 MEMBERS_PER_PAGE = 50
@@ -75,18 +73,6 @@ def acting_for(current: Visit, session: Session, member: Member) -> Actor:
     """The API's On-Behalf-Of rule and audit record, for the member in the path."""
     assert member.id is not None
     return current_actor(current.request, session, current.member, member.id)
-
-
-def once(session: Session, *, actor: Actor, key: str, fingerprint: str, action: Callable[[], BaseModel]) -> None:
-    """A form sent twice (a double click, a reload) has its effect once: the API's Idempotency-Key machinery."""
-    run_idempotent(
-        session,
-        member_id=actor.member_id,
-        key=f"console:{key}",
-        fingerprint=fingerprint,
-        status_code=200,
-        action=action,
-    )
 
 
 @router.get("/antennas/{slug}/members")
@@ -399,9 +385,10 @@ def confirm(
     actor = acting_for(current, session, member)
     once(
         session,
-        actor=actor,
+        member_id=actor.member_id,
         key=idempotency_key,
         fingerprint=fingerprint,
+        status_code=200,
         action=lambda: exchange_out(
             session,
             exchange_service.confirm(session, actor, exchange_id=exchange_id, minutes=minutes),
@@ -424,9 +411,10 @@ def donate(
     actor = acting_for(current, session, member)
     once(
         session,
-        actor=actor,
+        member_id=actor.member_id,
         key=idempotency_key,
         fingerprint=fingerprint,
+        status_code=200,
         action=lambda: transfer_out(
             session,
             ledger_service.donate(session, member=actor.member, antenna=antenna, minutes=minutes, acting=actor.acting),

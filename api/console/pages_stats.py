@@ -6,10 +6,11 @@ Deliberately thin: every figure, chart and parameter comes from the API's own st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from api.console.web import ConsoleAnalyst, ConsoleRoute, StaffVisit, finish, render
@@ -34,6 +35,28 @@ TABLE_MEASURES = (
 AntennaQuery = Annotated[str, Query(max_length=60)]
 
 
+@dataclass(frozen=True, slots=True)
+class StatsChoice:
+    """What an analyst picked: the same query on the table page, the CSV download and the charts."""
+
+    antenna: str
+    start: date | None
+    end: date | None
+    period: Period
+
+
+def stats_choice(
+    antenna: AntennaQuery = "all",
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    period: Period = Period.QUARTER,
+) -> StatsChoice:
+    return StatsChoice(antenna=antenna, start=start, end=end, period=period)
+
+
+Choice = Annotated[StatsChoice, Depends(stats_choice)]
+
+
 def _query(antenna: str, start: date | None, end: date | None, period: Period) -> str:
     parts = [f"antenna={antenna}", f"period={period.value}"]
     if start:
@@ -49,12 +72,10 @@ def figures(
     analyst: ConsoleAnalyst,
     session: SessionDep,
     settings: SettingsDep,
-    antenna: AntennaQuery = "all",
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    period: Period = Period.QUARTER,
+    choice: Choice,
 ) -> Response:
-    answer = stats_api.reciprocity(analyst, session, settings, antenna, start, end, period)
+    antenna, period = choice.antenna, choice.period
+    answer = stats_api.reciprocity(analyst, session, settings, antenna, choice.start, choice.end, period)
     rows = [row.model_dump() for row in answer.rows]
     return render(
         current,
@@ -79,12 +100,11 @@ def download(
     analyst: ConsoleAnalyst,
     session: SessionDep,
     settings: SettingsDep,
-    antenna: AntennaQuery = "all",
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    period: Period = Period.QUARTER,
+    choice: Choice,
 ) -> Response:
-    response = stats_api.export(analyst, session, settings, "csv", antenna, start, end, period)
+    response = stats_api.export(
+        analyst, session, settings, "csv", choice.antenna, choice.start, choice.end, choice.period
+    )
     finish(current, response)
     return response
 
@@ -96,12 +116,11 @@ def chart(
     session: SessionDep,
     settings: SettingsDep,
     name: Annotated[str, Path(max_length=40)],
-    antenna: AntennaQuery = "all",
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    period: Period = Period.QUARTER,
+    choice: Choice,
 ) -> Response:
-    chosen = None if antenna == "all" and name == "bridging-share" else antenna
-    response = stats_api.chart(analyst, session, settings, current.lang, name, chosen, start, end, period, None)
+    chosen = None if choice.antenna == "all" and name == "bridging-share" else choice.antenna
+    response = stats_api.chart(
+        analyst, session, settings, current.lang, name, chosen, choice.start, choice.end, choice.period, None
+    )
     response.headers["Cache-Control"] = "no-store"
     return response

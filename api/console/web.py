@@ -20,15 +20,18 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from pydantic import BaseModel
+from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, analyst_user, moderated_antenna
 from api.errors import _status_of
+from api.idempotency import run_idempotent
 from buurtbank.i18n import LANGUAGES, has_message, negotiate, translate
 from buurtbank.settings import Environment, Settings
 from domain.categories import CATEGORIES
@@ -177,6 +180,25 @@ async def form_fingerprint(request: Request) -> str:
 
 
 FormFingerprint = Annotated[str, Depends(form_fingerprint)]
+# The hidden field an idempotent form carries: a fresh key each time the page is drawn.
+KeyField = Annotated[str, Form(min_length=1, max_length=100)]
+
+
+def once(
+    session: Session,
+    *,
+    member_id: int,
+    key: str,
+    fingerprint: str,
+    status_code: int,
+    action: Callable[[], BaseModel],
+) -> None:
+    """A form sent twice (a double click, a reload) has its effect once: the API's Idempotency-Key machinery,
+    with the form's keys kept apart from the API's."""
+    run_idempotent(
+        session, member_id=member_id, key=f"console:{key}", fingerprint=fingerprint, status_code=status_code,
+        action=action,
+    )  # fmt: skip
 
 
 def checked_visit(current: VisitDep, sent: Annotated[str, Depends(_csrf_field)]) -> Visit:

@@ -67,6 +67,11 @@ def _page(
     )
 
 
+def _post(session: Session, thread: service.Thread, body: MessageIn, *, actor: Actor, lang: str) -> MessageOut:
+    row = service.post(session, actor, thread, text=body.text)
+    return messages_out(session, thread, [row], actor=actor, lang=lang)[0]
+
+
 @router.get(
     "/proposals/{proposal_id}/messages",
     response_model=Page[MessageOut],
@@ -118,9 +123,7 @@ def post_proposal_message(
     - 404: no proposal with this id that you are a party to or moderate
     - 422: the text is empty or longer than 2,000 characters
     """
-    thread = service.proposal_thread(session, actor, proposal_id)
-    row = service.post(session, actor, thread, text=body.text)
-    return messages_out(session, thread, [row], actor=actor, lang=lang)[0]
+    return _post(session, service.proposal_thread(session, actor, proposal_id), body, actor=actor, lang=lang)
 
 
 @router.get(
@@ -172,6 +175,4 @@ def post_exchange_message(
     - 404: no exchange with this id that you are a party to or moderate
     - 422: the text is empty or longer than 2,000 characters
     """
-    thread = service.exchange_thread(session, actor, exchange_id)
-    row = service.post(session, actor, thread, text=body.text)
-    return messages_out(session, thread, [row], actor=actor, lang=lang)[0]
+    return _post(session, service.exchange_thread(session, actor, exchange_id), body, actor=actor, lang=lang)

@@ -103,7 +103,9 @@ def test_new_notifications_arrive_on_the_stream(server: str, world: World, db: E
     for _ in range(40):
         samples.append(db.pool.checkedout())  # type: ignore[attr-defined]
         time.sleep(0.025)
-    assert samples.count(0) >= len(samples) - 4, samples
+    # A stream holding its connection would show 1 in every sample; a look (every 0.2 s) holds one briefly,
+    # longer on a loaded machine, so most samples, not nearly all, find none checked out.
+    assert samples.count(0) >= len(samples) * 3 // 4, samples
 
     new_id = _notify(db, world.alice.id)
     _notify(db, world.bob.id)  # someone else's: not on Alice's stream

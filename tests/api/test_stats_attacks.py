@@ -70,7 +70,9 @@ def test_1_rounding_and_intervals_do_not_give_back_the_exact_counts(
     client: TestClient, world: World, db: Engine
 ) -> None:
     mixed_antenna(db)
-    with epsilon(client, 40):
+    # A generous epsilon: at 40 the noise often withheld every share as too noisy (about one run in six),
+    # leaving nothing to attack; less noise only makes the attack easier.
+    with epsilon(client, 400):
         body = client.get("/v1/stats/bridging", params=MARCH, headers=world.analyst.headers).json()
         recip = client.get("/v1/stats/reciprocity", params=MARCH, headers=world.analyst.headers).json()
         quarter = client.get("/v1/stats/reciprocity", params={**MARCH, "period": "quarter"},
