@@ -31,14 +31,20 @@ from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# FastAPI's own steps of a dispatch, reused so a request runs exactly as FastAPI would run it.
-_IncludedRouter: Any = fastapi_routing._IncludedRouter  # FastAPI's nested-router entry
-_apply_router_form_limits: Any = fastapi_routing._apply_router_form_limits
-_get_fastapi_scope: Any = fastapi_routing._get_fastapi_scope
-_update_scope: Any = fastapi_routing._update_scope
-_route_selected: Any = getattr(fastapi_routing, "_route_selected")  # noqa: B009  # imported there, not exported
-_INCLUDED_ROUTER_KEY: str = fastapi_routing._FASTAPI_INCLUDED_ROUTER_KEY
-_EFFECTIVE_ROUTE_KEY: str = fastapi_routing._FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY
+# FastAPI's own steps of a dispatch, reused so a request runs exactly as FastAPI would run it. They are private
+# to FastAPI (pinned in pyproject.toml to the minor version this was written against): a FastAPI without them
+# keeps its own dispatch (install_bucket_dispatch does nothing), and tests/api/test_routing.py fails to say so.
+try:
+    _IncludedRouter: Any = fastapi_routing._IncludedRouter  # FastAPI's nested-router entry
+    _apply_router_form_limits: Any = fastapi_routing._apply_router_form_limits
+    _get_fastapi_scope: Any = fastapi_routing._get_fastapi_scope
+    _update_scope: Any = fastapi_routing._update_scope
+    _route_selected: Any = getattr(fastapi_routing, "_route_selected")  # noqa: B009  # imported there, not exported
+    _INCLUDED_ROUTER_KEY: str = fastapi_routing._FASTAPI_INCLUDED_ROUTER_KEY
+    _EFFECTIVE_ROUTE_KEY: str = fastapi_routing._FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY
+    SUPPORTED = True
+except AttributeError:  # pragma: no cover  # another FastAPI: its own dispatch stays
+    SUPPORTED = False
 
 # How many leading segments are indexed: /v1/antennas/{slug}/... and /v1/me/... hold most routes.
 DEPTH = 3
@@ -177,7 +183,9 @@ class BucketDispatch:
         await context.original_route.handle(scope, receive, send)
 
 
-def install_bucket_dispatch(router: Router) -> BucketDispatch:
+def install_bucket_dispatch(router: Router) -> BucketDispatch | None:
+    if not SUPPORTED:  # pragma: no cover
+        return None
     dispatch = BucketDispatch(router, router.middleware_stack)
     router.middleware_stack = dispatch
     return dispatch
