@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.audit import AuditAction
-from store.base import utc_field
+from store.base import id_window, utc_field
 
 
 class AuditEntry(SQLModel, table=True):
@@ -56,11 +56,7 @@ def list_audit(
 ) -> list[AuditEntry]:
     """Newest first below `before_id`; with `after_id`, oldest first above it (the page before, read back)."""
     query = select(AuditEntry).where(col(AuditEntry.antenna_id).in_(antenna_ids))
-    if before_id is not None:
-        query = query.where(col(AuditEntry.id) < before_id)
-    if after_id is not None:
-        return list(session.exec(query.where(col(AuditEntry.id) > after_id).order_by(col(AuditEntry.id)).limit(limit)))
-    return list(session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)))
+    return list(session.exec(id_window(query, AuditEntry.id, before_id=before_id, after_id=after_id, limit=limit)))
 
 
 def audit_about_member(session: Session, member_id: int) -> list[AuditEntry]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CursorResult, DateTime, Enum, Executable, TypeDecorator
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel.sql.expression import SelectOfScalar
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -34,6 +35,22 @@ def row_id(row: _Stored) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
     return row.id
+
+
+_Row = TypeVar("_Row")
+
+
+def id_window(
+    query: SelectOfScalar[_Row], id_column: Any, *, before_id: int | None, after_id: int | None, limit: int
+) -> SelectOfScalar[_Row]:
+    """A keyset page of `query` by its id column (see services.paging): newest first below `before_id`; with
+    `after_id`, read the other way: the rows just above it, oldest first (a page back, or an oldest-first list)."""
+    ids = col(id_column)
+    if before_id is not None:
+        query = query.where(ids < before_id)
+    if after_id is not None:
+        return query.where(ids > after_id).order_by(ids).limit(limit)
+    return query.order_by(ids.desc()).limit(limit)
 
 
 def read_columns(session: Session, statement: Executable, params: Mapping[str, Any]) -> CursorResult[*tuple[Any, ...]]:

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from domain.exchanges import ExchangeState, ProposalState
+from store.base import id_window
 from store.exchanges import Exchange
 from store.listings import HelpRequest, ListingStatus, Offer
 from store.members import Member
@@ -117,8 +118,4 @@ def pending_memberships(
 ) -> list[Membership]:
     """Requests to join, newest first below `before_id`, or oldest first above `after_id` (see services.paging)."""
     query = select(Membership).where(Membership.antenna_id == antenna_id, Membership.status == MembershipStatus.PENDING)
-    if before_id is not None:
-        query = query.where(col(Membership.id) < before_id)
-    if after_id is not None:
-        return list(session.exec(query.where(col(Membership.id) > after_id).order_by(col(Membership.id)).limit(limit)))
-    return list(session.exec(query.order_by(col(Membership.id).desc()).limit(limit)))
+    return list(session.exec(id_window(query, Membership.id, before_id=before_id, after_id=after_id, limit=limit)))

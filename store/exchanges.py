@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
-from store.base import enum_column, utc_field
+from store.base import enum_column, id_window, utc_field
 
 
 class Exchange(SQLModel, table=True):
@@ -58,12 +58,7 @@ def list_member_exchanges(
     query = select(Exchange).where((Exchange.helper_id == member_id) | (Exchange.receiver_id == member_id))
     if state is not None:
         query = query.where(Exchange.state == state)
-    if before_id is not None:
-        query = query.where(col(Exchange.id) < before_id)
-    if after_id is not None:
-        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
-        return list(session.exec(query.where(col(Exchange.id) > after_id).order_by(col(Exchange.id)).limit(limit)))
-    return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
+    return list(session.exec(id_window(query, Exchange.id, before_id=before_id, after_id=after_id, limit=limit)))
 
 
 def list_antenna_exchanges(
@@ -78,12 +73,7 @@ def list_antenna_exchanges(
     query = select(Exchange).where(Exchange.antenna_id == antenna_id)
     if state is not None:
         query = query.where(Exchange.state == state)
-    if before_id is not None:
-        query = query.where(col(Exchange.id) < before_id)
-    if after_id is not None:
-        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
-        return list(session.exec(query.where(col(Exchange.id) > after_id).order_by(col(Exchange.id)).limit(limit)))
-    return list(session.exec(query.order_by(col(Exchange.id).desc()).limit(limit)))
+    return list(session.exec(id_window(query, Exchange.id, before_id=before_id, after_id=after_id, limit=limit)))
 
 
 def exchanges_still_planned(session: Session, *, antenna_id: int, planned_at_or_before: datetime) -> list[Exchange]:

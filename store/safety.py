@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ScalarSelect, and_, or_
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
-from store.base import enum_column, utc_field
+from store.base import enum_column, id_window, utc_field
 from store.memberships import Membership, MembershipStatus
 from store.proposals import OPEN_PROPOSAL_STATES, Proposal
 
@@ -116,12 +116,7 @@ def list_antenna_reports(
     query = select(Report).where(Report.antenna_id == antenna_id)
     if status is not None:
         query = query.where(Report.status == status)
-    if before_id is not None:
-        query = query.where(col(Report.id) < before_id)
-    if after_id is not None:
-        # Read the other way: the rows just above after_id, oldest first (a page back, or an oldest-first list).
-        return list(session.exec(query.where(col(Report.id) > after_id).order_by(col(Report.id)).limit(limit)))
-    return list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
+    return list(session.exec(id_window(query, Report.id, before_id=before_id, after_id=after_id, limit=limit)))
 
 
 def reports_by(session: Session, member_id: int) -> list[Report]:
