@@ -18,6 +18,7 @@ from api.console.web import (
     once,
     redirect,
     render,
+    window_pager,
 )
 from api.deps import SessionDep
 from api.presenters import audit_outs, line_out
@@ -186,14 +187,7 @@ def audit(
         "audit.html",
         antenna=antenna,
         entries=audit_outs(session, rows),
-        pager=keyset_pager(
-            "console.paging.audit",
-            here,
-            first_id=rows[0].id if rows else None,
-            last_id=rows[-1].id if rows else None,
-            older=page.older,
-            newer=page.newer,
-        ),
+        pager=window_pager("console.paging.audit", here, page),
     )
 
 

@@ -25,6 +25,7 @@ from api.console.web import (
     once,
     redirect,
     render,
+    window_pager,
 )
 from api.deps import SessionDep, current_actor
 from api.presenters import exchange_out, exchange_outs, line_out, proposal_outs
@@ -114,10 +115,6 @@ class MemberPagePosition:
     x_after: EntryQuery = None
 
 
-def _ids(rows: list[Any]) -> dict[str, int | None]:
-    return {"first_id": rows[0].id if rows else None, "last_id": rows[-1].id if rows else None}
-
-
 def _member_page_data(
     session: Session, current: Visit, antenna: Antenna, member: Member, at: MemberPagePosition
 ) -> dict[str, Any]:
@@ -168,23 +165,11 @@ def _member_page_data(
             anchor="bal-title",
         ),
         "conversations": [p for p in proposals if p.antenna == antenna.slug],
-        "proposals_pager": keyset_pager(
-            "console.paging.proposals",
-            here,
-            **_ids(proposal_page.rows),
-            older=proposal_page.older,
-            newer=proposal_page.newer,
-            anchor="pr-title",
-            prefix="p_",
+        "proposals_pager": window_pager(
+            "console.paging.proposals", here, proposal_page, anchor="pr-title", prefix="p_"
         ),
-        "exchanges_pager": keyset_pager(
-            "console.paging.exchanges",
-            here,
-            **_ids(exchange_page.rows),
-            older=exchange_page.older,
-            newer=exchange_page.newer,
-            anchor="ex-title",
-            prefix="x_",
+        "exchanges_pager": window_pager(
+            "console.paging.exchanges", here, exchange_page, anchor="ex-title", prefix="x_"
         ),
         "offers": [o for o in offers if o.status is ListingStatus.OPEN and o.antenna_id in visible],
         "requests": [r for r in requests if r.status is ListingStatus.OPEN and r.antenna_id in visible],
@@ -277,23 +262,11 @@ def act_page(
             if listing.antenna_id == antenna.id and listing.status is ListingStatus.OPEN
         ],
         partner_address=antenna.declaration().partner.address,
-        proposals_pager=keyset_pager(
-            "console.paging.proposals",
-            here,
-            **_ids(proposal_page.rows),
-            older=proposal_page.older,
-            newer=proposal_page.newer,
-            anchor="answer-title",
-            prefix="p_",
+        proposals_pager=window_pager(
+            "console.paging.proposals", here, proposal_page, anchor="answer-title", prefix="p_"
         ),
-        exchanges_pager=keyset_pager(
-            "console.paging.exchanges",
-            here,
-            **_ids(exchange_page.rows),
-            older=exchange_page.older,
-            newer=exchange_page.newer,
-            anchor="confirm-title",
-            prefix="x_",
+        exchanges_pager=window_pager(
+            "console.paging.exchanges", here, exchange_page, anchor="confirm-title", prefix="x_"
         ),
         antenna=antenna,
         member=member,

@@ -36,6 +36,7 @@ from buurtbank.i18n import LANGUAGES, has_message, negotiate, translate
 from buurtbank.settings import Environment, Settings
 from domain.categories import CATEGORIES
 from domain.errors import DomainError, NotAllowed, NotFound, Unauthenticated
+from services.paging import Window
 from store.antennas import Antenna, get_antenna_by_slug, list_antennas, moderated_antenna_ids
 from store.console_sessions import ConsoleSession, find_live_session
 from store.members import Member, get_member
@@ -309,6 +310,20 @@ def keyset_pager(
         label=label,
         next_url=f"{here}{join}{prefix}before={last_id}{tail}" if older and last_id is not None else None,
         prev_url=f"{here}{join}{prefix}after={first_id}{tail}" if newer and first_id is not None else None,
+    )
+
+
+def window_pager(label: str, here: str, page: Window[Any], *, anchor: str = "", prefix: str = "") -> Pager:
+    """keyset_pager for a page of rows with ids, as services.paging.window returns it."""
+    return keyset_pager(
+        label,
+        here,
+        first_id=page.rows[0].id if page.rows else None,
+        last_id=page.rows[-1].id if page.rows else None,
+        older=page.older,
+        newer=page.newer,
+        anchor=anchor,
+        prefix=prefix,
     )
 
 
