@@ -20,7 +20,7 @@ from swagger_ui_bundle import swagger_ui_path
 from api.console import install_console
 from api.errors import install_error_handlers
 from api.guards import v1_guards
-from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency
+from api.middleware import Limits, RequestLimits, SecurityHeaders, default_concurrency, default_running
 from api.openapi import TAGS, OperationIds, install_openapi_shaping
 from api.problems import Problem
 from api.routes import account as account_routes
@@ -138,6 +138,8 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         max_queued=settings.request_queue_size,
         queue_timeout_seconds=settings.request_queue_timeout_seconds,
         retry_after_seconds=settings.busy_retry_after_seconds,
+        max_running=settings.max_running_requests or default_running(app.state.engine),
+        slow_after_seconds=settings.slow_request_seconds,
     )
     app.add_middleware(RequestLimits, limits=limits)
     if settings.cors_origins:

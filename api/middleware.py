@@ -11,6 +11,16 @@ behind them hold, and after the pool's 30 s time-out they answer 500. Letting in
 the pool can serve and queueing the rest in the event loop (where waiting costs a coroutine, not a thread
 or a connection) removes that: a request either runs with a connection available, or waits its turn, or,
 when the queue is full or its turn does not come in time, is told 503 with Retry-After.
+
+Why, within that bound, only one or two requests run at once: a process runs Python in one thread at a
+time (the GIL). With eight requests in eight worker threads, every database call hands the GIL to another
+thread and back, and a request cost twice the CPU it costs alone (nearby offers: 2.4 ms alone, 4.4 ms each
+with eight at once; bench/api.py, docs/performance.md). So a process lets `max_running` requests run
+(SQLite 1, PostgreSQL 2, whose requests also wait on the network) and the next one starts when one ends:
+the same work is done sooner by taking turns. A request still running after `slow_after_seconds` (a
+statistics page, an export, a write waiting for SQLite's lock) gives its turn to the next one while it goes
+on, so one slow request never holds up the quick ones; only `max_concurrent` bounds how many run then.
+Several processes (`buurtbank serve --workers N`) are what uses several cores.
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ class Limits:
     max_queued: int  # requests waiting for a slot; beyond that: 503 at once
     queue_timeout_seconds: float  # a request that waits longer for a slot: 503
     retry_after_seconds: int
+    max_running: int = 1  # requests taking their turn at once (the rest wait, or start beside a slow one)
+    slow_after_seconds: float = 0.025  # a request running this long gives its turn to the next
     # Paths that never touch the database (the API documentation) skip the concurrency bound, and so does the
     # event stream: it stays open for minutes, holding no connection between its short polls.
     unbounded_prefixes: tuple[str, ...] = ("/docs", "/openapi.json", "/v1/me/events")
@@ -65,13 +77,15 @@ class RequestLimits:
         self.app = app
         self.limits = limits
         self._slots: asyncio.Semaphore | None = None
+        self._turns: asyncio.Semaphore | None = None
         self._waiting = 0
 
-    def _semaphore(self) -> asyncio.Semaphore:
+    def _semaphores(self) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
         # Created on first use, inside the server's event loop (not at import or app-construction time).
-        if self._slots is None:
+        if self._slots is None or self._turns is None:
             self._slots = asyncio.Semaphore(self.limits.max_concurrent)
-        return self._slots
+            self._turns = asyncio.Semaphore(min(self.limits.max_running, self.limits.max_concurrent))
+        return self._slots, self._turns
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,26 +99,32 @@ class RequestLimits:
         if scope["path"].startswith(self.limits.unbounded_prefixes):
             await self._run(scope, receive, send)
             return
-        slots = self._semaphore()
-        retry = {"Retry-After": str(self.limits.retry_after_seconds)}
-        busy = {"retry_after": self.limits.retry_after_seconds}
-        if slots.locked():
+        slots, turns = self._semaphores()
+        if turns.locked() or slots.locked():
+            retry = {"Retry-After": str(self.limits.retry_after_seconds)}
+            busy = {"retry_after": self.limits.retry_after_seconds}
             if self._waiting >= self.limits.max_queued:
                 await _send_problem(scope, send, 503, "error.service_busy", busy, retry)
                 return
             self._waiting += 1
             try:
-                await asyncio.wait_for(slots.acquire(), timeout=self.limits.queue_timeout_seconds)
+                async with asyncio.timeout(self.limits.queue_timeout_seconds):
+                    await _take_both(turns, slots)
             except TimeoutError:
                 await _send_problem(scope, send, 503, "error.service_busy", busy, retry)
                 return
             finally:
                 self._waiting -= 1
-        else:
+        else:  # both free: taken without awaiting, so nothing can come in between
+            await turns.acquire()
             await slots.acquire()
+        turn = _Turn(turns)
+        later = asyncio.get_running_loop().call_later(self.limits.slow_after_seconds, turn.give_back)
         try:
             await self._run(scope, receive, send)
         finally:
+            later.cancel()
+            turn.give_back()
             slots.release()
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -134,6 +154,31 @@ class RequestLimits:
             if started:
                 raise
             await _send_problem(scope, send, 413, "error.body_too_large", {"limit": limit}, {"Connection": "close"})
+
+
+async def _take_both(turns: asyncio.Semaphore, slots: asyncio.Semaphore) -> None:
+    """A turn, then a connection's slot; on cancellation (the queue's time-out) nothing stays taken."""
+    await turns.acquire()
+    try:
+        await slots.acquire()
+    except BaseException:
+        turns.release()
+        raise
+
+
+class _Turn:
+    """A request's turn, given back once: when it ends, or earlier when it turns out slow."""
+
+    __slots__ = ("_turns", "_held")
+
+    def __init__(self, turns: asyncio.Semaphore) -> None:
+        self._turns = turns
+        self._held = True
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._turns.release()
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -178,3 +223,9 @@ def default_concurrency(pool: Any, *, threads: int = 40, reserve: int = 2) -> in
     overflow = getattr(pool, "_max_overflow", 0)
     capacity = size() + max(int(overflow), 0) if callable(size) else 1
     return max(1, min(capacity - reserve, threads - reserve)) if capacity > reserve else 1
+
+
+def default_running(engine: Any) -> int:
+    """Requests one process runs at once: one on SQLite (its reads never wait), two on PostgreSQL (a
+    request waiting on the network lets the other run)."""
+    return 1 if engine.dialect.name == "sqlite" else 2

@@ -150,6 +150,16 @@ class Settings(BaseSettings):
         description="API requests running at once; by default what the database pool can serve (its size and "
         "overflow, less two for the scheduler), at most 38 (the thread pool's 40 less two)",
     )
+    max_running_requests: int | None = Field(
+        default=None,
+        ge=1,
+        description="of those, requests taking their turn at once in one process (the others wait for a turn, "
+        "or start beside one that has run longer than BUURTBANK_SLOW_REQUEST_SECONDS); by default 1 on SQLite "
+        "and 2 on PostgreSQL, whose requests also wait on the network",
+    )
+    slow_request_seconds: float = Field(
+        default=0.025, gt=0, description="a request running this long gives its turn to the next one and goes on"
+    )
     request_queue_size: int = Field(default=1000, ge=0, description="requests waiting for a turn; beyond: 503")
     request_queue_timeout_seconds: float = Field(
         default=30, gt=0, description="a request that waited this long for its turn answers 503"
