@@ -15,9 +15,10 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.schemas.common import MAX_ID
-from buurtbank.db import ends_without_io, read_first
+from buurtbank.db import ends_without_io, read_first, reads_on_the_loop
 from buurtbank.i18n import negotiate
 from buurtbank.settings import Settings
 from domain import geo
@@ -144,7 +145,7 @@ def _route_template(request: Request) -> str:
     return "/" + "/".join(real[: len(real) - len(own)] + own)
 
 
-def _current_actor(
+async def _current_actor(
     request: Request,
     session: SessionDep,
     token: Annotated[str | None, Depends(_bearer)],
@@ -158,7 +159,18 @@ def _current_actor(
         le=MAX_ID,
     ),
 ) -> Actor:
-    """CurrentActor: signs the caller in itself (the same check as SignedIn, in the same worker thread)."""
+    """CurrentActor: signs the caller in itself (the same check as SignedIn).
+
+    The caller's one query is a read: for a GET on SQLite it runs right here on the event loop (it waits
+    on nothing, and the hand-over to a worker thread and back cost as much as the query); anything that
+    may wait (PostgreSQL, a write, acting for a member, which writes the audit row) runs in a worker thread.
+    """
+    if on_behalf_of is None and reads_on_the_loop(session):
+        return _actor(request, session, token, None)
+    return await run_in_threadpool(_actor, request, session, token, on_behalf_of)
+
+
+def _actor(request: Request, session: Session, token: str | None, on_behalf_of: int | None) -> Actor:
     # The settings are read from the app, not through SettingsDep: each dependency FastAPI solves costs.
     person = authenticate(request, session, request.app.state.settings, token)
     return current_actor(request, session, person, on_behalf_of)

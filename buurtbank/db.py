@@ -125,6 +125,26 @@ def ends_without_io(session: Session) -> bool:
     return bool(session.connection().info.get(_PENDING))
 
 
+def reads_on_the_loop(session: Session) -> bool:
+    """Whether this session's next reads may run on the event loop instead of in a worker thread.
+
+    True for a SQLite session that started with READ_FIRST and has not taken the write lock nor anything
+    to flush: its reads take no lock and wait for nobody (WAL: readers never wait for writers) and come
+    from the page cache, in about the time a hand-over to a worker thread and back costs. A write, which
+    may wait up to the busy time-out for SQLite's lock, and anything on PostgreSQL (the network) never run
+    on the loop.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not bind.get_execution_options().get(READ_FIRST):
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    transaction = session.get_transaction()
+    if transaction is None:
+        return True
+    return transaction.is_active and bool(session.connection().info.get(_PENDING))
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction: commit if the block succeeds, roll back otherwise. For jobs and the CLI."""
