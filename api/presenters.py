@@ -176,6 +176,20 @@ def listing_out(session: Session, actor: Actor, listing: Listing, out: type[Base
 
 
 def _proposal_lookups(session: Session, rows: Sequence[Proposal | ProposalRow]) -> PageLookups:
+    """What proposals refer to: read with the page itself (store.proposals' page queries), or looked up."""
+    cards = {}
+    for row in rows:
+        if not isinstance(row, ProposalRow) or row.helper_card is None or row.receiver_card is None:
+            break
+        cards[row.helper_id], cards[row.receiver_id] = row.helper_card, row.receiver_card
+    else:
+        return PageLookups(
+            members=cards,
+            antennas={r.antenna_id: r.antenna_slug or "" for r in rows if isinstance(r, ProposalRow)},
+            exchange_of_proposal={
+                r.id: r.exchange_id for r in rows if isinstance(r, ProposalRow) and r.exchange_id is not None
+            },
+        )
     return gather(
         session,
         member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],

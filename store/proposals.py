@@ -12,11 +12,16 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Integer, bindparam
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from domain.exchanges import Origin, Party, ProposalState
+from store.antennas import Antenna
 from store.base import enum_column, read_columns, utc_field
+from store.exchanges import Exchange
+from store.lookups import MemberCard
+from store.members import Member
 
 OPEN_PROPOSAL_STATES = (ProposalState.PENDING_REVIEW, ProposalState.APPROVED)
 
@@ -78,10 +83,39 @@ class ProposalRow:
     bridging: bool | None
     explanation: dict[str, Any] | None
     created_at: datetime
+    # What a page shows beside the proposal, read in the page query itself (joins), so that shaping a page
+    # needs no look-up queries (services.read_side): the antenna's slug, the exchange it became, and both
+    # members' names and coarse points. Not Proposal's columns; None on a row not read by a page query.
+    antenna_slug: str | None = None
+    exchange_id: int | None = None
+    helper_card: MemberCard | None = None
+    receiver_card: MemberCard | None = None
 
 
-_ROW_COLUMNS = tuple(getattr(Proposal, field.name) for field in fields(ProposalRow))
-_row: Any = ProposalRow  # built from the columns _ROW_COLUMNS names, in order
+JOINED_FIELDS = ("antenna_slug", "exchange_id", "helper_card", "receiver_card")
+_ROW_COLUMNS = tuple(getattr(Proposal, field.name) for field in fields(ProposalRow) if field.name not in JOINED_FIELDS)
+_helper, _receiver = aliased(Member), aliased(Member)
+_JOINED_COLUMNS = (
+    Antenna.slug,
+    Exchange.id,
+    _helper.display_name,
+    _helper.location_lat,
+    _helper.location_lon,
+    _receiver.display_name,
+    _receiver.location_lat,
+    _receiver.location_lon,
+)
+_OWN = len(_ROW_COLUMNS)
+_HELPER_ID = [f.name for f in fields(ProposalRow)].index("helper_id")
+_RECEIVER_ID = [f.name for f in fields(ProposalRow)].index("receiver_id")
+
+
+def _row(*values: Any) -> ProposalRow:
+    """A page query's row: the proposal's columns, then what _JOINED_COLUMNS adds, in that order."""
+    own, (slug, exchange_id, h_name, h_lat, h_lon, r_name, r_lat, r_lon) = values[:_OWN], values[_OWN:]
+    helper = MemberCard(own[_HELPER_ID], h_name, h_lat, h_lon) if h_name is not None else None
+    receiver = MemberCard(own[_RECEIVER_ID], r_name, r_lat, r_lon) if r_name is not None else None
+    return ProposalRow(*own, slug, exchange_id, helper, receiver)  # type: ignore[misc]  # positional: own's columns are ProposalRow's first fields, in order
 
 
 def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, receiver_id: int) -> str:
@@ -102,13 +136,19 @@ def get_proposal_for_update(session: Session, proposal_id: int) -> Proposal | No
 def _proposal_page(*, of: str, by_state: bool, before: bool, after: bool) -> Select[Any]:
     """A page of proposals (an antenna's, or a member's) for one combination of filters, built once with
     bound parameters: building it per call costs its construction and cache key on every request. It reads
-    ProposalRow's columns, in order."""
-    query: Select[Any]
+    ProposalRow's columns, in order, with what the page shows joined in (_JOINED_COLUMNS)."""
+    query: Select[Any] = (
+        select(*_ROW_COLUMNS, *_JOINED_COLUMNS)
+        .join(Antenna, col(Antenna.id) == col(Proposal.antenna_id))
+        .outerjoin(Exchange, col(Exchange.proposal_id) == col(Proposal.id))  # one at most (unique)
+        .outerjoin(_helper, col(_helper.id) == col(Proposal.helper_id))
+        .outerjoin(_receiver, col(_receiver.id) == col(Proposal.receiver_id))
+    )
     if of == "antenna":
-        query = select(*_ROW_COLUMNS).where(col(Proposal.antenna_id) == bindparam("antenna_id"))
+        query = query.where(col(Proposal.antenna_id) == bindparam("antenna_id"))
     else:
         member: Any = bindparam("member_id")
-        query = select(*_ROW_COLUMNS).where((col(Proposal.helper_id) == member) | (col(Proposal.receiver_id) == member))
+        query = query.where((col(Proposal.helper_id) == member) | (col(Proposal.receiver_id) == member))
         # Members see proposals once a moderator let them through (or when they made them themselves).
         query = query.where((Proposal.state != ProposalState.PENDING_REVIEW) | (Proposal.origin == Origin.MEMBER))
     if by_state:
