@@ -95,7 +95,7 @@ class ProposalRow:
 JOINED_FIELDS = ("antenna_slug", "exchange_id", "helper_card", "receiver_card")
 _ROW_COLUMNS = tuple(getattr(Proposal, field.name) for field in fields(ProposalRow) if field.name not in JOINED_FIELDS)
 _helper, _receiver = aliased(Member), aliased(Member)
-_JOINED_COLUMNS = (
+_JOINED_COLUMNS: tuple[Any, ...] = (
     Antenna.slug,
     Exchange.id,
     _helper.display_name,
@@ -106,6 +106,7 @@ _JOINED_COLUMNS = (
     _receiver.location_lon,
 )
 _OWN = len(_ROW_COLUMNS)
+_make_row: Any = ProposalRow  # positionally: the page query's own columns are its first fields, in order
 _HELPER_ID = [f.name for f in fields(ProposalRow)].index("helper_id")
 _RECEIVER_ID = [f.name for f in fields(ProposalRow)].index("receiver_id")
 
@@ -115,7 +116,7 @@ def _row(*values: Any) -> ProposalRow:
     own, (slug, exchange_id, h_name, h_lat, h_lon, r_name, r_lat, r_lon) = values[:_OWN], values[_OWN:]
     helper = MemberCard(own[_HELPER_ID], h_name, h_lat, h_lon) if h_name is not None else None
     receiver = MemberCard(own[_RECEIVER_ID], r_name, r_lat, r_lon) if r_name is not None else None
-    return ProposalRow(*own, slug, exchange_id, helper, receiver)  # type: ignore[misc]  # positional: own's columns are ProposalRow's first fields, in order
+    return _make_row(*own, slug, exchange_id, helper, receiver)
 
 
 def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, receiver_id: int) -> str:
