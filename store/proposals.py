@@ -116,7 +116,8 @@ def _row(*values: Any) -> ProposalRow:
     own, (slug, exchange_id, h_name, h_lat, h_lon, r_name, r_lat, r_lon) = values[:_OWN], values[_OWN:]
     helper = MemberCard(own[_HELPER_ID], h_name, h_lat, h_lon) if h_name is not None else None
     receiver = MemberCard(own[_RECEIVER_ID], r_name, r_lat, r_lon) if r_name is not None else None
-    return _make_row(*own, slug, exchange_id, helper, receiver)
+    row: ProposalRow = _make_row(*own, slug, exchange_id, helper, receiver)
+    return row
 
 
 def live_key(*, request_id: int | None, offer_id: int | None, helper_id: int, receiver_id: int) -> str:
