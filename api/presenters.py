@@ -39,7 +39,8 @@ from store.accounts import desk_accounts_of
 from store.antennas import Antenna
 from store.audit import AuditEntry
 from store.exchanges import Exchange
-from store.listings import HelpRequest, Listing, ListingRow, RequestRow
+from store.listings import HelpRequest, Listing, ListingRow, OfferRow, RequestRow
+from store.lookups import MemberCard
 from store.meetings import Meeting, PlaceKind, meetings_for
 from store.memberships import Membership
 from store.proposals import Proposal, ProposalRow
@@ -142,9 +143,7 @@ def listing_outs(
     session: Session, actor: Actor, items: Sequence[tuple[Listing | ListingRow, float | None]], out: type[BaseModel]
 ) -> list[Any]:
     """OfferOut or RequestOut for each (listing, distance from the caller in km)."""
-    lookups = gather(
-        session, member_ids=(lst.member_id for lst, _ in items), antenna_ids=(lst.antenna_id for lst, _ in items)
-    )
+    lookups = _listing_lookups(session, [listing for listing, _ in items])
     shaped = []
     for listing, distance in items:
         fields: dict[str, Any] = {
@@ -166,6 +165,17 @@ def listing_outs(
             fields |= {"needed_by": listing.needed_by, "minutes": listing.minutes}
         shaped.append(_shaped(out, **fields))
     return shaped
+
+
+def _listing_lookups(session: Session, rows: Sequence[Listing | ListingRow]) -> PageLookups:
+    """What listings refer to: read with the page itself (store.listings.list_listings), or looked up."""
+    names, slugs = {}, {}
+    for row in rows:
+        if not isinstance(row, OfferRow) or row.member_name is None or row.antenna_slug is None:
+            return gather(session, member_ids=(r.member_id for r in rows), antenna_ids=(r.antenna_id for r in rows))
+        names[row.member_id], slugs[row.antenna_id] = row.member_name, row.antenna_slug
+    # A listing's page shows the member's name only (its distance is the listing's own point).
+    return PageLookups(members={i: MemberCard(i, name, None, None) for i, name in names.items()}, antennas=slugs)
 
 
 def listing_out(session: Session, actor: Actor, listing: Listing, out: type[BaseModel]) -> Any:

@@ -16,10 +16,10 @@ from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.time_units import validate_minutes
 from services.actors import Actor
 from services.proposals import end_proposals_of_listing
-from store.antennas import Antenna, get_antenna, moderated_antenna_ids
+from store.antennas import Antenna, get_antenna
 from store.base import utcnow
 from store.listings import HelpRequest, Listing, ListingRow, ListingStatus, ListingT, list_listings, listing_by_id
-from store.memberships import approved_antenna_ids
+from store.memberships import approved_antenna_ids, approved_or_moderated_antenna_ids
 
 MAX_ESTIMATE_MINUTES = 24 * 60
 _VISIBLE_STATUSES = (ListingStatus.OPEN, ListingStatus.MATCHED)
@@ -38,10 +38,9 @@ class ListingInput:
 
 def visible_antenna_ids(session: Session, actor: Actor) -> set[int]:
     """Listings are seen by approved members of their antenna and by its moderators."""
-    ids = approved_antenna_ids(session, actor.member_id)
-    if actor.on_behalf:
-        return ids & actor.on_behalf_antenna_ids  # a moderator acting for someone stays in their antennas
-    return ids | moderated_antenna_ids(session, actor.acting_id)
+    if actor.on_behalf:  # a moderator acting for someone stays in their antennas
+        return approved_antenna_ids(session, actor.member_id) & actor.on_behalf_antenna_ids
+    return approved_or_moderated_antenna_ids(session, member_id=actor.member_id, moderator_id=actor.acting_id)
 
 
 def _check_fields(
@@ -157,7 +156,7 @@ def withdraw_listing(session: Session, actor: Actor, model: type[Listing], listi
 
 @dataclass(frozen=True, slots=True)
 class ListingQuery:
-    antenna: Antenna | None = None
+    antenna_id: int | None = None  # one antenna's listings only
     category: str | None = None
     near_km: float | None = None
     mine: bool = False
@@ -173,8 +172,8 @@ class ListingPage:
 
 def find_listings(session: Session, actor: Actor, model: type[Listing], query: ListingQuery) -> ListingPage:
     visible = visible_antenna_ids(session, actor)
-    if query.antenna is not None:
-        visible &= {query.antenna.id} if query.antenna.id is not None else set()
+    if query.antenna_id is not None:
+        visible &= {query.antenna_id}
     if query.category is not None and query.category not in CATEGORY_KEYS:
         raise InvalidInput("error.listing.category", field="category")
     origin = None

@@ -77,6 +77,15 @@ def get_antenna_by_slug(session: Session, slug: str) -> Antenna | None:
     return session.exec(_ANTENNA_BY_SLUG, params={"slug": slug}).first()
 
 
+_ANTENNA_ID_BY_SLUG = select(Antenna.id).where(col(Antenna.slug) == bindparam("slug"))
+
+
+def antenna_id_by_slug(session: Session, slug: str) -> int | None:
+    """The id alone, for a route that only filters by the antenna (no ORM row is loaded)."""
+    found: int | None = read_columns(session, _ANTENNA_ID_BY_SLUG, {"slug": slug}).scalar()
+    return found
+
+
 def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
     return set(read_columns(session, _MODERATED_ANTENNA_IDS, {"member_id": member_id}).scalars())
 

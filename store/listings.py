@@ -6,7 +6,7 @@ never need the member row; that copy is already snapped and is never returned to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -16,7 +16,9 @@ from sqlalchemy import JSON, Integer, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
+from store.antennas import Antenna
 from store.base import enum_column, read_columns, utc_field
+from store.members import Member
 
 
 class ListingStatus(StrEnum):
@@ -74,6 +76,14 @@ class OfferRow:
     lon: float | None
     created_at: datetime
     updated_at: datetime
+    # What a page shows beside the listing, read in the page query itself (joins), so that shaping the page
+    # needs no look-up queries: its antenna's slug and its member's display name. Not the listing's columns;
+    # None on a row not read by the page query.
+    antenna_slug: str | None = field(default=None, kw_only=True)
+    member_name: str | None = field(default=None, kw_only=True)
+
+
+JOINED_FIELDS = ("antenna_slug", "member_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +153,12 @@ def list_listings(
     if before_id is not None:
         params["before_id"] = before_id
     row_type: Any = _ROW_TYPES[model]  # built from the columns it names, in order (see _listing_page)
-    return [row_type(*row) for row in read_columns(session, query, params)]
+    return [
+        row_type(*row[:-2], antenna_slug=row[-2], member_name=row[-1]) for row in read_columns(session, query, params)
+    ]
+
+
+_JOINED_COLUMNS: tuple[Any, ...] = (Antenna.slug, Member.display_name)  # JOINED_FIELDS, in order
 
 
 @cache
@@ -152,9 +167,14 @@ def _listing_page(
 ) -> Select[Any]:
     """The page query for one kind of listing and combination of filters, built once with bound parameters
     (building it per call costs its construction and cache key on every request): the columns of its row
-    type, in that order."""
-    columns = [getattr(model, field.name) for field in fields(_ROW_TYPES[model])]
-    query: Select[Any] = select(*columns).where(
+    type, in that order, then the antenna's slug and the member's name."""
+    columns: list[Any] = [getattr(model, f.name) for f in fields(_ROW_TYPES[model]) if f.name not in JOINED_FIELDS]
+    query: Select[Any] = (
+        select(*columns, *_JOINED_COLUMNS)
+        .join(Antenna, col(Antenna.id) == col(model.antenna_id))
+        .join(Member, col(Member.id) == col(model.member_id))
+    )
+    query = query.where(
         col(model.antenna_id).in_(bindparam("antenna_ids", expanding=True)),
         col(model.status).in_(bindparam("statuses", expanding=True)),
     )

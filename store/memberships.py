@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint, bindparam, case
+from sqlalchemy import UniqueConstraint, bindparam, case, union
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from store.antennas import Antenna
+from store.antennas import Antenna, Moderator
 from store.base import enum_column, read_columns, utc_field
 
 
@@ -60,6 +60,18 @@ _APPROVED_ANTENNA_IDS = select(Membership.antenna_id).where(
 
 def approved_antenna_ids(session: Session, member_id: int) -> set[int]:
     return set(read_columns(session, _APPROVED_ANTENNA_IDS, {"member_id": member_id}).scalars())
+
+
+_APPROVED_OR_MODERATED_ANTENNA_IDS = union(
+    _APPROVED_ANTENNA_IDS,
+    select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam("moderator_id")),
+)
+
+
+def approved_or_moderated_antenna_ids(session: Session, *, member_id: int, moderator_id: int) -> set[int]:
+    """Antennas `member_id` is an approved member of, with those `moderator_id` moderates: one query."""
+    params = {"member_id": member_id, "moderator_id": moderator_id}
+    return set(read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params).scalars())
 
 
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:
