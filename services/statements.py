@@ -17,6 +17,7 @@ from store.ledger import (
     approved_member_balances,
     entries_total,
     member_account,
+    member_account_balance,
     pool_account,
     statement_rows,
 )
@@ -78,10 +79,10 @@ def _lines(rows: list[StatementRow]) -> list[Line]:
 def member_statement(
     session: Session, *, member_id: int, before_id: int | None, limit: int, after_id: int | None = None
 ) -> Statement:
-    account = member_account(session, member_id)
+    account = member_account_balance(session, member_id)
     if account is None:
         return Statement(balance=0, lines=[], more=False)
-    account_id = row_id(account)
+    account_id, balance = account
     page = window(
         lambda before, after, n: statement_rows(
             session, account_id=account_id, before_id=before, after_id=after, limit=n
@@ -90,7 +91,7 @@ def member_statement(
         after_id=after_id,
         limit=limit,
     )
-    return Statement(balance=account.balance, lines=_lines(page.rows), more=page.older, newer=page.newer)
+    return Statement(balance=balance, lines=_lines(page.rows), more=page.older, newer=page.newer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,17 @@ def member_account(session: Session, member_id: int) -> LedgerAccount | None:
     return session.exec(select(LedgerAccount).where(LedgerAccount.member_id == member_id)).first()
 
 
+_MEMBER_BALANCE = select(LedgerAccount.id, LedgerAccount.balance).where(
+    col(LedgerAccount.member_id) == bindparam("member_id")
+)
+
+
+def member_account_balance(session: Session, member_id: int) -> tuple[int, int] | None:
+    """The member's account id and cached balance, as columns (a statement page reads nothing else of it)."""
+    row = read_columns(session, _MEMBER_BALANCE, {"member_id": member_id}).first()
+    return (int(row[0]), int(row[1])) if row is not None else None
+
+
 def pool_account(session: Session, antenna_id: int) -> LedgerAccount | None:
     return session.exec(select(LedgerAccount).where(LedgerAccount.pool_antenna_id == antenna_id)).first()
 
