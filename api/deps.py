@@ -6,8 +6,9 @@ and never repeat the checks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
@@ -31,6 +32,9 @@ from store import audit
 from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
 from store.members import Member, get_member
 from store.memberships import approved_antenna_ids
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -86,6 +90,27 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         raise
     finally:
         session.close()  # the transaction has ended: this only hands the connection back to the pool
+
+
+def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """For a GET route that reads one bounded page (at most a few hundred rows) through its `session`.
+
+    FastAPI runs a plain `def` route in a worker thread. On SQLite such a read waits on nothing (no lock,
+    no network) and takes about a millisecond, about what the hand-over to a thread and back costs, and
+    one request runs at a time (api.middleware): the route runs right on the event loop instead. Where the
+    read may wait (PostgreSQL, a session that took the write lock or has writes to flush, such as acting on
+    behalf with its audit row) it runs in a worker thread, as before. Not for reads that may take long
+    (statistics, exports, whole statements): they would hold up the event loop.
+    """
+
+    @functools.wraps(route)
+    async def on_the_loop_when_it_can(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = kwargs["session"]
+        if isinstance(session, Session) and reads_on_the_loop(session):
+            return route(*args, **kwargs)
+        return await run_in_threadpool(route, *args, **kwargs)
+
+    return on_the_loop_when_it_can
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

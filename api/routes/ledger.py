@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from sqlmodel import Session
 
-from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
+from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn, page_read
 from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
 from api.presenters import line_out
@@ -45,6 +45,7 @@ def transfer_out(session: Session, transfer: LedgerTransfer) -> TransferOut:
 
 
 @router.get("/me/ledger", response_model=StatementOut, responses=problem_responses(401, 403, 422))
+@page_read
 def my_ledger(actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> Response:
     """Read my balance and statement, newest first
 

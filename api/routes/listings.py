@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, SessionDep, page_read
 from api.idempotency import IdempotencyDep
 from api.openapi import operation_docs
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, encode_cursor
@@ -78,6 +78,7 @@ def listing_router(
         responses=problem_responses(401, 403, 404, 422),
         **operation_docs(docs["find"]),
     )
+    @page_read
     def find(
         actor: CurrentActor,
         session: SessionDep,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, SessionDep, page_read
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.problems import problem_responses
 from api.responses import serialised
@@ -96,6 +96,7 @@ def mark_read(
     response_model=UnreadCountOut,
     responses=problem_responses(401, 403, 422),
 )
+@page_read
 def unread_count(actor: CurrentActor, session: SessionDep) -> Response:
     """Count my unread notifications
 

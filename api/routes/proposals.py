@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from sqlmodel import Session
 
-from api.deps import CurrentActor, LanguageDep, ModeratedAntenna, SessionDep, SignedIn
+from api.deps import CurrentActor, LanguageDep, ModeratedAntenna, SessionDep, SignedIn, page_read
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.presenters import proposal_outs, review_outs
 from api.problems import problem_responses
@@ -158,6 +158,7 @@ def reject(
 
 
 @router.get("/me/proposals", response_model=Page[ProposalOut], responses=problem_responses(401, 403, 422))
+@page_read
 def my_proposals(
     actor: CurrentActor,
     session: SessionDep,
