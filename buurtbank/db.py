@@ -22,7 +22,10 @@ SQLITE_POOL_SIZE = 15
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+        if make_url(url).get_driver_name() == "psycopg":
+            _read_first_without_a_transaction(engine)
+        return engine
     in_memory = make_url(url).database in (None, "", ":memory:")  # one connection per thread: no pool size
     pool: dict[str, Any] = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
@@ -93,6 +96,46 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
             context.invalidate_pool_on_disconnect = False
 
 
+def _is_read(statement: str) -> bool:
+    head = statement.lstrip().upper()
+    return head.startswith(_READ_PREFIXES) and " FOR UPDATE" not in head and " FOR SHARE" not in head
+
+
+def _read_first_without_a_transaction(engine: Engine) -> None:
+    """READ_FIRST on PostgreSQL (psycopg): reads outside a transaction until the first write.
+
+    psycopg opens every transaction with a BEGIN of its own and ends it with a COMMIT or ROLLBACK: two
+    round trips to the server besides the queries, for a request that only reads. A connection that starts
+    with READ_FIRST (the API's GET requests) runs in autocommit mode instead: each read is its own statement
+    on the latest committed data, which is what READ COMMITTED (PostgreSQL's default, ours) gives each
+    statement of a transaction anyway. Before its first statement that is not a plain read (a write, a
+    SAVEPOINT, a SELECT .. FOR UPDATE, an advisory lock), autocommit is switched off, so that statement
+    and everything after it form one transaction, committed or rolled back with the request as before.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_FIRST):
+            dbapi = connection.connection.dbapi_connection
+            if dbapi is not None and not dbapi.autocommit:
+                dbapi.autocommit = True
+                connection.info[_PENDING] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(connection, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]  # noqa: ARG001  # SQLAlchemy's listener signature
+        if connection.info.get(_PENDING) and not (_is_read(statement) and "advisory" not in statement):
+            connection.info.pop(_PENDING)
+            connection.connection.dbapi_connection.autocommit = False  # the write below opens the transaction
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        if not connection.invalidated and connection.info.pop(_PENDING, None):
+            dbapi = connection.connection.dbapi_connection
+            if dbapi is not None:
+                dbapi.autocommit = False  # back as the pool hands connections out
+
+
 _READING_ENGINE = "_buurtbank_read_first_engine"
 
 
@@ -111,16 +154,17 @@ def read_first(engine: Engine) -> Engine:
 def ends_without_io(session: Session) -> bool:
     """Whether committing or rolling back this session waits on nothing (so it need not leave the event loop).
 
-    True when it holds no transaction, or when it has nothing to flush and its connection is a SQLite one
-    that started with READ_FIRST and never took the write lock: it read in autocommit mode, and there is no
-    transaction in the database to end. Anything else (PostgreSQL, a write) may wait on the database.
+    True when it holds no transaction, or when it has nothing to flush and its connection started with
+    READ_FIRST and never wrote: it read in autocommit mode (SQLite without the write lock, PostgreSQL
+    outside a transaction), and there is no transaction in the database to end. Anything else (a write,
+    a transaction on PostgreSQL) may wait on the database.
     """
     transaction = session.get_transaction()
     if transaction is None:
         return True
     if not transaction.is_active:  # failed and waiting for its rollback: asking for its connection would raise
         return False
-    if session.new or session.deleted or session.dirty or session.get_bind().dialect.name != "sqlite":
+    if session.new or session.deleted or session.dirty:
         return False
     return bool(session.connection().info.get(_PENDING))
 
