@@ -21,6 +21,8 @@ log = logging.getLogger("buurtbank")
 
 # What `serve` hands to uvicorn: every API process builds its own app (and engine) from the environment.
 APP_FACTORY = "api.app:app_from_environment"
+# uvicorn's HTTP/1.1 protocol, on connections that send small writes at once (buurtbank/http_protocol.py).
+HTTP_PROTOCOL = "buurtbank.http_protocol:NoDelayH11Protocol"
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,6 +60,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            http=HTTP_PROTOCOL,
             log_level="info",
             access_log=not args.no_access_log,
         )
