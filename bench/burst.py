@@ -5,10 +5,11 @@
 
 By default it starts `buurtbank serve --no-scheduler` on a free loopback port over a fresh database (a
 SQLite file in a temporary directory, or a throw-away PostgreSQL database next to `test` on 127.0.0.1),
-prepares members directly in the database (set-up is not what is measured) and signs their tokens with the
-service's key (so login throttling does not shape the burst). Each client loops, without pause, over a mix
-of anonymous `GET /v1/antennas` and `GET /v1/health`, signed-in `GET /v1/me` and `GET /v1/offers`, and
-credit-moving `POST /v1/me/ledger/donations` (15 minutes to the antenna's pool, with an Idempotency-Key).
+prepares members directly in the database (set-up is not what is measured) and opens a session for each
+through the service's own code, with the service's key (so login throttling does not shape the burst). Each
+client loops, without pause, over a mix of anonymous `GET /v1/antennas` and `GET /v1/health`, signed-in
+`GET /v1/me` and `GET /v1/offers`, and credit-moving `POST /v1/me/ledger/donations` (15 minutes to the
+antenna's pool, with an Idempotency-Key).
 
 Bounded: at most 1000 clients and 120 seconds, and only against a service on the loopback interface
 (`--url http://127.0.0.1:PORT --database-url ... --secret-key ...` for one you started yourself). A
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from services import ledger as ledger_service  # noqa: E402
-from services.tokens import issue_token  # noqa: E402
+from services.sessions import SessionPolicy, open_session  # noqa: E402
 from store.antennas import get_antenna_by_slug  # noqa: E402
 from store.ledger import accounts_with_drift, total_of_all_entries  # noqa: E402
 from store.members import Member  # noqa: E402
@@ -71,9 +72,10 @@ def loopback_only(url: str) -> None:
         raise SystemExit(f"refusing to burst {url}: only a service on the loopback interface")
 
 
-def prepare(database_url: str, *, members: int, slug: str) -> list[int]:
+def prepare(database_url: str, *, members: int, slug: str, secret: str) -> list[str]:
     """Approved members in pairs: the first of each pair starts 600 minutes up (the second 600 down), so
-    donations have minutes to give. Returns the member ids that donate and read."""
+    donations have minutes to give. Returns an access token for each member that donates and reads, each
+    naming a session opened through the real service (the API refuses a token without a live session)."""
     engine = create_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
         antenna = get_antenna_by_slug(session, slug)
@@ -99,9 +101,11 @@ def prepare(database_url: str, *, members: int, slug: str) -> list[int]:
                 reason="burst bench opening balance",
                 corrects_transfer_id=None,
             )
+        policy = SessionPolicy(secret=secret, access_lifetime=timedelta(hours=1), refresh_lifetime=timedelta(hours=1))
+        tokens = [open_session(session, donor, policy=policy).access_token for donor in donors]
         session.commit()
     engine.dispose()
-    return [d.id for d in donors]  # type: ignore[misc]
+    return tokens
 
 
 def books_balance(database_url: str) -> bool:
@@ -230,8 +234,7 @@ def main() -> int:
             loopback_only(url)
         else:
             server, url = start_server(database_url, args.server_log)  # migrates and loads the antennas
-        donors = prepare(database_url, members=args.members, slug=args.antenna)
-        tokens = [issue_token(member_id=m, secret=args.secret_key, lifetime=timedelta(hours=1)) for m in donors]
+        tokens = prepare(database_url, members=args.members, slug=args.antenna, secret=args.secret_key)
         answers, latencies, clients = asyncio.run(
             burst(url, tokens=tokens, clients=args.clients, seconds=args.seconds, slug=args.antenna)
         )
