@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.middleware import give_back_turn
 from api.schemas.common import MAX_ID
 from buurtbank.db import ends_without_io, read_first, reads_on_the_loop
 from buurtbank.i18n import negotiate
@@ -79,6 +80,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         if ends_without_io(session):
             session.commit()
         else:
+            give_back_turn(request.scope)  # the commit waits on the database: the next request may run
             with CancelScope(shield=True):
                 await anyio.to_thread.run_sync(session.commit, limiter=CapacityLimiter(1))
     except BaseException:

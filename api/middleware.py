@@ -17,9 +17,11 @@ time (the GIL). With eight requests in eight worker threads, every database call
 thread and back, and a request cost twice the CPU it costs alone (nearby offers: 2.4 ms alone, 4.4 ms each
 with eight at once; bench/api.py, docs/performance.md). So a process lets `max_running` requests run
 (SQLite 1, PostgreSQL 2, whose requests also wait on the network) and the next one starts when one ends:
-the same work is done sooner by taking turns. A request still running after `slow_after_seconds` (a
-statistics page, an export, a write waiting for SQLite's lock) gives its turn to the next one while it goes
-on, so one slow request never holds up the quick ones; only `max_concurrent` bounds how many run then.
+the same work is done sooner by taking turns. A request that commits a write gives its turn to the next one
+as it starts committing (the commit waits on the disk or the server, not on Python), and a request still
+running after `slow_after_seconds` (a statistics page, an export, a write waiting for SQLite's lock) gives
+its turn while it goes on, so one slow request never holds up the quick ones; only `max_concurrent` bounds
+how many run then.
 Several processes (`buurtbank serve --workers N`) are what uses several cores.
 """
 
@@ -46,7 +48,7 @@ class Limits:
     queue_timeout_seconds: float  # a request that waits longer for a slot: 503
     retry_after_seconds: int
     max_running: int = 1  # requests taking their turn at once (the rest wait, or start beside a slow one)
-    slow_after_seconds: float = 0.025  # a request running this long gives its turn to the next
+    slow_after_seconds: float = 0.005  # a request running this long gives its turn to the next
     # Paths that never touch the database (the API documentation) skip the concurrency bound, and so does the
     # event stream: it stays open for minutes, holding no connection between its short polls.
     unbounded_prefixes: tuple[str, ...] = ("/docs", "/openapi.json", "/v1/me/events")
@@ -119,6 +121,7 @@ class RequestLimits:
             await turns.acquire()
             await slots.acquire()
         turn = _Turn(turns)
+        scope[TURN] = turn  # given back early by whatever is about to wait (buurtbank.api.deps: a commit)
         later = asyncio.get_running_loop().call_later(self.limits.slow_after_seconds, turn.give_back)
         try:
             await self._run(scope, receive, send)
@@ -166,8 +169,20 @@ async def _take_both(turns: asyncio.Semaphore, slots: asyncio.Semaphore) -> None
         raise
 
 
+# The scope key of the request's turn (a _Turn), for code that is about to wait on the database.
+TURN = "buurtbank.turn"
+
+
+def give_back_turn(scope: Scope) -> None:
+    """Let the next request start: this one is about to wait (a commit's write to disk, a lock)."""
+    turn = scope.get(TURN)
+    if turn is not None:
+        turn.give_back()
+
+
 class _Turn:
-    """A request's turn, given back once: when it ends, or earlier when it turns out slow."""
+    """A request's turn, given back once: when it ends, when it is about to wait on the database, or when it
+    turns out slow."""
 
     __slots__ = ("_turns", "_held")
 

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import create_engine
 from starlette.types import Receive, Scope, Send
 
-from api.middleware import Limits, RequestLimits, default_running
+from api.middleware import Limits, RequestLimits, default_running, give_back_turn
 
 
 class Recorder:
@@ -137,3 +137,35 @@ def test_a_request_that_waits_too_long_for_a_turn_answers_503_and_gives_nothing_
 def test_one_turn_on_sqlite_two_on_postgresql() -> None:
     assert default_running(create_engine("sqlite://")) == 1
     assert default_running(create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")) == 2
+
+
+def test_a_request_about_to_wait_on_the_database_lets_the_next_one_start() -> None:
+    # What get_session does before a commit that waits on the disk or the server (api/deps.py).
+    second_ran = asyncio.Event()
+
+    async def work(path: str) -> None:
+        if path == "/committing":
+            give_back_turn(current_scope[0])
+            await asyncio.wait_for(second_ran.wait(), timeout=5)
+        else:
+            second_ran.set()
+
+    current_scope: list[Scope] = []
+
+    class Keeping(Recorder):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            current_scope.append(scope)
+            await super().__call__(scope, receive, send)
+
+    async def scenario() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=RequestLimits(inner, limits=_limits()))  # slow only after 5 s
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
+            first = asyncio.create_task(client.get("/committing"))
+            await asyncio.sleep(0.01)
+            quick = await client.get("/quick")
+            return [await first, quick]
+
+    inner = Keeping(work)
+    assert [a.status_code for a in asyncio.run(scenario())] == [200, 200]
+    assert inner.order == ["start /committing", "start /quick", "end /quick", "end /committing"]
+    give_back_turn({})  # outside RequestLimits (a test app, the CLI): nothing to give back
