@@ -11,7 +11,9 @@ same paths with those same payloads through the same pydantic response models (F
 payload into the model and serialises it: what any FastAPI endpoint pays, without a database, auth or
 shaping). Both run one uvicorn process without access log. It then loads both alternately, round after
 round (wrk if installed, otherwise a Python load generator), and prints requests/s and the ratio ours /
-bare per scenario. The goal is a ratio of at least 0.60.
+bare per scenario. The goal is a ratio of at least 0.60 for issue 10's four scenarios (nearby offers, my
+proposals, the review queue of 200, my ledger); the unread count is printed as a probe of the fixed cost of a
+signed-in request, not judged.
 
 A scenario is one entry in SCENARIOS: a name, the path, who asks (a key of the people built in
 `prepare`) and the response model. Adding one is one entry.
@@ -49,6 +51,7 @@ class Scenario:
     path: str
     who: str  # a key of the people prepare() builds
     model: str  # the response model as "module:Name" or "module:Page[Name]"
+    goal: bool = True  # one of issue 10's four scenarios (the others are probes, printed but not judged)
 
 
 SCENARIOS = [
@@ -63,8 +66,13 @@ SCENARIOS = [
         "api.schemas.proposals:Page[ProposalReviewOut]",
     ),
     Scenario("my ledger", "/v1/me/ledger", "reader", "api.schemas.ledger:StatementOut"),
+    # A probe of the fixed cost of a signed-in request (almost no payload for the bare app to validate).
     Scenario(
-        "unread notifications", "/v1/me/notifications/unread-count", "reader", "api.schemas.neighbours:UnreadCountOut"
+        "unread notifications",
+        "/v1/me/notifications/unread-count",
+        "reader",
+        "api.schemas.neighbours:UnreadCountOut",
+        goal=False,
     ),
 ]
 
@@ -319,15 +327,18 @@ def main() -> int:
                 ours_total += rate
                 errors += bad
             ratio = ours_total / bare_total if bare_total else 0.0
-            worst = min(worst, ratio)
+            if scenario.goal:
+                worst = min(worst, ratio)
             payload = payloads[scenario.name]
             items = len(payload.get("items", [])) if isinstance(payload, dict) else 0
             size = len(json.dumps(payload)) / 1000
             print(
                 f"{scenario.name:<22} {items:>5} {size:>6.1f} {ours_total / args.rounds:>8.0f} "
-                f"{bare_total / args.rounds:>8.0f} {ratio:>6.2f}" + (f"  ({errors} non-2xx answers)" if errors else "")
+                f"{bare_total / args.rounds:>8.0f} {ratio:>6.2f}"
+                + ("" if scenario.goal else "  (probe, not a goal)")
+                + (f"  ({errors} non-2xx answers)" if errors else "")
             )
-        print(f"lowest ratio: {worst:.2f} (goal >= 0.60)")
+        print(f"lowest ratio of the goal scenarios: {worst:.2f} (goal >= 0.60)")
         return 0
     finally:
         for process in processes:
