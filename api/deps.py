@@ -101,8 +101,9 @@ def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     no network) and takes about a millisecond, about what the hand-over to a thread and back costs, and
     one request runs at a time (api.middleware): the route runs right on the event loop instead. Where the
     read may wait (PostgreSQL, a session that took the write lock or has writes to flush, such as acting on
-    behalf with its audit row) it runs in a worker thread, as before. Not for reads that may take long
-    (statistics, exports, whole statements): they would hold up the event loop.
+    behalf with its audit row) it runs in a worker thread, as before. Only for routes that never write
+    (a write would take SQLite's lock on the event loop, and may wait for it) and never take long
+    (statistics, exports, whole statements would hold up the event loop).
     """
 
     @functools.wraps(route)
