@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
+from store.antennas import Antenna
 from store.base import enum_column, id_window, utc_field
 
 
@@ -44,6 +45,29 @@ def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | No
     return session.exec(
         select(Exchange).where(Exchange.id == exchange_id).with_for_update().execution_options(populate_existing=True)
     ).first()
+
+
+def lock_exchange_with_antenna(session: Session, exchange_id: int) -> tuple[Exchange, Antenna] | None:
+    """The exchange, row-locked (FOR UPDATE OF exchanges only), and its antenna, in one statement.
+
+    The antenna is kept in the session's info for the rest of the unit of work: the identity map holds
+    rows weakly, and the answer shaped after the service returns asks for the antenna's slug again."""
+    found = session.exec(
+        select(Exchange, Antenna)
+        .join(Antenna, col(Antenna.id) == Exchange.antenna_id)
+        .where(Exchange.id == exchange_id)
+        .with_for_update(of=Exchange)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        return None
+    row, antenna = found
+    session.info.setdefault(HELD_ROWS, []).append(antenna)
+    return row, antenna
+
+
+# session.info key: rows a unit of work keeps alive until it ends (see lock_exchange_with_antenna).
+HELD_ROWS = "buurtbank_held_rows"
 
 
 def list_member_exchanges(
