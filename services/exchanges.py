@@ -19,6 +19,7 @@ from services import events
 from services.actors import Actor
 from services.ledger import TransferRequest, execute_transfer, lock_member_accounts_for_transfer, pay_from_pool
 from services.proposals import party_of
+from services.read_side import ExchangeExtras, PageLookups, remember_exchange
 from store import audit
 from store.antennas import Antenna, get_antenna, is_moderator
 from store.base import row_id, utcnow
@@ -30,6 +31,7 @@ from store.exchanges import (
     lock_exchange_with_antenna,
 )
 from store.listings import ListingStatus, set_request_status_if_open
+from store.lookups import MemberCard
 from store.members import Member
 
 
@@ -64,11 +66,16 @@ def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: 
 
 
 def _locked_with_antenna(session: Session, actor: Actor, exchange_id: int) -> tuple[Exchange, Antenna]:
-    """The exchange (row-locked) and its antenna in one statement, if the actor may see it."""
+    """The exchange (row-locked) and its antenna in one statement, if the actor may see it; the names, slug
+    and meeting read with them are left for the answer (services.read_side.remember_exchange)."""
     found = lock_exchange_with_antenna(session, exchange_id)
     if found is None:
         raise NotFound()
-    return _visible(session, actor, found[0]), found[1]
+    row = _visible(session, actor, found.exchange)
+    cards = {member_id: MemberCard(member_id, *card) for member_id, card in found.names.items()}
+    lookups = PageLookups(members=cards, antennas={found.antenna.id or 0: found.antenna.slug})
+    remember_exchange(session, exchange_id, ExchangeExtras(lookups=lookups, meeting=found.meeting))
+    return row, found.antenna
 
 
 def _visible(session: Session, actor: Actor, row: Exchange) -> Exchange:

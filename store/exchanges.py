@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
 from store.antennas import Antenna
 from store.base import enum_column, id_window, utc_field
+from store.members import Member
 
 
 class Exchange(SQLModel, table=True):
@@ -47,27 +52,50 @@ def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | No
     ).first()
 
 
-def lock_exchange_with_antenna(session: Session, exchange_id: int) -> tuple[Exchange, Antenna] | None:
-    """The exchange, row-locked (FOR UPDATE OF exchanges only), and its antenna, in one statement.
+@dataclass(frozen=True, slots=True)
+class LockedExchange:
+    """An exchange row-locked for a change, with what its answer shows besides the row itself."""
 
-    The antenna is kept in the session's info for the rest of the unit of work: the identity map holds
-    rows weakly, and the answer shaped after the service returns asks for the antenna's slug again."""
-    found = session.exec(
-        select(Exchange, Antenna)
+    exchange: Exchange
+    antenna: Antenna
+    meeting: Any  # store.meetings.Meeting | None (that module imports this one)
+    names: dict[int, tuple[str, float | None, float | None]]  # both parties: (display name, lat, lon)
+
+
+_HELPER, _RECEIVER = aliased(Member), aliased(Member)
+
+
+def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExchange | None:
+    """The exchange, row-locked (FOR UPDATE OF exchanges only: the ledger's lock order is unchanged), with its
+    antenna, its meeting and both parties' names (what the answer shows), in one statement.
+    Members are never deleted (erasure keeps an anonymous row), so the inner joins lose no exchange."""
+    from store.meetings import Meeting  # store.meetings imports this module
+
+    found = session.execute(
+        sa_select(  # SQLModel's select() is typed for at most four columns
+            Exchange,
+            Antenna,
+            Meeting,
+            col(_HELPER.display_name),
+            col(_HELPER.location_lat),
+            col(_HELPER.location_lon),
+            col(_RECEIVER.display_name),
+            col(_RECEIVER.location_lat),
+            col(_RECEIVER.location_lon),
+        )
         .join(Antenna, col(Antenna.id) == Exchange.antenna_id)
-        .where(Exchange.id == exchange_id)
+        .join(_HELPER, col(_HELPER.id) == Exchange.helper_id)
+        .join(_RECEIVER, col(_RECEIVER.id) == Exchange.receiver_id)
+        .outerjoin(Meeting, col(Meeting.exchange_id) == Exchange.id)
+        .where(col(Exchange.id) == exchange_id)
         .with_for_update(of=Exchange)
         .execution_options(populate_existing=True)
     ).first()
     if found is None:
         return None
-    row, antenna = found
-    session.info.setdefault(HELD_ROWS, []).append(antenna)
-    return row, antenna
-
-
-# session.info key: rows a unit of work keeps alive until it ends (see lock_exchange_with_antenna).
-HELD_ROWS = "buurtbank_held_rows"
+    row, antenna, meeting, *people = found
+    names = {row.helper_id: (people[0], people[1], people[2]), row.receiver_id: (people[3], people[4], people[5])}
+    return LockedExchange(exchange=row, antenna=antenna, meeting=meeting, names=names)
 
 
 def list_member_exchanges(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from time import monotonic, sleep
 from typing import Any
 from uuid import uuid4
@@ -203,9 +204,9 @@ def _statements(engine: Engine) -> Iterator[list[str]]:
 
 # (first confirmation, the settling one), between members whose ledger accounts exist. bench/ledger.py's
 # round trips per settlement on PostgreSQL are these plus a BEGIN and a COMMIT per request; they were 11 and
-# 17, plus a SELECT 1 per checkout (pool_pre_ping), before the answer's antenna stayed loaded, the exchange
-# and its antenna came in one statement and the request's status moved in one UPDATE.
-CONFIRM_STATEMENTS = {"postgresql": (9, 14), "sqlite": (10, 17)}
+# 17, plus a SELECT 1 per checkout (pool_pre_ping), before the exchange was locked in the statement that also
+# reads its antenna, meeting and both names for the answer, and the request's status moved in one UPDATE.
+CONFIRM_STATEMENTS = {"postgresql": (7, 12), "sqlite": (8, 15)}
 
 
 def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, client: TestClient) -> None:
@@ -215,6 +216,10 @@ def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, c
         build.settled_exchange(helper=helper, receiver=receiver, minutes=30)  # both accounts exist
         exchange = build.planned_exchange(helper=helper, receiver=receiver)
     people = [login(client, "hanne@example.org"), login(client, "rachid@example.org")]
+    starts = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    meeting = {"starts_at": starts, "place": "Aan de kerk"}
+    assert client.put(f"/v1/exchanges/{exchange.id}/meeting", json=meeting, headers=people[0]).status_code == 200
+    assert client.post(f"/v1/exchanges/{exchange.id}/meeting/accept", headers=people[1]).status_code == 200
     counts = []
     for number, headers in enumerate(people):
         with _statements(db) as seen:
@@ -226,7 +231,11 @@ def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, c
         assert answer.status_code == 200, answer.text
         assert not any(s.strip().upper() == "SELECT 1" for s in seen)  # no ping per checkout
         counts.append(len(seen))
+        # The names, slug and meeting read with the locked exchange answer what reading it again answers.
+        assert answer.json() == client.get(f"/v1/exchanges/{exchange.id}", headers=headers).json()
     assert answer.json()["state"] == "settled"
+    assert answer.json()["meeting"]["place"] == "Aan de kerk"
+    assert {answer.json()["helper"]["display_name"], answer.json()["receiver"]["display_name"]} == {"Hanne", "Rachid"}
     assert tuple(counts) == CONFIRM_STATEMENTS[db.dialect.name]
 
 
