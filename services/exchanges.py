@@ -25,6 +25,7 @@ from store.antennas import Antenna, get_antenna, is_moderator
 from store.base import row_id, utcnow
 from store.exchanges import (
     Exchange,
+    LockedExchange,
     exchanges_still_planned,
     get_exchange,
     get_exchange_for_update,
@@ -65,17 +66,17 @@ def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: 
     return _visible(session, actor, row)
 
 
-def _locked_with_antenna(session: Session, actor: Actor, exchange_id: int) -> tuple[Exchange, Antenna]:
+def _locked_with_antenna(session: Session, actor: Actor, exchange_id: int) -> LockedExchange:
     """The exchange (row-locked) and its antenna in one statement, if the actor may see it; the names, slug
     and meeting read with them are left for the answer (services.read_side.remember_exchange)."""
     found = lock_exchange_with_antenna(session, exchange_id)
     if found is None:
         raise NotFound()
-    row = _visible(session, actor, found.exchange)
+    _visible(session, actor, found.exchange)  # raises NotFound for someone who may not see it
     cards = {member_id: MemberCard(member_id, *card) for member_id, card in found.names.items()}
     lookups = PageLookups(members=cards, antennas={found.antenna.id or 0: found.antenna.slug})
     remember_exchange(session, exchange_id, ExchangeExtras(lookups=lookups, meeting=found.meeting))
-    return row, found.antenna
+    return found
 
 
 def _visible(session: Session, actor: Actor, row: Exchange) -> Exchange:
@@ -122,7 +123,8 @@ def _set_request_status(session: Session, row: Exchange, status: ListingStatus) 
 
 
 def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object) -> Exchange:
-    row, antenna = _locked_with_antenna(session, actor, exchange_id)
+    found = _locked_with_antenna(session, actor, exchange_id)
+    row, antenna = found.exchange, found.antenna
     party = party_of(row, actor.member_id)
     outcome = rules.confirm_exchange(
         to_rule(row), party=party, minutes=minutes, step=antenna.declaration().time_step_minutes, now=utcnow()
@@ -140,7 +142,7 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
             by=actor.acting_id,
             on_behalf_of=actor.member_id if actor.on_behalf else None,
         )
-    events.exchange_confirmed(session, row, by=party)
+    events.exchange_confirmed(session, row, by=party, with_devices=found.with_devices)
     session.flush()
     return row
 

@@ -205,8 +205,9 @@ def _statements(engine: Engine) -> Iterator[list[str]]:
 # (first confirmation, the settling one), between members whose ledger accounts exist. bench/ledger.py's
 # round trips per settlement on PostgreSQL are these plus a BEGIN and a COMMIT per request; they were 11 and
 # 17, plus a SELECT 1 per checkout (pool_pre_ping), before the exchange was locked in the statement that also
-# reads its antenna, meeting and both names for the answer, and the request's status moved in one UPDATE.
-CONFIRM_STATEMENTS = {"postgresql": (7, 12), "sqlite": (8, 15)}
+# reads its antenna, meeting and both names for the answer and whether either party has a push device, and
+# the request's status moved in one UPDATE.
+CONFIRM_STATEMENTS = {"postgresql": (6, 11), "sqlite": (7, 14)}
 
 
 def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, client: TestClient) -> None:
@@ -237,6 +238,31 @@ def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, c
     assert answer.json()["meeting"]["place"] == "Aan de kerk"
     assert {answer.json()["helper"]["display_name"], answer.json()["receiver"]["display_name"]} == {"Hanne", "Rachid"}
     assert tuple(counts) == CONFIRM_STATEMENTS[db.dialect.name]
+
+
+def test_confirming_queues_a_push_for_the_party_with_a_device_only(db: Engine, client: TestClient) -> None:
+    with factory(db) as build:
+        helper = build.member("hanne@example.org", name="Hanne")
+        receiver = build.member("rachid@example.org", name="Rachid")
+        exchange = build.planned_exchange(helper=helper, receiver=receiver)
+    people = [login(client, "hanne@example.org"), login(client, "rachid@example.org")]
+    device = {"platform": "expo", "token": "ExponentPushToken[rachid-phone]"}
+    assert client.post("/v1/me/devices", json=device, headers=people[1]).status_code in (200, 201)
+    for number, headers in enumerate(people):
+        answer = client.post(
+            f"/v1/exchanges/{exchange.id}/confirm",
+            json={"minutes": 30},
+            headers={**headers, "Idempotency-Key": f"confirm-{number}"},
+        )
+        assert answer.status_code == 200, answer.text
+    with Session(db) as session:
+        deliveries = session.exec(select(PushDelivery)).all()
+        kinds = {n.id: n.kind for n in session.exec(select(Notification).where(Notification.member_id == receiver.id))}
+    # Rachid: asked to confirm (Hanne confirmed first), then told it settled; Hanne has no device.
+    assert {d.member_id for d in deliveries} == {receiver.id}
+    assert sorted(kinds[d.notification_id].value for d in deliveries) == sorted(
+        [NotificationKind.CONFIRM_NEEDED.value, NotificationKind.EXCHANGE_SETTLED.value]
+    )
 
 
 @pytest.mark.skipif(not on_postgres(), reason="pooled server connections: PostgreSQL only")
