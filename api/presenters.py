@@ -32,7 +32,7 @@ from domain.audit import AuditAction
 from domain.exchanges import Party, ProposalState
 from services.actors import Actor
 from services.proposals import party_of
-from services.read_side import PageLookups, gather
+from services.read_side import PageLookups, gather, remembered_exchange
 from services.statements import Line
 from store import audit
 from store.accounts import desk_accounts_of
@@ -285,12 +285,16 @@ def review_outs(session: Session, rows: Sequence[Proposal | ProposalRow], lang: 
 
 def exchange_outs(session: Session, rows: Sequence[Exchange], viewer_id: int | None) -> list[ExchangeOut]:
     """`viewer_id` sets my_role (helper/receiver); None when a moderator looks."""
-    lookups = gather(
-        session,
-        member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],
-        antenna_ids=(r.antenna_id for r in rows),
-    )
-    meetings = meetings_for(session, [row.id or 0 for row in rows])
+    extras = remembered_exchange(session, rows[0].id or 0) if len(rows) == 1 else None
+    if extras is not None:  # read with the exchange by the service that changed it (a confirmation)
+        lookups, meetings = extras.lookups, {rows[0].id or 0: extras.meeting} if extras.meeting else {}
+    else:
+        lookups = gather(
+            session,
+            member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],
+            antenna_ids=(r.antenna_id for r in rows),
+        )
+        meetings = meetings_for(session, [row.id or 0 for row in rows])
     shaped = []
     for row in rows:
         role: Literal["helper", "receiver"] | None = (

@@ -11,6 +11,12 @@ Finally it proves the books: the sum of all entries is zero, every cached balanc
 every exchange settled exactly once (no lost or duplicated transfer). Use --url and --database-url to
 point it at a service you started yourself. This is a benchmark, not a test: it prints numbers.
 
+The load generator is wrk (apt-get install wrk) with a Lua script (WRK_SCRIPT) that sends every
+confirmation with its Idempotency-Key and counts the answers by status; without wrk, or with
+--python-load, C threads of httpx clients. It prints the CPU seconds the API processes, the load generator
+and PostgreSQL's backends of the bench database spent during the run, and the load average, because the
+machine is shared by all three (set BUURTBANK_MAX_CONCURRENT_REQUESTS to try another cap per process).
+
 For scale, the same run also has `pgbench -b tpcb-like` (TPC-B: three updates, a select and an insert per
 transaction, about the size of one settlement) run on the same PostgreSQL server with the same number of
 clients, in a throw-away database of its own, and prints the settlements per second over HTTP as a share
@@ -25,9 +31,11 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -94,9 +102,10 @@ def login_all(url: str, emails: set[str]) -> dict[str, str]:
     return tokens
 
 
-def run(
+def run_python(
     url: str, work: list[tuple[int, str, str]], tokens: dict[str, str], clients: int
 ) -> tuple[float, dict[int, int]]:
+    """The fallback without wrk: C threads of keep-alive httpx clients (they take most of a core themselves)."""
     statuses: dict[int, int] = {}
     # Both confirmations of an exchange go to the same client in random order; clients race each other.
     jobs = [(exchange_id, [helper, receiver]) for exchange_id, helper, receiver in work]
@@ -127,6 +136,124 @@ def run(
             for status, count in seen.items():
                 statuses[status] = statuses.get(status, 0) + count
     return time.perf_counter() - started, statuses
+
+
+# wrk walks one list of confirmations per thread. A connection cannot keep its own state in wrk's Lua, so
+# the list is ordered instead: the first confirmations of a block of exchanges (one per connection, in
+# random order of the two sides), then their second confirmations, then the next block. The two
+# confirmations of an exchange go out on different connections about one block apart, racing the
+# other exchanges' confirmations (and, when the first is slow, each other, on the exchange's row lock).
+WRK_SCRIPT = r"""
+local list, reserved, sent, total, answered, statuses = {}, 0, 0, 0, 0, {}
+
+function setup(thread)
+  thread:set("id", setup_count or 0)
+  setup_count = (setup_count or 0) + 1
+end
+
+local function finished()
+  local counts = {}
+  for status, count in pairs(statuses) do table.insert(counts, status .. ":" .. count) end
+  io.write("finished ", id, " ", table.concat(counts, ","), "\n")
+  io.stdout:flush()
+end
+
+function init(args)
+  for line in io.lines(args[1] .. "." .. id) do
+    local path, token, key = line:match("^(%S+) (%S+) (%S+)$")
+    local headers = {
+      ["Authorization"] = "Bearer " .. token,
+      ["Idempotency-Key"] = key,
+      ["Content-Type"] = "application/json",
+    }
+    table.insert(list, wrk.format("POST", path, headers, '{"minutes": 30}'))
+  end
+  total = #list
+  if total == 0 then finished() end
+end
+
+-- wrk asks delay() before each request a connection sends, and calls request() once more on its own to check
+-- the script: only a request delay() let through takes the next confirmation from the list.
+function delay()
+  if reserved < total then
+    reserved = reserved + 1
+    return 0
+  end
+  return 3600000  -- nothing left to send: this connection waits for the end
+end
+
+function request()
+  if sent < reserved then
+    sent = sent + 1
+    return list[sent]
+  end
+  return wrk.format("GET", "/v1/health")
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  answered = answered + 1
+  if answered == total then finished() end
+end
+"""
+
+
+def wrk_lists(
+    work: list[tuple[int, str, str]], tokens: dict[str, str], *, threads: int, connections: int
+) -> list[list[str]]:
+    """One list of `path token key` lines per wrk thread (see WRK_SCRIPT for the order)."""
+    rng = random.Random(1)
+    per_thread = max(1, connections // threads)
+    lists: list[list[str]] = [[] for _ in range(threads)]
+    for number in range(threads):
+        share = work[number::threads]
+        for start in range(0, len(share), per_thread):
+            block = share[start : start + per_thread]
+            sides = [[helper, receiver] for _, helper, receiver in block]
+            for order in sides:
+                rng.shuffle(order)
+            for turn in (0, 1):
+                for (exchange_id, _, _), order in zip(block, sides, strict=True):
+                    email = order[turn]
+                    lists[number].append(f"/v1/exchanges/{exchange_id}/confirm {tokens[email]} {exchange_id}-{email}")
+    return lists
+
+
+def run_wrk(
+    url: str, work: list[tuple[int, str, str]], tokens: dict[str, str], clients: int
+) -> tuple[float, dict[int, int]]:
+    """C wrk connections (one or two threads) confirming every exchange from both sides: a load generator
+    that takes a small part of a core, so the API processes and PostgreSQL get more of the machine."""
+    threads = max(1, min(2, clients, os.cpu_count() or 1))
+    statuses: dict[int, int] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        script, base = Path(folder, "confirm.lua"), Path(folder, "work")
+        script.write_text(WRK_SCRIPT)
+        for number, lines in enumerate(wrk_lists(work, tokens, threads=threads, connections=clients)):
+            Path(f"{base}.{number}").write_text("".join(line + "\n" for line in lines))
+        command = ["wrk", f"-t{threads}", f"-c{clients}", "-d3600s", "--timeout", "60s", "-s", str(script), url]
+        started = time.perf_counter()
+        wrk = subprocess.Popen([*command, "--", str(base)], stdout=subprocess.PIPE, text=True)
+        assert wrk.stdout is not None
+        finished = 0
+        for line in wrk.stdout:
+            if not line.startswith("finished "):
+                continue
+            for pair in line.split()[2].split(",") if len(line.split()) > 2 else []:
+                status, count = pair.split(":")
+                statuses[int(status)] = statuses.get(int(status), 0) + int(count)
+            finished += 1
+            if finished == threads:
+                break
+        elapsed = time.perf_counter() - started
+        wrk.send_signal(signal.SIGINT)
+        output = wrk.stdout.read()
+        wrk.wait(timeout=60)
+    errors = re.search(r"Socket errors: (.*)", output)
+    if errors:
+        print(f"  wrk socket errors: {errors.group(1)}")
+        statuses[0] = statuses.get(0, 0) + sum(int(n) for n in re.findall(r"\d+", errors.group(1)))
+    return elapsed, statuses
 
 
 def find_pgbench() -> str | None:
@@ -220,13 +347,82 @@ def check(database_url: str, exchange_ids: list[int]) -> bool:
     return total == 0 and not drift and not unbalanced and not lost
 
 
-def measure(database_url: str, url: str, work: list[tuple[int, str, str]], clients: int) -> tuple[float, bool, int]:
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(root: int) -> list[int]:
+    """The process and its descendants (uvicorn's supervisor and its API processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            number, rest = Path(stat).read_text().split(" ", 1)
+        except OSError:
+            continue
+        children.setdefault(int(rest.rsplit(")", 1)[1].split()[1]), []).append(int(number))
+    found: list[int] = []
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _backends(database_url: str) -> list[int]:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).scalars()
+        found = [int(pid) for pid in pids]
+    engine.dispose()
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent during the run by the API processes, the load generator and PostgreSQL's backends
+    of this database (read from /proc: Linux only; elsewhere it prints nothing)."""
+
+    def __init__(self, database_url: str, server: int | None) -> None:
+        self.database_url, self.server = database_url, server
+        self.enabled = Path("/proc/self/stat").exists()
+
+    def __enter__(self) -> CpuMeter:
+        if self.enabled:
+            self.api = {pid: _cpu_seconds(pid) for pid in _process_tree(self.server)} if self.server else {}
+            self.backends = {pid: _cpu_seconds(pid) for pid in _backends(self.database_url)}
+            self.own = sum(os.times()[:4])  # this process (the Python generator's threads) and reaped children (wrk)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if not self.enabled:
+            return
+        own = sum(os.times()[:4]) - self.own
+        api = sum(_cpu_seconds(p) - self.api.get(p, 0.0) for p in _process_tree(self.server)) if self.server else 0
+        postgres = sum(_cpu_seconds(p) - self.backends.get(p, 0.0) for p in _backends(self.database_url))
+        self.summary = f"CPU s: API processes {api:.1f}, load generator {own:.1f}, PostgreSQL backends {postgres:.1f}"
+
+
+def measure(
+    database_url: str, url: str, work: list[tuple[int, str, str]], clients: int, *, server: int | None, wrk: bool
+) -> tuple[float, bool, int]:
     """(settlements/s, books proven, non-2xx answers) for one batch of exchanges."""
     tokens = login_all(url, {email for _, h, r in work for email in (h, r)})
-    elapsed, statuses = run(url, work, tokens, clients)
+    load = run_wrk if wrk else run_python
+    with CpuMeter(database_url, server) as cpu:
+        elapsed, statuses = load(url, work, tokens, clients)
     rate = len(work) / elapsed
-    print(f"  {len(work)} exchanges, {2 * len(work)} confirmations, {clients} concurrent clients")
+    generator = "wrk" if wrk else "Python threads"
+    print(f"  {len(work)} exchanges, {2 * len(work)} confirmations, {clients} concurrent clients ({generator})")
     print(f"  elapsed {elapsed:.2f} s: {rate:.0f} settlements/s, {2 * rate:.0f} requests/s")
+    if cpu.enabled:
+        print(f"  {cpu.summary}; load average {os.getloadavg()[0]:.2f}")
     print(f"  answers by status: {dict(sorted(statuses.items()))}")
     consistent = check(database_url, [w[0] for w in work])
     print("  consistency: OK" if consistent else "  consistency: FAILED")
@@ -245,7 +441,9 @@ def main() -> int:
     parser.add_argument("--url", help="a running service; default: start one per --workers entry")
     parser.add_argument("--database-url", help="its database; default: a throw-away PostgreSQL database")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--python-load", action="store_true", help="the Python load generator even with wrk")
     args = parser.parse_args()
+    wrk = shutil.which("wrk") is not None and not args.python_load
 
     admin_engine = None
     name = None
@@ -262,14 +460,17 @@ def main() -> int:
         if args.url is not None:
             work = prepare(database_url, members=args.members, exchanges=args.exchanges, slug=args.antenna)
             print(f"service at {args.url}:")
-            results.append(("the given service", *measure(database_url, args.url, work, args.clients)))
+            results.append(
+                ("the given service", *measure(database_url, args.url, work, args.clients, server=None, wrk=wrk))
+            )
         else:
             for workers in [int(w) for w in args.workers.split(",")]:
                 work = prepare(database_url, members=args.members, exchanges=args.exchanges, slug=args.antenna)
                 server, url = start_service(database_url, workers=workers)
                 try:
                     print(f"{workers} API process(es):")
-                    results.append((f"{workers} API process(es)", *measure(database_url, url, work, args.clients)))
+                    measured = measure(database_url, url, work, args.clients, server=server.pid, wrk=wrk)
+                    results.append((f"{workers} API process(es)", *measured))
                 finally:
                     server.terminate()
                     server.wait(timeout=60)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 # How many connections one process keeps. All of them are kept open once made (no "overflow" beyond the
@@ -22,7 +25,8 @@ SQLITE_POOL_SIZE = 15
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
-        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+        engine = create_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+        _drop_closed_connections(engine)
         if make_url(url).get_driver_name() == "psycopg":
             _read_first_without_a_transaction(engine)
         return engine
@@ -31,6 +35,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
     _serialise_sqlite_writes(engine)
     return engine
+
+
+def _drop_closed_connections(engine: Engine) -> None:
+    """A pooled connection the server closed (a restart, pg_terminate_backend, an idle time-out) is replaced
+    at checkout, without the round trip of pool_pre_ping's SELECT 1 on every checkout.
+
+    An idle connection in the pool is sent nothing by the server, except when it goes away: then its
+    socket has the server's last message and the end of the stream waiting. So a socket that is readable
+    (or already closed) at checkout belongs to a dead connection: SQLAlchemy's DisconnectionError makes the
+    pool throw it away and hand out a fresh one. A connection lost silently (no FIN from the other end)
+    still fails its first statement; SQLAlchemy then invalidates it and the pool's older connections.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:  # DB-API objects: untyped
+        if _closed_by_server(dbapi_connection):
+            raise DisconnectionError("the server closed this pooled connection")
+
+
+def _closed_by_server(dbapi_connection: Any) -> bool:
+    """Whether an idle psycopg connection is closed, or has something (its server's goodbye) to read."""
+    if dbapi_connection.closed:
+        return True
+    try:
+        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):  # no socket any more, or a closed descriptor
+        return True
+    return bool(readable)
 
 
 # Execution option for a connection whose transaction should not take SQLite's write lock up front.

@@ -48,7 +48,15 @@ def _exchange_payload(row: Exchange, party: Party, **extra: object) -> dict[str,
     }
 
 
-def _to_parties(session: Session, row: Exchange, kind: Kind, parties: Iterable[Party], **extra: object) -> None:
+def _to_parties(
+    session: Session,
+    row: Exchange,
+    kind: Kind,
+    parties: Iterable[Party],
+    *,
+    with_devices: frozenset[int] | None = None,
+    **extra: object,
+) -> None:
     notes = [
         Note(
             member_id=_member_of(row, party),
@@ -58,7 +66,7 @@ def _to_parties(session: Session, row: Exchange, kind: Kind, parties: Iterable[P
         )
         for party in parties
     ]
-    notify_all(session, notes)
+    notify_all(session, notes, with_devices=with_devices)
 
 
 def _others(row: Proposal | Exchange, actor_id: int | None) -> list[Party]:
@@ -118,16 +126,20 @@ def proposal_answered(session: Session, row: Proposal, *, by: Party, exchange: E
     )
 
 
-def exchange_confirmed(session: Session, row: Exchange, *, by: Party) -> None:
+def exchange_confirmed(
+    session: Session, row: Exchange, *, by: Party, with_devices: frozenset[int] | None = None
+) -> None:
+    """`with_devices`: which parties have a push device, if the caller read it with the locked exchange."""
+    both = (Party.HELPER, Party.RECEIVER)
     if row.state is ExchangeState.SETTLED:
-        _to_parties(session, row, Kind.EXCHANGE_SETTLED, (Party.HELPER, Party.RECEIVER), minutes=row.settled_minutes)
+        _to_parties(session, row, Kind.EXCHANGE_SETTLED, both, with_devices=with_devices, minutes=row.settled_minutes)
     elif row.state is ExchangeState.DISPUTED:
-        _to_parties(session, row, Kind.EXCHANGE_DISPUTED, (Party.HELPER, Party.RECEIVER))
+        _to_parties(session, row, Kind.EXCHANGE_DISPUTED, both, with_devices=with_devices)
     elif row.state is ExchangeState.PLANNED:
         theirs = row.receiver_minutes if by is Party.HELPER else row.helper_minutes
         mine = row.helper_minutes if by is Party.HELPER else row.receiver_minutes
         if theirs is None:
-            _to_parties(session, row, Kind.CONFIRM_NEEDED, (by.other,), minutes=mine or 0)
+            _to_parties(session, row, Kind.CONFIRM_NEEDED, (by.other,), with_devices=with_devices, minutes=mine or 0)
 
 
 def exchange_disputed(session: Session, row: Exchange, *, by: Party) -> None:

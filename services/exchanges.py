@@ -19,11 +19,20 @@ from services import events
 from services.actors import Actor
 from services.ledger import TransferRequest, execute_transfer, lock_member_accounts_for_transfer, pay_from_pool
 from services.proposals import party_of
+from services.read_side import ExchangeExtras, PageLookups, remember_exchange
 from store import audit
 from store.antennas import Antenna, get_antenna, is_moderator
 from store.base import row_id, utcnow
-from store.exchanges import Exchange, exchanges_still_planned, get_exchange, get_exchange_for_update
-from store.listings import HelpRequest, ListingStatus, listing_by_id
+from store.exchanges import (
+    Exchange,
+    LockedExchange,
+    exchanges_still_planned,
+    get_exchange,
+    get_exchange_for_update,
+    lock_exchange_with_antenna,
+)
+from store.listings import ListingStatus, set_request_status_if_open
+from store.lookups import MemberCard
 from store.members import Member
 
 
@@ -54,6 +63,23 @@ def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: 
     row = get_exchange_for_update(session, exchange_id) if lock else get_exchange(session, exchange_id)
     if row is None:
         raise NotFound()
+    return _visible(session, actor, row)
+
+
+def _locked_with_antenna(session: Session, actor: Actor, exchange_id: int) -> LockedExchange:
+    """The exchange (row-locked) and its antenna in one statement, if the actor may see it; the names, slug
+    and meeting read with them are left for the answer (services.read_side.remember_exchange)."""
+    found = lock_exchange_with_antenna(session, exchange_id)
+    if found is None:
+        raise NotFound()
+    _visible(session, actor, found.exchange)  # raises NotFound for someone who may not see it
+    cards = {member_id: MemberCard(member_id, *card) for member_id, card in found.names.items()}
+    lookups = PageLookups(members=cards, antennas={found.antenna.id or 0: found.antenna.slug})
+    remember_exchange(session, exchange_id, ExchangeExtras(lookups=lookups, meeting=found.meeting))
+    return found
+
+
+def _visible(session: Session, actor: Actor, row: Exchange) -> Exchange:
     if actor.member_id in (row.helper_id, row.receiver_id):
         actor.require_antenna(row.antenna_id)
         return row
@@ -92,18 +118,14 @@ def _settle(
 
 
 def _set_request_status(session: Session, row: Exchange, status: ListingStatus) -> None:
-    if row.request_id is None:
-        return
-    request = listing_by_id(session, HelpRequest, row.request_id)
-    if request is not None and request.status in (ListingStatus.OPEN, ListingStatus.MATCHED):
-        request.status = status
-        session.add(request)
+    if row.request_id is not None:
+        set_request_status_if_open(session, row.request_id, status)
 
 
 def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object) -> Exchange:
-    row = visible_exchange(session, actor, exchange_id, lock=True)
+    found = _locked_with_antenna(session, actor, exchange_id)
+    row, antenna = found.exchange, found.antenna
     party = party_of(row, actor.member_id)
-    antenna = _antenna(session, row)
     outcome = rules.confirm_exchange(
         to_rule(row), party=party, minutes=minutes, step=antenna.declaration().time_step_minutes, now=utcnow()
     )
@@ -120,7 +142,7 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
             by=actor.acting_id,
             on_behalf_of=actor.member_id if actor.on_behalf else None,
         )
-    events.exchange_confirmed(session, row, by=party)
+    events.exchange_confirmed(session, row, by=party, with_devices=found.with_devices)
     session.flush()
     return row
 

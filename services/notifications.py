@@ -56,16 +56,22 @@ class Note:
     payload: dict[str, object]
 
 
-def notify_all(session: Session, notes: list[Note], *, now: datetime | None = None) -> list[Notification]:
+def notify_all(
+    session: Session, notes: list[Note], *, now: datetime | None = None, with_devices: frozenset[int] | None = None
+) -> list[Notification]:
     """Writes several notifications and queues their pushes: the devices of all their members are read in
-    one query, and the notifications go to the database in one batch (when any device needs their ids)."""
+    one query, and the notifications go to the database in one batch (when any device needs their ids).
+
+    `with_devices`: which of these members have a device, when the caller read it already in this
+    transaction (store.exchanges.lock_exchange_with_antenna); only theirs are then looked up."""
     at = now or utcnow()
     rows = [
         Notification(member_id=n.member_id, kind=n.kind, subject_id=n.subject_id, payload=n.payload, created_at=at)
         for n in notes
     ]
     session.add_all(rows)
-    devices = devices_of_members(session, {n.member_id for n in notes})
+    members = {n.member_id for n in notes}
+    devices = devices_of_members(session, members if with_devices is None else members & with_devices)
     if any(devices.values()):
         session.flush()  # the deliveries need the notifications' ids
         for row in rows:

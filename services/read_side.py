@@ -54,6 +54,29 @@ class PageLookups:
         return [geo.distance_band(km) if km is not None else None for km in distances]
 
 
+# session.info key: what a service already read for the answer about one exchange (see remember_exchange).
+_REMEMBERED = "buurtbank_exchange_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeExtras:
+    """The answer about one exchange besides its row: names, the antenna's slug, the meeting."""
+
+    lookups: PageLookups
+    meeting: Any  # store.meetings.Meeting | None
+
+
+def remember_exchange(session: Session, exchange_id: int, extras: ExchangeExtras) -> None:
+    """A service that read the answer's names, slug and meeting together with the exchange (in the query that
+    locked it) leaves them for the presenter, which then queries nothing more. Used once."""
+    session.info.setdefault(_REMEMBERED, {})[exchange_id] = extras
+
+
+def remembered_exchange(session: Session, exchange_id: int) -> ExchangeExtras | None:
+    remembered: dict[int, ExchangeExtras] = session.info.get(_REMEMBERED, {})
+    return remembered.pop(exchange_id, None)
+
+
 def gather(
     session: Session,
     *,

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import exists
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
+from store.antennas import Antenna
 from store.base import enum_column, id_window, utc_field
+from store.members import Member
+from store.push import Device
 
 
 class Exchange(SQLModel, table=True):
@@ -44,6 +52,57 @@ def get_exchange_for_update(session: Session, exchange_id: int) -> Exchange | No
     return session.exec(
         select(Exchange).where(Exchange.id == exchange_id).with_for_update().execution_options(populate_existing=True)
     ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class LockedExchange:
+    """An exchange row-locked for a change, with what its answer shows besides the row itself."""
+
+    exchange: Exchange
+    antenna: Antenna
+    meeting: Any  # store.meetings.Meeting | None (that module imports this one)
+    names: dict[int, tuple[str, float | None, float | None]]  # both parties: (display name, lat, lon)
+    with_devices: frozenset[int]  # the parties with a push device (whose notifications queue deliveries)
+
+
+_HELPER, _RECEIVER = aliased(Member), aliased(Member)
+
+
+def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExchange | None:
+    """The exchange, row-locked (FOR UPDATE OF exchanges only: the ledger's lock order is unchanged), with its
+    antenna, its meeting and both parties' names (what the answer shows), and which parties have a push
+    device (so notifying them needs no device query when neither has one), in one statement.
+    Members are never deleted (erasure keeps an anonymous row), so the inner joins lose no exchange."""
+    from store.meetings import Meeting  # store.meetings imports this module
+
+    found = session.execute(
+        sa_select(  # SQLModel's select() is typed for at most four columns
+            Exchange,
+            Antenna,
+            Meeting,
+            col(_HELPER.display_name),
+            col(_HELPER.location_lat),
+            col(_HELPER.location_lon),
+            col(_RECEIVER.display_name),
+            col(_RECEIVER.location_lat),
+            col(_RECEIVER.location_lon),
+            exists().where(col(Device.member_id) == Exchange.helper_id),
+            exists().where(col(Device.member_id) == Exchange.receiver_id),
+        )
+        .join(Antenna, col(Antenna.id) == Exchange.antenna_id)
+        .join(_HELPER, col(_HELPER.id) == Exchange.helper_id)
+        .join(_RECEIVER, col(_RECEIVER.id) == Exchange.receiver_id)
+        .outerjoin(Meeting, col(Meeting.exchange_id) == Exchange.id)
+        .where(col(Exchange.id) == exchange_id)
+        .with_for_update(of=Exchange)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        return None
+    row, antenna, meeting, *people = found
+    names = {row.helper_id: (people[0], people[1], people[2]), row.receiver_id: (people[3], people[4], people[5])}
+    with_devices = frozenset(m for m, has in ((row.helper_id, people[6]), (row.receiver_id, people[7])) if has)
+    return LockedExchange(exchange=row, antenna=antenna, meeting=meeting, names=names, with_devices=with_devices)
 
 
 def list_member_exchanges(

@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Integer, bindparam
+from sqlalchemy import JSON, Integer, bindparam, update
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
@@ -101,6 +101,18 @@ _ROW_TYPES: dict[type[Listing], type[ListingRow]] = {Offer: OfferRow, HelpReques
 def listing_by_id(session: Session, model: type[ListingT], listing_id: int, *, lock: bool = False) -> ListingT | None:
     """An offer or a request by id; `lock` takes its row lock (SELECT ... FOR UPDATE) for a change."""
     return session.get(model, listing_id, with_for_update=lock)
+
+
+def set_request_status_if_open(session: Session, request_id: int, status: ListingStatus) -> None:
+    """A request still open or matched takes `status` (one UPDATE; a closed or withdrawn one keeps its own)."""
+    session.execute(
+        update(HelpRequest)
+        .where(
+            col(HelpRequest.id) == request_id,
+            col(HelpRequest.status).in_([ListingStatus.OPEN, ListingStatus.MATCHED]),
+        )
+        .values(status=status)
+    )
 
 
 def open_listings_of_member(session: Session, model: type[ListingT], member_id: int) -> list[ListingT]:

@@ -3,19 +3,28 @@
 - a settlement finds and locks both accounts in one statement, opening a missing one first;
 - a transfer is inserted at most once per unique effect, without a savepoint;
 - notifications to both parties read their devices once and queue one push per device;
-- the request's session knows when ending it waits on nothing (a SQLite read without the write lock).
+- the request's session knows when ending it waits on nothing (a SQLite read without the write lock);
+- a confirmation over HTTP runs a fixed number of statements (bench/ledger.py), and a pooled PostgreSQL
+  connection the server closed is replaced at checkout without a SELECT 1 per checkout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from time import monotonic, sleep
+from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import func
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from buurtbank.db import ends_without_io, read_first
+from buurtbank.db import _closed_by_server, ends_without_io, make_engine, read_first
 from domain.errors import Conflict
 from domain.ledger import AccountKind, TransferKind
 from services import ledger as ledger_service
@@ -24,6 +33,8 @@ from services.notifications import Note, notify_all
 from store.ledger import LedgerAccount, LedgerTransfer, insert_transfer_once, member_account
 from store.notifications import Notification, NotificationKind
 from store.push import Device, Platform, PushDelivery
+from tests.api.helpers import factory, login
+from tests.databases import on_postgres
 
 
 def test_a_settlement_locks_both_accounts_at_once_and_opens_a_missing_one(session: Session) -> None:
@@ -172,3 +183,103 @@ def test_a_failed_transaction_is_ended_in_a_worker_and_asking_does_not_raise(db:
         assert ends_without_io(failing) is False  # (asking for the connection of a failed one would raise)
         failing.rollback()
         assert ends_without_io(failing) is True
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    """Every statement the engine sends while the block runs (SQLite's BEGIN IMMEDIATE included; psycopg's
+    own BEGIN and the COMMIT are not statements SQLAlchemy executes, and are not counted)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+# (first confirmation, the settling one), between members whose ledger accounts exist. bench/ledger.py's
+# round trips per settlement on PostgreSQL are these plus a BEGIN and a COMMIT per request; they were 11 and
+# 17, plus a SELECT 1 per checkout (pool_pre_ping), before the exchange was locked in the statement that also
+# reads its antenna, meeting and both names for the answer and whether either party has a push device, and
+# the request's status moved in one UPDATE.
+CONFIRM_STATEMENTS = {"postgresql": (6, 11), "sqlite": (7, 14)}
+
+
+def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, client: TestClient) -> None:
+    with factory(db) as build:
+        helper = build.member("hanne@example.org", name="Hanne")
+        receiver = build.member("rachid@example.org", name="Rachid")
+        build.settled_exchange(helper=helper, receiver=receiver, minutes=30)  # both accounts exist
+        exchange = build.planned_exchange(helper=helper, receiver=receiver)
+    people = [login(client, "hanne@example.org"), login(client, "rachid@example.org")]
+    starts = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    meeting = {"starts_at": starts, "place": "Aan de kerk"}
+    assert client.put(f"/v1/exchanges/{exchange.id}/meeting", json=meeting, headers=people[0]).status_code == 200
+    assert client.post(f"/v1/exchanges/{exchange.id}/meeting/accept", headers=people[1]).status_code == 200
+    counts = []
+    for number, headers in enumerate(people):
+        with _statements(db) as seen:
+            answer = client.post(
+                f"/v1/exchanges/{exchange.id}/confirm",
+                json={"minutes": 30},
+                headers={**headers, "Idempotency-Key": f"confirm-{number}"},
+            )
+        assert answer.status_code == 200, answer.text
+        assert not any(s.strip().upper() == "SELECT 1" for s in seen)  # no ping per checkout
+        counts.append(len(seen))
+        # The names, slug and meeting read with the locked exchange answer what reading it again answers.
+        assert answer.json() == client.get(f"/v1/exchanges/{exchange.id}", headers=headers).json()
+    assert answer.json()["state"] == "settled"
+    assert answer.json()["meeting"]["place"] == "Aan de kerk"
+    assert {answer.json()["helper"]["display_name"], answer.json()["receiver"]["display_name"]} == {"Hanne", "Rachid"}
+    assert tuple(counts) == CONFIRM_STATEMENTS[db.dialect.name]
+
+
+def test_confirming_queues_a_push_for_the_party_with_a_device_only(db: Engine, client: TestClient) -> None:
+    with factory(db) as build:
+        helper = build.member("hanne@example.org", name="Hanne")
+        receiver = build.member("rachid@example.org", name="Rachid")
+        exchange = build.planned_exchange(helper=helper, receiver=receiver)
+    people = [login(client, "hanne@example.org"), login(client, "rachid@example.org")]
+    device = {"platform": "expo", "token": "ExponentPushToken[rachid-phone]"}
+    assert client.post("/v1/me/devices", json=device, headers=people[1]).status_code in (200, 201)
+    for number, headers in enumerate(people):
+        answer = client.post(
+            f"/v1/exchanges/{exchange.id}/confirm",
+            json={"minutes": 30},
+            headers={**headers, "Idempotency-Key": f"confirm-{number}"},
+        )
+        assert answer.status_code == 200, answer.text
+    with Session(db) as session:
+        deliveries = session.exec(select(PushDelivery)).all()
+        kinds = {n.id: n.kind for n in session.exec(select(Notification).where(Notification.member_id == receiver.id))}
+    # Rachid: asked to confirm (Hanne confirmed first), then told it settled; Hanne has no device.
+    assert {d.member_id for d in deliveries} == {receiver.id}
+    assert sorted(kinds[d.notification_id].value for d in deliveries) == sorted(
+        [NotificationKind.CONFIRM_NEEDED.value, NotificationKind.EXCHANGE_SETTLED.value]
+    )
+
+
+@pytest.mark.skipif(not on_postgres(), reason="pooled server connections: PostgreSQL only")
+def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        other = engine.connect()  # a second pooled connection terminates the first, once it is idle in the pool
+        with engine.connect() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            dbapi = conn.connection.dbapi_connection
+        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+        other.close()
+        deadline = monotonic() + 10
+        while not _closed_by_server(dbapi) and monotonic() < deadline:
+            sleep(0.01)  # the backend's goodbye reaches the socket a moment later
+        assert _closed_by_server(dbapi)
+        for _ in range(engine.pool.size() + 1):  # every checkout succeeds; none answers from the dead one
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
+    finally:
+        engine.dispose()
