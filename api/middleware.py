@@ -48,7 +48,7 @@ class Limits:
     queue_timeout_seconds: float  # a request that waits longer for a slot: 503
     retry_after_seconds: int
     max_running: int = 1  # requests taking their turn at once (the rest wait, or start beside a slow one)
-    slow_after_seconds: float = 0.005  # a request running this long gives its turn to the next
+    slow_after_seconds: float = 0.010  # a request running this long gives its turn to the next
     # Paths that never touch the database (the API documentation) skip the concurrency bound, and so does the
     # event stream: it stays open for minutes, holding no connection between its short polls.
     unbounded_prefixes: tuple[str, ...] = ("/docs", "/openapi.json", "/v1/me/events")

@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         "and 2 on PostgreSQL, whose requests also wait on the network",
     )
     slow_request_seconds: float = Field(
-        default=0.005, gt=0, description="a request running this long gives its turn to the next one and goes on"
+        default=0.010, gt=0, description="a request running this long gives its turn to the next one and goes on"
     )
     request_queue_size: int = Field(default=1000, ge=0, description="requests waiting for a turn; beyond: 503")
     request_queue_timeout_seconds: float = Field(
