@@ -121,7 +121,7 @@ class RequestLimits:
             await turns.acquire()
             await slots.acquire()
         turn = _Turn(turns)
-        scope[TURN] = turn  # given back early by whatever is about to wait (buurtbank.api.deps: a commit)
+        scope[TURN] = turn  # given back early by what is about to wait (api.deps.get_session's commit)
         later = asyncio.get_running_loop().call_later(self.limits.slow_after_seconds, turn.give_back)
         try:
             await self._run(scope, receive, send)

@@ -25,9 +25,14 @@ SQLITE_POOL_SIZE = 15
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
-        engine = create_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
-        _drop_closed_connections(engine)
-        if make_url(url).get_driver_name() == "psycopg":
+        # Both listeners below look at psycopg's connection; another driver keeps the pool's own check (a
+        # round trip per checkout) and plain transactions.
+        psycopg_driver = make_url(url).get_driver_name() == "psycopg"
+        engine = create_engine(
+            url, echo=echo, pool_pre_ping=not psycopg_driver, pool_size=POSTGRES_POOL_SIZE, max_overflow=0
+        )
+        if psycopg_driver:
+            _drop_closed_connections(engine)
             _read_first_without_a_transaction(engine)
         return engine
     in_memory = make_url(url).database in (None, "", ":memory:")  # one connection per thread: no pool size
