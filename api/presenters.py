@@ -187,19 +187,18 @@ def listing_out(session: Session, actor: Actor, listing: Listing, out: type[Base
 
 def _proposal_lookups(session: Session, rows: Sequence[Proposal | ProposalRow]) -> PageLookups:
     """What proposals refer to: read with the page itself (store.proposals' page queries), or looked up."""
-    cards = {}
+    cards, slugs, exchanges = {}, {}, {}
     for row in rows:
         if not isinstance(row, ProposalRow) or row.helper_card is None or row.receiver_card is None:
-            break
+            return _looked_up_for_proposals(session, rows)
         cards[row.helper_id], cards[row.receiver_id] = row.helper_card, row.receiver_card
-    else:
-        return PageLookups(
-            members=cards,
-            antennas={r.antenna_id: r.antenna_slug or "" for r in rows if isinstance(r, ProposalRow)},
-            exchange_of_proposal={
-                r.id: r.exchange_id for r in rows if isinstance(r, ProposalRow) and r.exchange_id is not None
-            },
-        )
+        slugs[row.antenna_id] = row.antenna_slug or ""
+        if row.exchange_id is not None:
+            exchanges[row.id] = row.exchange_id
+    return PageLookups(members=cards, antennas=slugs, exchange_of_proposal=exchanges)
+
+
+def _looked_up_for_proposals(session: Session, rows: Sequence[Proposal | ProposalRow]) -> PageLookups:
     return gather(
         session,
         member_ids=[m for r in rows for m in (r.helper_id, r.receiver_id)],

@@ -181,11 +181,7 @@ def list_antenna_proposals(
     limit: int,
     after_id: int | None = None,
 ) -> list[ProposalRow]:
-    query = _proposal_page(
-        of="antenna", by_state=state is not None, before=before_id is not None, after=after_id is not None
-    )
-    params = _page_params(state, before_id, after_id, limit, antenna_id=antenna_id)
-    return [_row(*row) for row in read_columns(session, query, params)]
+    return _page(session, "antenna", state, before_id, after_id, limit, antenna_id=antenna_id)
 
 
 def list_member_proposals(
@@ -197,10 +193,21 @@ def list_member_proposals(
     limit: int,
     after_id: int | None = None,
 ) -> list[ProposalRow]:
-    query = _proposal_page(
-        of="member", by_state=state is not None, before=before_id is not None, after=after_id is not None
-    )
-    params = _page_params(state, before_id, after_id, limit, member_id=member_id)
+    return _page(session, "member", state, before_id, after_id, limit, member_id=member_id)
+
+
+def _page(
+    session: Session,
+    of: str,
+    state: ProposalState | None,
+    before_id: int | None,
+    after_id: int | None,
+    limit: int,
+    **owner: int,
+) -> list[ProposalRow]:
+    """One page of an antenna's or a member's proposals (`owner`: antenna_id or member_id)."""
+    query = _proposal_page(of=of, by_state=state is not None, before=before_id is not None, after=after_id is not None)
+    params = _page_params(state, before_id, after_id, limit, **owner)
     return [_row(*row) for row in read_columns(session, query, params)]
 
 
