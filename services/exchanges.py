@@ -30,6 +30,7 @@ from store.exchanges import (
     get_exchange,
     get_exchange_for_update,
     lock_exchange_with_antenna,
+    write_state,
 )
 from store.listings import ListingStatus, set_request_status_if_open
 from store.lookups import MemberCard
@@ -50,13 +51,24 @@ def to_rule(row: Exchange) -> rules.Exchange:
     )
 
 
-def _store(row: Exchange, value: rules.Exchange) -> None:
-    row.state, row.state_since = value.state, value.state_since
-    row.helper_minutes, row.receiver_minutes = value.helper_minutes, value.receiver_minutes
-    row.settled_minutes, row.note = value.settled_minutes, value.note
-    row.disputed_by, row.cancelled_by = value.disputed_by, value.cancelled_by
-    if value.state in (ExchangeState.SETTLED, ExchangeState.RESOLVED):
-        row.settled_at = value.state_since
+def _store(session: Session, row: Exchange, value: rules.Exchange) -> None:
+    """The rules' new state of the exchange, written to its row (store.exchanges.write_state)."""
+    settled = value.state in (ExchangeState.SETTLED, ExchangeState.RESOLVED)
+    write_state(
+        session,
+        row,
+        {
+            "state": value.state,
+            "state_since": value.state_since,
+            "helper_minutes": value.helper_minutes,
+            "receiver_minutes": value.receiver_minutes,
+            "settled_minutes": value.settled_minutes,
+            "note": value.note,
+            "disputed_by": value.disputed_by,
+            "cancelled_by": value.cancelled_by,
+            "settled_at": value.state_since if settled else row.settled_at,
+        },
+    )
 
 
 def visible_exchange(session: Session, actor: Actor, exchange_id: int, *, lock: bool = False) -> Exchange:
@@ -131,8 +143,7 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
     )
     if not outcome.changed:
         return row
-    _store(row, outcome.exchange)
-    session.add(row)
+    _store(session, row, outcome.exchange)
     if outcome.settle_minutes:
         _settle(
             session,
@@ -151,8 +162,7 @@ def dispute(session: Session, actor: Actor, *, exchange_id: int, note: str | Non
     row = visible_exchange(session, actor, exchange_id, lock=True)
     party = party_of(row, actor.member_id)
     outcome = rules.dispute_exchange(to_rule(row), party=party, now=utcnow(), note=note)
-    _store(row, outcome.exchange)
-    session.add(row)
+    _store(session, row, outcome.exchange)
     events.exchange_disputed(session, row, by=party)
     session.flush()
     return row
@@ -162,8 +172,7 @@ def cancel(session: Session, actor: Actor, *, exchange_id: int, note: str | None
     row = visible_exchange(session, actor, exchange_id, lock=True)
     party = party_of(row, actor.member_id)
     outcome = rules.cancel_exchange(to_rule(row), party=party, now=utcnow(), note=note)
-    _store(row, outcome.exchange)
-    session.add(row)
+    _store(session, row, outcome.exchange)
     _set_request_status(session, row, ListingStatus.OPEN)  # the need is still there
     events.exchange_cancelled(session, row, by=party)
     session.flush()
@@ -190,7 +199,7 @@ def resolve(
     outcome = rules.resolve_exchange(
         to_rule(row), minutes=minutes, reason=reason, step=antenna.declaration().time_step_minutes, now=utcnow()
     )
-    _store(row, outcome.exchange)
+    _store(session, row, outcome.exchange)
     row.resolved_by = moderator.id
     session.add(row)
     if outcome.settle_minutes:
@@ -229,8 +238,7 @@ def expire_stale_exchanges(session: Session, *, antenna: Antenna, now: datetime)
         row = get_exchange_for_update(session, row_id(candidate))
         if row is None or not rules.is_exchange_expired(to_rule(row), now=now, lifecycle=lifecycle):
             continue
-        _store(row, rules.expire_exchange(to_rule(row), now=now, lifecycle=lifecycle).exchange)
-        session.add(row)
+        _store(session, row, rules.expire_exchange(to_rule(row), now=now, lifecycle=lifecycle).exchange)
         _set_request_status(session, row, ListingStatus.OPEN)
         expired += 1
     session.flush()

@@ -23,8 +23,8 @@ from store.antennas import Antenna
 from store.base import row_id
 from store.ledger import (
     LedgerAccount,
-    LedgerEntry,
     LedgerTransfer,
+    append_entries,
     entries_of_transfer,
     get_transfer,
     insert_transfer_once,
@@ -197,12 +197,7 @@ def _append(
     if not insert_transfer_once(session, transfer):
         # settles_exchange_id / reverses_transfer_id are unique: the effect already happened once.
         raise Conflict("error.ledger.already_done")
-    for entry in planned.entries:
-        account = _row_of(accounts, entry.account)
-        session.add(LedgerEntry(transfer_id=transfer.id, account_id=row_id(account), minutes=entry.minutes))
-        account.balance += entry.minutes
-        session.add(account)
-    session.flush()
+    append_entries(session, transfer, [(_row_of(accounts, entry.account), entry.minutes) for entry in planned.entries])
     return transfer
 
 

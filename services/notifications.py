@@ -15,9 +15,9 @@ from domain.categories import category
 from domain.errors import NotFound
 from services.actors import Actor
 from store import notifications as store
-from store.base import utcnow
+from store.base import row_id, utcnow
 from store.notifications import Notification, NotificationKind, get_notification, list_member_notifications
-from store.push import PushDelivery, devices_of, devices_of_members
+from store.push import devices_of_members, queue_deliveries
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -58,30 +58,36 @@ class Note:
 
 def notify_all(
     session: Session, notes: list[Note], *, now: datetime | None = None, with_devices: frozenset[int] | None = None
-) -> list[Notification]:
-    """Writes several notifications and queues their pushes: the devices of all their members are read in
-    one query, and the notifications go to the database in one batch (when any device needs their ids).
+) -> list[int]:
+    """Writes several notifications and queues their pushes (one delivery per device of the member): the
+    devices of all their members are read in one query, the notifications and the deliveries written in
+    one statement each. Their ids, in the notes' order.
 
     `with_devices`: which of these members have a device, when the caller read it already in this
     transaction (store.exchanges.lock_exchange_with_antenna); only theirs are then looked up."""
     at = now or utcnow()
-    rows = [
-        Notification(member_id=n.member_id, kind=n.kind, subject_id=n.subject_id, payload=n.payload, created_at=at)
-        for n in notes
-    ]
-    session.add_all(rows)
     members = {n.member_id for n in notes}
     devices = devices_of_members(session, members if with_devices is None else members & with_devices)
-    if any(devices.values()):
-        session.flush()  # the deliveries need the notifications' ids
-        for row in rows:
-            assert row.id is not None
-            for device in devices.get(row.member_id, []):
-                assert device.id is not None
-                session.add(
-                    PushDelivery(notification_id=row.id, device_id=device.id, member_id=row.member_id, due_at=at)
-                )
-    return rows
+    ids = store.insert_notifications(
+        session,
+        [
+            {
+                "member_id": n.member_id,
+                "kind": n.kind,
+                "subject_id": n.subject_id,
+                "payload": n.payload,
+                "created_at": at,
+            }
+            for n in notes
+        ],
+    )
+    deliveries = [
+        (notification_id, row_id(device), note.member_id)
+        for notification_id, note in zip(ids, notes, strict=True)
+        for device in devices.get(note.member_id, [])
+    ]
+    queue_deliveries(session, deliveries, due_at=at)
+    return ids
 
 
 def notify(
@@ -92,22 +98,9 @@ def notify(
     subject_id: int | None,
     payload: dict[str, object],
     now: datetime | None = None,
-) -> Notification:
-    """Writes the notification and queues its push to each of the member's devices (same transaction)."""
-    row = Notification(
-        member_id=member_id, kind=kind, subject_id=subject_id, payload=payload, created_at=now or utcnow()
-    )
-    session.add(row)
-    devices = devices_of(session, member_id)
-    if devices:
-        session.flush()  # the deliveries need the notification's id
-        assert row.id is not None
-        for device in devices:
-            assert device.id is not None
-            session.add(
-                PushDelivery(notification_id=row.id, device_id=device.id, member_id=member_id, due_at=row.created_at)
-            )
-    return row
+) -> int:
+    """Writes one notification and queues its push to each of the member's devices (see notify_all); its id."""
+    return notify_all(session, [Note(member_id, kind, subject_id, payload)], now=now)[0]
 
 
 def my_notifications(

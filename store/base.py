@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import CursorResult, DateTime, Enum, Executable, TypeDecorator
+from sqlalchemy import Connection, CursorResult, DateTime, Enum, Executable, TypeDecorator
 from sqlmodel import Field, Session, SQLModel, col
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -61,9 +61,16 @@ def read_columns(session: Session, statement: Executable, params: Mapping[str, A
     the ORM's autoflush would. Pass a statement built once (module level, bound parameters) and its
     parameters: its cache key is then computed once, not on every call.
     """
+    return core_connection(session).execute(statement, params)
+
+
+def core_connection(session: Session) -> Connection:
+    """The session's connection in its transaction, for a statement run past the ORM (hot reads and the
+    writes of a confirmation): pending changes are flushed first, in the order they were made, as the
+    ORM's autoflush would before a query."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection().execute(statement, params)
+    return session.connection()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
 from store.antennas import Antenna
-from store.base import enum_column, id_window, utc_field
+from store.base import core_connection, enum_column, id_window, row_id, utc_field
 from store.members import Member
 from store.push import Device
 
@@ -42,6 +43,36 @@ class Exchange(SQLModel, table=True):
     state_since: datetime = utc_field()
     settled_at: datetime | None = utc_field(nullable=True, default_now=False, index=True)
     reminded_at: datetime | None = utc_field(nullable=True, default_now=False)
+
+
+# What a change of state writes (domain.exchanges.Exchange's fields, and when it settled): every change writes
+# all of them, so the statement has one shape, built once (PostgreSQL then prepares it once per connection).
+STATE_COLUMNS = (
+    "state",
+    "state_since",
+    "helper_minutes",
+    "receiver_minutes",
+    "settled_minutes",
+    "note",
+    "disputed_by",
+    "cancelled_by",
+    "settled_at",
+)
+_TABLE = Exchange.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_WRITE_STATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("exchange_id"))
+    .values({name: bindparam(name, type_=_TABLE.c[name].type) for name in STATE_COLUMNS})
+)
+
+
+def write_state(session: Session, row: Exchange, values: dict[str, Any]) -> None:
+    """Store an exchange's new state (every column of STATE_COLUMNS) in one UPDATE on the session's
+    connection, and give the row those values as its stored ones: nothing is left for the ORM's flush,
+    whose unit of work cost more than the statement (a confirmation is the service's hottest write)."""
+    core_connection(session).execute(_WRITE_STATE, {"exchange_id": row_id(row), **values})
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 def get_exchange(session: Session, exchange_id: int) -> Exchange | None:

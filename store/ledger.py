@@ -13,15 +13,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, func
+from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, func, insert, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.ledger import AccountKind, TransferKind
 from store.antennas import Antenna
-from store.base import enum_column, read_columns, utc_field
+from store.base import core_connection, enum_column, read_columns, utc_field
 from store.exchanges import Exchange
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
@@ -306,6 +307,36 @@ def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
     make_transient_to_detached(transfer)
     session.add(transfer)  # detached to persistent: no second INSERT
     return True
+
+
+_ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+# Built once, run with one parameter set per entry (the driver sends them together).
+_INSERT_ENTRY = insert(_ENTRIES).values(
+    transfer_id=bindparam("transfer_id"),
+    account_id=bindparam("account_id"),
+    minutes=bindparam("minutes"),
+    created_at=bindparam("created_at", type_=_ENTRIES.c.created_at.type),
+)
+_MOVE_BALANCE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance=_ACCOUNTS.c.balance + bindparam("minutes", type_=Integer))
+)
+
+
+def append_entries(session: Session, transfer: LedgerTransfer, moves: list[tuple[LedgerAccount, int]]) -> None:
+    """The transfer's entries (one per locked account, signed minutes) and the accounts' cached balances
+    moved by them: two statements on the session's connection, each sent once for all entries. The
+    account objects take their new balance as the stored one (nothing is left for the ORM's flush)."""
+    connection = core_connection(session)
+    rows = [{"account_id": account.id, "minutes": minutes} for account, minutes in moves]
+    connection.execute(
+        _INSERT_ENTRY, [{**row, "transfer_id": transfer.id, "created_at": transfer.created_at} for row in rows]
+    )
+    connection.execute(_MOVE_BALANCE, rows)
+    for account, minutes in moves:
+        set_committed_value(account, "balance", account.balance + minutes)
 
 
 def entries_total(session: Session, *, account_id: int, since: datetime) -> int:

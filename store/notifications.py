@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, bindparam
+from sqlalchemy import JSON, bindparam, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
-from store.base import enum_column, read_columns, utc_field
+from store.base import core_connection, enum_column, read_columns, utc_field
 
 
 class NotificationKind(StrEnum):
@@ -47,6 +47,27 @@ class Notification(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = utc_field(index=True)
     read_at: datetime | None = utc_field(nullable=True, default_now=False)
+
+
+# What a new notification is written with (read_at stays empty until the member reads it).
+NEW_COLUMNS = ("member_id", "kind", "subject_id", "payload", "created_at")
+
+
+_TABLE = Notification.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+# Built once; run with one parameter set per notification (sent together), ids answered in that order.
+_INSERT = (
+    insert(_TABLE)
+    .values({name: bindparam(name, type_=_TABLE.c[name].type) for name in NEW_COLUMNS})
+    .returning(_TABLE.c.id, sort_by_parameter_order=True)
+)
+
+
+def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Write notifications (each a dict of NEW_COLUMNS) in one statement on the session's connection, past
+    the ORM's unit of work; their ids, in the order given."""
+    if not rows:
+        return []
+    return [int(found[0]) for found in core_connection(session).execute(_INSERT, rows)]
 
 
 def list_member_notifications(

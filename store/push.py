@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
-from store.base import enum_column, utc_field
+from store.base import core_connection, enum_column, utc_field
 
 MAX_TOKEN_LENGTH = 4096
 DEFAULT_QUIET_START = time(22, 0)
@@ -130,3 +130,25 @@ def delete_push_data_of(session: Session, member_id: int) -> None:
     session.exec(delete(PushDelivery).where(col(PushDelivery.member_id) == member_id))
     session.exec(delete(Device).where(col(Device.member_id) == member_id))
     session.exec(delete(QuietHours).where(col(QuietHours.member_id) == member_id))
+
+
+_DELIVERIES = PushDelivery.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_QUEUE = insert(_DELIVERIES).values(
+    notification_id=bindparam("notification_id"),
+    device_id=bindparam("device_id"),
+    member_id=bindparam("member_id"),
+    state=bindparam("state", type_=_DELIVERIES.c.state.type),
+    attempts=bindparam("attempts"),
+    due_at=bindparam("due_at", type_=_DELIVERIES.c.due_at.type),
+)
+
+
+def queue_deliveries(session: Session, rows: list[tuple[int, int, int]], *, due_at: datetime) -> None:
+    """Queue pending deliveries, each (notification id, device id, member id), in one statement sent once."""
+    if not rows:
+        return
+    params = [
+        {"notification_id": n, "device_id": d, "member_id": m, "state": DeliveryState.PENDING, "attempts": 0}
+        for n, d, m in rows
+    ]
+    core_connection(session).execute(_QUEUE, [{**p, "due_at": due_at} for p in params])

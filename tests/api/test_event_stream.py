@@ -77,7 +77,7 @@ def _listen(url: str, headers: dict[str, str], listener: Listener) -> None:
 
 def _notify(engine: Engine, member_id: int) -> int:
     with Session(engine) as session:
-        row = notify(
+        notification_id = notify(
             session,
             member_id=member_id,
             kind=NotificationKind.MESSAGE,
@@ -85,8 +85,7 @@ def _notify(engine: Engine, member_id: int) -> int:
             payload={"proposal_id": 1, "category": "shopping", "role": "helper"},
         )
         session.commit()
-        assert row.id is not None
-        return row.id
+        return notification_id
 
 
 def test_new_notifications_arrive_on_the_stream(server: str, world: World, db: Engine) -> None:
