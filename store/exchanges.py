@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, exists, update
@@ -99,14 +100,13 @@ class LockedExchange:
 _HELPER, _RECEIVER = aliased(Member), aliased(Member)
 
 
-def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExchange | None:
-    """The exchange, row-locked (FOR UPDATE OF exchanges only: the ledger's lock order is unchanged), with its
-    antenna, its meeting and both parties' names (what the answer shows), and which parties have a push
-    device (so notifying them needs no device query when neither has one), in one statement.
-    Members are never deleted (erasure keeps an anonymous row), so the inner joins lose no exchange."""
-    from store.meetings import Meeting  # store.meetings imports this module
+@cache
+def _lock_with_antenna() -> Any:
+    """The statement of lock_exchange_with_antenna, built once (store.meetings imports this module, so on
+    first use rather than at import)."""
+    from store.meetings import Meeting
 
-    found = session.execute(
+    return (
         sa_select(  # SQLModel's select() is typed for at most four columns
             Exchange,
             Antenna,
@@ -124,10 +124,18 @@ def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExch
         .join(_HELPER, col(_HELPER.id) == Exchange.helper_id)
         .join(_RECEIVER, col(_RECEIVER.id) == Exchange.receiver_id)
         .outerjoin(Meeting, col(Meeting.exchange_id) == Exchange.id)
-        .where(col(Exchange.id) == exchange_id)
+        .where(col(Exchange.id) == bindparam("exchange_id"))
         .with_for_update(of=Exchange)
         .execution_options(populate_existing=True)
-    ).first()
+    )
+
+
+def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExchange | None:
+    """The exchange, row-locked (FOR UPDATE OF exchanges only: the ledger's lock order is unchanged), with its
+    antenna, its meeting and both parties' names (what the answer shows), and which parties have a push
+    device (so notifying them needs no device query when neither has one), in one statement.
+    Members are never deleted (erasure keeps an anonymous row), so the inner joins lose no exchange."""
+    found = session.execute(_lock_with_antenna(), {"exchange_id": exchange_id}).first()
     if found is None:
         return None
     row, antenna, meeting, *people = found

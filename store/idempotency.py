@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint, update
+from sqlalchemy import JSON, UniqueConstraint, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
-from store.base import utc_field, utcnow
+from store.base import core_connection, utc_field, utcnow
 
 
 class IdempotentResponse(SQLModel, table=True):
@@ -40,13 +40,34 @@ def find(session: Session, *, member_id: int, key: str) -> IdempotentResponse | 
     ).first()
 
 
+def _claim_statement(dialect: str) -> Any:
+    table = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("member_id", "key", "request_fingerprint", "status_code", "body", "created_at")
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=["member_id", "key"])
+        .returning(table.c.id)
+    )
+
+
+# Built once per dialect (bound parameters): a claim is made by every credit-moving call.
+_CLAIM = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_TABLE = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
+_KEEP = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("claim_id"))
+    .values(status_code=bindparam("status_code"), body=bindparam("body", type_=_TABLE.c.body.type))
+)
+
+
 def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> int | None:
     """Insert the key before the work starts; its id, or None if the key exists (one statement, no savepoint).
 
     On PostgreSQL a concurrent claim of the same key waits until the first transaction ends: if that one
     committed, this answers None (replay it), if it rolled back, this claim goes in.
     """
-    table = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
     values = {
         "member_id": member_id,
         "key": key,
@@ -55,13 +76,10 @@ def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> in
         "body": None,  # JSON null until the answer is kept, as the column requires
         "created_at": utcnow(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["member_id", "key"])
-    found = session.execute(statement.returning(table.c.id)).first()
+    statement = _CLAIM[session.get_bind().dialect.name]
+    found = core_connection(session).execute(statement, values).first()
     return int(found[0]) if found is not None else None
 
 
 def keep_answer(session: Session, *, claim_id: int, status_code: int, body: Any) -> None:
-    table = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
-    session.execute(update(table).where(table.c.id == claim_id).values(status_code=status_code, body=body))
+    core_connection(session).execute(_KEEP, {"claim_id": claim_id, "status_code": status_code, "body": body})

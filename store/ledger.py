@@ -118,16 +118,20 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerA
     return locked
 
 
+_LOCK_MEMBER_ACCOUNTS = (
+    select(LedgerAccount)
+    .where(col(LedgerAccount.member_id).in_(bindparam("member_ids", expanding=True)))
+    .order_by(col(LedgerAccount.id))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
-    """Find and row-lock the accounts of these members in one statement, in ascending account id order
-    (the one global order of lock_accounts), fresh; by member id. Members without an account are absent."""
-    rows = session.exec(
-        select(LedgerAccount)
-        .where(col(LedgerAccount.member_id).in_(sorted(set(member_ids))))
-        .order_by(col(LedgerAccount.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    """Find and row-lock the accounts of these members in one statement (built once), in ascending account
+    id order (the one global order of lock_accounts), fresh; by member id. Members without an account are
+    absent."""
+    rows = session.exec(_LOCK_MEMBER_ACCOUNTS, params={"member_ids": sorted(set(member_ids))}).all()
     return {row.member_id: row for row in rows if row.member_id is not None}
 
 
@@ -290,19 +294,29 @@ def statement_rows(
     return [StatementRow(*row) for row in rows]
 
 
+def _insert_once_statement(dialect: str) -> Any:
+    table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {column.name: bindparam(column.name, type_=column.type) for column in table.columns}
+    # RETURNING, not the row count: drivers do not all count an ON CONFLICT DO NOTHING as 0 rows.
+    return insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+
+
+_INSERT_ONCE = {dialect: _insert_once_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
     """Insert the transfer unless its effect already happened: `INSERT .. ON CONFLICT DO NOTHING` on its
-    unique columns (the id, settles_exchange_id, reverses_transfer_id), one statement and no savepoint.
+    unique columns (the id, settles_exchange_id, reverses_transfer_id), one statement built once per
+    dialect, and no savepoint.
 
     True when it was inserted: the object is then a persistent row of the session, as if flushed. False
     when a row with the same unique value exists (the settlement or reversal was done once already).
     """
     table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
     values = {column.name: getattr(transfer, column.key) for column in table.columns}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # RETURNING, not the row count: drivers do not all count an ON CONFLICT DO NOTHING as 0 rows.
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    if session.execute(statement).scalar_one_or_none() is None:
+    statement = _INSERT_ONCE[session.get_bind().dialect.name]
+    if core_connection(session).execute(statement, values).scalar_one_or_none() is None:
         return False
     make_transient_to_detached(transfer)
     session.add(transfer)  # detached to persistent: no second INSERT

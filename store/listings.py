@@ -13,11 +13,12 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Integer, bindparam, update
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from store.antennas import Antenna
-from store.base import enum_column, read_columns, utc_field
+from store.base import core_connection, enum_column, read_columns, utc_field
 from store.members import Member
 
 
@@ -103,16 +104,23 @@ def listing_by_id(session: Session, model: type[ListingT], listing_id: int, *, l
     return session.get(model, listing_id, with_for_update=lock)
 
 
-def set_request_status_if_open(session: Session, request_id: int, status: ListingStatus) -> None:
-    """A request still open or matched takes `status` (one UPDATE; a closed or withdrawn one keeps its own)."""
-    session.execute(
-        update(HelpRequest)
-        .where(
-            col(HelpRequest.id) == request_id,
-            col(HelpRequest.status).in_([ListingStatus.OPEN, ListingStatus.MATCHED]),
-        )
-        .values(status=status)
+_SET_REQUEST_STATUS = (
+    update(HelpRequest)
+    .where(
+        col(HelpRequest.id) == bindparam("request_id"),
+        col(HelpRequest.status).in_([ListingStatus.OPEN, ListingStatus.MATCHED]),
     )
+    .values(status=bindparam("status", type_=HelpRequest.__table__.c.status.type))  # type: ignore[attr-defined]  # SQLModel's table
+)
+
+
+def set_request_status_if_open(session: Session, request_id: int, status: ListingStatus) -> None:
+    """A request still open or matched takes `status` (one UPDATE, built once; a closed or withdrawn one
+    keeps its own). Run past the ORM; a request object the session holds reads its status afresh."""
+    core_connection(session).execute(_SET_REQUEST_STATUS, {"request_id": request_id, "status": status})
+    held = session.identity_map.get(identity_key(HelpRequest, request_id))
+    if held is not None:
+        session.expire(held, ["status"])
 
 
 def open_listings_of_member(session: Session, model: type[ListingT], member_id: int) -> list[ListingT]:

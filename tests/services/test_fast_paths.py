@@ -27,10 +27,13 @@ from sqlmodel import Session, col, select
 from buurtbank.db import _closed_by_server, ends_without_io, make_engine, read_first
 from domain.errors import Conflict
 from domain.ledger import AccountKind, TransferKind
+from services import exchanges as exchange_service
 from services import ledger as ledger_service
-from services.factories import Factory
+from services.factories import Factory, actor
 from services.notifications import Note, notify_all
+from store.base import row_id
 from store.ledger import LedgerAccount, LedgerTransfer, insert_transfer_once, member_account
+from store.listings import ListingStatus
 from store.notifications import Notification, NotificationKind
 from store.push import DeliveryState, Device, Platform, PushDelivery
 from tests.api.helpers import factory, login
@@ -286,3 +289,19 @@ def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(database_
                 assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
     finally:
         engine.dispose()
+
+
+def test_settling_closes_the_request_a_session_already_holds(session: Session) -> None:
+    """The request's status moves in a statement past the ORM: a request object the session holds (read
+    before the confirmation) answers the new status, and a later flush does not write the old one back."""
+    build = Factory(session)
+    helper, receiver = build.member("hanne@example.org", name="Hanne"), build.member("rachid@example.org")
+    request = build.request(receiver)
+    exchange = build.planned_exchange(helper=helper, receiver=receiver, request=request, helper_minutes=60)
+    assert request.status is ListingStatus.MATCHED
+    exchange_service.confirm(session, actor(receiver), exchange_id=row_id(exchange), minutes=60)
+    assert request.status is ListingStatus.CLOSED
+    request.title = "Boodschappen (gedaan)"
+    session.commit()
+    session.expire_all()
+    assert (request.status, request.title) == (ListingStatus.CLOSED, "Boodschappen (gedaan)")
