@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, func, insert, update
+from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, case, func, insert, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, make_transient_to_detached
@@ -325,30 +325,50 @@ def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
 
 _ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
 _ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
-# Built once, run with one parameter set per entry (the driver sends them together).
-_INSERT_ENTRY = insert(_ENTRIES).values(
-    transfer_id=bindparam("transfer_id"),
-    account_id=bindparam("account_id"),
-    minutes=bindparam("minutes"),
-    created_at=bindparam("created_at", type_=_ENTRIES.c.created_at.type),
+_AT = bindparam("created_at", type_=_ENTRIES.c.created_at.type)
+# A transfer is two entries (domain.ledger): both in one INSERT, both balances in one UPDATE, built once.
+_INSERT_ENTRIES = insert(_ENTRIES).values(
+    [
+        {
+            "transfer_id": bindparam("transfer_id"),
+            "account_id": bindparam(f"account_{n}"),
+            "minutes": bindparam(f"minutes_{n}"),
+            "created_at": _AT,
+        }
+        for n in (0, 1)
+    ]
 )
-_MOVE_BALANCE = (
+_MOVE_BALANCES = (
     update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.id == bindparam("account_id"))
-    .values(balance=_ACCOUNTS.c.balance + bindparam("minutes", type_=Integer))
+    .where(_ACCOUNTS.c.id.in_([bindparam("account_0"), bindparam("account_1")]))
+    .values(
+        balance=_ACCOUNTS.c.balance
+        + case(
+            (_ACCOUNTS.c.id == bindparam("account_0"), bindparam("minutes_0", type_=Integer)),
+            else_=bindparam("minutes_1", type_=Integer),
+        )
+    )
 )
 
 
 def append_entries(session: Session, transfer: LedgerTransfer, moves: list[tuple[LedgerAccount, int]]) -> None:
-    """The transfer's entries (one per locked account, signed minutes) and the accounts' cached balances
-    moved by them: two statements on the session's connection, each sent once for all entries. The
-    account objects take their new balance as the stored one (nothing is left for the ORM's flush)."""
+    """The transfer's two entries (each a locked account and its signed minutes) and the two accounts' cached
+    balances moved by them: one INSERT and one UPDATE on the session's connection. The account objects take
+    their new balance as the stored one (nothing is left for the ORM's flush)."""
+    (first, first_minutes), (second, second_minutes) = moves  # two entries, on two accounts (domain.ledger)
+    if first.id == second.id:
+        raise ValueError("a transfer's two entries are on two accounts")  # the UPDATE's CASE relies on it
+    params = {
+        "transfer_id": transfer.id,
+        "created_at": transfer.created_at,
+        "account_0": first.id,
+        "minutes_0": first_minutes,
+        "account_1": second.id,
+        "minutes_1": second_minutes,
+    }
     connection = core_connection(session)
-    rows = [{"account_id": account.id, "minutes": minutes} for account, minutes in moves]
-    connection.execute(
-        _INSERT_ENTRY, [{**row, "transfer_id": transfer.id, "created_at": transfer.created_at} for row in rows]
-    )
-    connection.execute(_MOVE_BALANCE, rows)
+    connection.execute(_INSERT_ENTRIES, params)
+    connection.execute(_MOVE_BALANCES, params)
     for account, minutes in moves:
         set_committed_value(account, "balance", account.balance + minutes)
 
