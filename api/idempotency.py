@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -71,7 +70,9 @@ def run_idempotent(
         assert found is not None
         return _replay(found, fingerprint)
     result = action()
-    idempotency.keep_answer(session, claim_id=claim_id, status_code=status_code, body=jsonable_encoder(result))
+    idempotency.keep_answer(
+        session, claim_id=claim_id, status_code=status_code, body=result.model_dump(mode="json", by_alias=True)
+    )
     return result
 
 
@@ -124,7 +125,7 @@ def run_before_an_account(
             key=key,
             request_fingerprint=keyed,
             status_code=status_code,
-            body=jsonable_encoder(result),
+            body=result.model_dump(mode="json", by_alias=True),
         )
     )
     session.flush()

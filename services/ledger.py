@@ -24,10 +24,9 @@ from store.base import row_id
 from store.ledger import (
     LedgerAccount,
     LedgerTransfer,
-    append_entries,
+    append_transfer,
     entries_of_transfer,
     get_transfer,
-    insert_transfer_once,
     lock_accounts,
     lock_member_accounts,
     member_account,
@@ -194,10 +193,10 @@ def _flag_anchors(
 def _append(
     session: Session, planned: rules.PlannedTransfer, *, accounts: dict[int, LedgerAccount], transfer: LedgerTransfer
 ) -> LedgerTransfer:
-    if not insert_transfer_once(session, transfer):
+    moves = [(_row_of(accounts, entry.account), entry.minutes) for entry in planned.entries]
+    if not append_transfer(session, transfer, moves):
         # settles_exchange_id / reverses_transfer_id are unique: the effect already happened once.
         raise Conflict("error.ledger.already_done")
-    append_entries(session, transfer, [(_row_of(accounts, entry.account), entry.minutes) for entry in planned.entries])
     return transfer
 
 

@@ -325,12 +325,14 @@ def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
 
 _ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
 _ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
-_AT = bindparam("created_at", type_=_ENTRIES.c.created_at.type)
+# Parameter names that are no column name of the ledger's tables: SQLAlchemy makes a parameter named
+# like a column of an UPDATE's table a SET of that column.
+_AT = bindparam("at", type_=_ENTRIES.c.created_at.type)
 # A transfer is two entries (domain.ledger): both in one INSERT, both balances in one UPDATE, built once.
 _INSERT_ENTRIES = insert(_ENTRIES).values(
     [
         {
-            "transfer_id": bindparam("transfer_id"),
+            "transfer_id": bindparam("the_transfer"),
             "account_id": bindparam(f"account_{n}"),
             "minutes": bindparam(f"minutes_{n}"),
             "created_at": _AT,
@@ -351,26 +353,73 @@ _MOVE_BALANCES = (
 )
 
 
-def append_entries(session: Session, transfer: LedgerTransfer, moves: list[tuple[LedgerAccount, int]]) -> None:
-    """The transfer's two entries (each a locked account and its signed minutes) and the two accounts' cached
-    balances moved by them: one INSERT and one UPDATE on the session's connection. The account objects take
-    their new balance as the stored one (nothing is left for the ORM's flush)."""
+def _move_params(moves: list[tuple[LedgerAccount, int]]) -> dict[str, Any]:
     (first, first_minutes), (second, second_minutes) = moves  # two entries, on two accounts (domain.ledger)
     if first.id == second.id:
         raise ValueError("a transfer's two entries are on two accounts")  # the UPDATE's CASE relies on it
-    params = {
-        "transfer_id": transfer.id,
-        "created_at": transfer.created_at,
+    return {
         "account_0": first.id,
         "minutes_0": first_minutes,
         "account_1": second.id,
         "minutes_1": second_minutes,
     }
-    connection = core_connection(session)
-    connection.execute(_INSERT_ENTRIES, params)
-    connection.execute(_MOVE_BALANCES, params)
+
+
+def _append_on_postgres() -> Any:
+    """One statement on PostgreSQL: the transfer inserted unless its effect already happened, and only if it
+    was, its two entries and both balances (data-modifying CTEs, run once each whether read or not)."""
+    transfers = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+    inserted = (
+        postgresql.insert(transfers)
+        .values({column.name: bindparam(f"new_{column.name}", type_=column.type) for column in transfers.columns})
+        .on_conflict_do_nothing()
+        .returning(transfers.c.id)
+        .cte("inserted")
+    )
+    entries = [
+        select_columns(
+            inserted.c.id, bindparam(f"account_{n}", type_=Integer), bindparam(f"minutes_{n}", type_=Integer), _AT
+        )
+        for n in (0, 1)
+    ]
+    written = (
+        insert(_ENTRIES)
+        .from_select(["transfer_id", "account_id", "minutes", "created_at"], entries[0].union_all(entries[1]))
+        .cte("written")
+    )
+    moved = _MOVE_BALANCES.where(select_columns(inserted.c.id).exists()).cte("moved")
+    return select_columns(inserted.c.id).add_cte(written, moved)
+
+
+_APPEND_ON_POSTGRES = _append_on_postgres()
+
+
+def append_transfer(session: Session, transfer: LedgerTransfer, moves: list[tuple[LedgerAccount, int]]) -> bool:
+    """Append a transfer with its two entries (each a locked account and its signed minutes) and move both
+    accounts' cached balances, unless the transfer's effect already happened (insert_transfer_once): then
+    nothing is written and this answers False.
+
+    On PostgreSQL one statement; elsewhere three (the transfer, both entries, both balances). Past the ORM's
+    unit of work: the transfer becomes a persistent row of the session and the account objects take their
+    new balance as the stored one, as if flushed."""
+    moved = _move_params(moves)
+    if session.get_bind().dialect.name == "postgresql":
+        table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+        values = {f"new_{column.name}": getattr(transfer, column.key) for column in table.columns}
+        found = core_connection(session).execute(_APPEND_ON_POSTGRES, {**values, **moved, "at": transfer.created_at})
+        if found.first() is None:
+            return False
+        make_transient_to_detached(transfer)
+        session.add(transfer)  # detached to persistent: no second INSERT
+    else:
+        if not insert_transfer_once(session, transfer):
+            return False
+        connection = core_connection(session)
+        connection.execute(_INSERT_ENTRIES, {**moved, "the_transfer": transfer.id, "at": transfer.created_at})
+        connection.execute(_MOVE_BALANCES, moved)
     for account, minutes in moves:
         set_committed_value(account, "balance", account.balance + minutes)
+    return True
 
 
 def entries_total(session: Session, *, account_id: int, since: datetime) -> int:

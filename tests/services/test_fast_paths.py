@@ -32,7 +32,7 @@ from services import ledger as ledger_service
 from services.factories import Factory, actor
 from services.notifications import Note, notify_all
 from store.base import row_id
-from store.ledger import LedgerAccount, LedgerTransfer, insert_transfer_once, member_account
+from store.ledger import LedgerAccount, LedgerEntry, LedgerTransfer, insert_transfer_once, member_account
 from store.listings import ListingStatus
 from store.notifications import Notification, NotificationKind
 from store.push import DeliveryState, Device, Platform, PushDelivery
@@ -211,8 +211,9 @@ def _statements(engine: Engine) -> Iterator[list[str]]:
 # 17, plus a SELECT 1 per checkout (pool_pre_ping), before the exchange was locked in the statement that also
 # reads its antenna, meeting and both names for the answer and whether either party has a push device, and
 # the request's status moved in one UPDATE. On SQLite the two balances are one statement sent once (it was
-# one UPDATE per account, flushed by the ORM).
-CONFIRM_STATEMENTS = {"postgresql": (6, 11), "sqlite": (7, 13)}
+# one UPDATE per account, flushed by the ORM); on PostgreSQL the transfer, its two entries and both balances
+# are one statement (data-modifying CTEs), which were three.
+CONFIRM_STATEMENTS = {"postgresql": (6, 9), "sqlite": (7, 13)}
 
 
 def test_confirming_an_exchange_takes_a_fixed_number_of_statements(db: Engine, client: TestClient) -> None:
@@ -305,3 +306,35 @@ def test_settling_closes_the_request_a_session_already_holds(session: Session) -
     session.commit()
     session.expire_all()
     assert (request.status, request.title) == (ListingStatus.CLOSED, "Boodschappen (gedaan)")
+
+
+def test_a_settlement_changes_the_accounts_balances_only(db: Engine) -> None:
+    """The entries and balances are written past the ORM, on PostgreSQL in one statement: each account's
+    other columns keep their values, the entries carry the transfer's time, and the stored balances are
+    the ones the session's objects show."""
+    with factory(db) as build:
+        helper, receiver = build.member("hanne@example.org", name="Hanne"), build.member("rachid@example.org")
+        build.settled_exchange(helper=helper, receiver=receiver, minutes=30)  # both accounts exist
+        exchange = build.planned_exchange(helper=helper, receiver=receiver, helper_minutes=45)
+    with Session(db) as session:
+        before = {a.id: a.model_dump() for a in session.exec(select(LedgerAccount))}
+    with Session(db) as session:
+        held = ledger_service.lock_member_accounts_for_transfer(session, [row_id(helper), row_id(receiver)])
+        exchange_service.confirm(session, actor(receiver), exchange_id=row_id(exchange), minutes=45)
+        shown = {a.id: a.balance for a in held.values()}  # the objects the settlement locked again
+        session.commit()
+    with Session(db) as session:
+        after = {a.id: a.model_dump() for a in session.exec(select(LedgerAccount))}
+        transfer = session.exec(select(LedgerTransfer).where(LedgerTransfer.settles_exchange_id == exchange.id)).one()
+        entries = session.exec(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer.id)).all()
+    moved = {a: after[a]["balance"] - before[a]["balance"] for a in before}
+    assert sorted(moved.values()) == [-45, 0, 0, 45][-len(moved) :] or sorted(v for v in moved.values() if v) == [
+        -45,
+        45,
+    ]
+    assert {a: {**row, "balance": 0} for a, row in after.items()} == {
+        a: {**row, "balance": 0} for a, row in before.items()
+    }
+    assert shown == {a: after[a]["balance"] for a in shown} and len(shown) == 2
+    assert sorted(e.minutes for e in entries) == [-45, 45]
+    assert {e.created_at for e in entries} == {transfer.created_at}
