@@ -21,8 +21,9 @@ log = logging.getLogger("buurtbank")
 
 # What `serve` hands to uvicorn: every API process builds its own app (and engine) from the environment.
 APP_FACTORY = "api.app:app_from_environment"
-# uvicorn's HTTP/1.1 protocol, on connections that send small writes at once (buurtbank/http_protocol.py).
-HTTP_PROTOCOL = "buurtbank.http_protocol:NoDelayH11Protocol"
+# uvicorn's HTTP/1.1 protocol with its C parser, on connections that send small writes at once
+# (buurtbank/http_protocol.py); the event loop is uvloop's where it is installed (not on Windows).
+HTTP_PROTOCOL = "buurtbank.http_protocol:NoDelayHttpToolsProtocol"
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,6 +62,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             port=args.port,
             workers=args.workers,
             http=HTTP_PROTOCOL,
+            loop="auto",
             log_level="info",
             access_log=not args.no_access_log,
         )

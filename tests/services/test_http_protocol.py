@@ -8,25 +8,25 @@ import socket
 
 from uvicorn.config import Config
 from uvicorn.importer import import_from_string
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from buurtbank.cli.serve import HTTP_PROTOCOL
-from buurtbank.http_protocol import NoDelayH11Protocol
+from buurtbank.http_protocol import NoDelayHttpToolsProtocol
 
 
 async def _app(scope: object, receive: object, send: object) -> None:  # never called: no request is sent
     raise AssertionError
 
 
-async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
+async def _nodelay_of_accepted(protocol_class: type[HttpToolsProtocol]) -> int:
     """TCP_NODELAY of a connection accepted on a listening socket made the way uvicorn makes it for workers."""
     config = Config(app=_app, log_level="warning")
     config.load()
     state = ServerState()
-    made: list[H11Protocol] = []
+    made: list[HttpToolsProtocol] = []
 
-    def factory() -> H11Protocol:
+    def factory() -> HttpToolsProtocol:
         made.append(protocol_class(config=config, server_state=state, app_state={}))
         return made[-1]
 
@@ -49,12 +49,12 @@ async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
 
 
 def test_uvicorns_own_protocol_leaves_nagle_on_for_a_socket_uvicorn_made() -> None:
-    assert asyncio.run(_nodelay_of_accepted(H11Protocol)) == 0  # the 40 ms this module mends
+    assert asyncio.run(_nodelay_of_accepted(HttpToolsProtocol)) == 0  # the 40 ms this module mends
 
 
 def test_ours_turns_it_off() -> None:
-    assert asyncio.run(_nodelay_of_accepted(NoDelayH11Protocol)) == 1
+    assert asyncio.run(_nodelay_of_accepted(NoDelayHttpToolsProtocol)) == 1
 
 
 def test_serve_hands_uvicorn_ours() -> None:
-    assert import_from_string(HTTP_PROTOCOL) is NoDelayH11Protocol
+    assert import_from_string(HTTP_PROTOCOL) is NoDelayHttpToolsProtocol
