@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
-from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn
+from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn, short_write
 from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, Page, before_id, newest_first_page
 from api.presenters import exchange_out, exchange_outs
@@ -98,6 +98,7 @@ def read_exchange(exchange_id: IdPath, actor: CurrentActor, session: SessionDep)
 
 
 @router.post("/exchanges/{exchange_id}/confirm", response_model=ExchangeOut, responses=_ERRORS)
+@short_write
 def confirm(
     exchange_id: IdPath,
     body: ConfirmIn,
@@ -133,6 +134,7 @@ def confirm(
 
 
 @router.post("/exchanges/{exchange_id}/dispute", response_model=ExchangeOut, responses=_ERRORS)
+@short_write
 def dispute(
     exchange_id: IdPath, actor: CurrentActor, session: SessionDep, body: Annotated[NoteIn | None, Body()] = None
 ) -> ExchangeOut:
@@ -153,6 +155,7 @@ def dispute(
 
 
 @router.post("/exchanges/{exchange_id}/cancel", response_model=ExchangeOut, responses=_ERRORS)
+@short_write
 def cancel(
     exchange_id: IdPath, actor: CurrentActor, session: SessionDep, body: Annotated[NoteIn | None, Body()] = None
 ) -> ExchangeOut:

@@ -1,0 +1,150 @@
+"""A confirmation (api.deps.short_write): the caller's check, the route and the commit in one worker thread,
+the turn given back before the commit, a failed commit rolled back, and the caller refused before the body
+is read."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+import api.deps
+import api.routes.exchanges
+from domain.exchanges import ExchangeState
+from store.exchanges import Exchange
+from store.idempotency import IdempotentResponse
+from tests.api.helpers import World, factory
+
+# Set by each step in its own hand-over: every hand-over to a thread runs in a copy of the request's context,
+# so a later step sees what an earlier one set only if both ran in the same hand-over.
+_STEPS: ContextVar[tuple[str, ...]] = ContextVar("steps", default=())
+
+
+def _where(step: str) -> tuple[tuple[str, ...], bool]:
+    """The steps this hand-over ran so far (this one included), and whether an event loop runs here."""
+    _STEPS.set((*_STEPS.get(), step))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _STEPS.get(), False
+    return _STEPS.get(), True
+
+
+@pytest.fixture
+def exchange_id(db: Engine, world: World) -> int:
+    with factory(db) as build:
+        alice, bob = (
+            build.session.get(api.deps.Member, world.alice.id),
+            build.session.get(api.deps.Member, world.bob.id),
+        )
+        assert alice is not None and bob is not None
+        exchange = build.planned_exchange(helper=alice, receiver=bob, helper_minutes=60)
+    assert exchange.id is not None
+    return exchange.id
+
+
+@pytest.fixture
+def places(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """Where the caller was signed in, the confirmation ran and the commit happened; and the turns given back
+    and the commits."""
+    seen: dict[str, Any] = {"order": []}
+    sign_in, confirm = api.deps._actor, api.routes.exchanges.service.confirm
+    give_back = api.deps.give_back_turn
+
+    def signing_in(*args: Any) -> Any:
+        seen["caller"] = _where("caller")
+        return sign_in(*args)
+
+    def confirming(*args: Any, **kwargs: Any) -> Any:
+        seen["route"] = _where("route")
+        return confirm(*args, **kwargs)
+
+    def giving_back(scope: Any) -> None:
+        seen["order"].append("turn")
+        give_back(scope)
+
+    def committed(_session: Session) -> None:
+        if "route" in seen and "commit" not in seen:  # the request's own commit, after its route ran
+            seen["commit"] = _where("commit")
+            seen["order"].append("commit")
+
+    monkeypatch.setattr(api.deps, "_actor", signing_in)
+    monkeypatch.setattr(api.deps, "give_back_turn", giving_back)
+    monkeypatch.setattr(api.routes.exchanges.service, "confirm", confirming)
+    event.listen(Session, "before_commit", committed)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "before_commit", committed)
+
+
+def _confirm(client: TestClient, exchange_id: int, headers: dict[str, str], **extra: Any) -> Any:
+    return client.post(
+        f"/v1/exchanges/{exchange_id}/confirm",
+        json={"minutes": 60},
+        headers={**headers, "Idempotency-Key": f"confirm-{exchange_id}"},
+        **extra,
+    )
+
+
+def test_the_caller_the_confirmation_and_the_commit_share_one_worker_thread(
+    client: TestClient, world: World, exchange_id: int, places: dict[str, Any]
+) -> None:
+    answer = _confirm(client, exchange_id, world.bob.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["state"] == "settled"
+    assert places["commit"] == (("caller", "route", "commit"), False)  # one hand-over to a thread, not three
+    # The turn is given back by short_write as its commit starts (scheduled on the event loop, so it may run
+    # after the commit began): get_session, the only other caller, finds nothing left to commit.
+    assert sorted(places["order"]) == ["commit", "turn"]
+
+
+def test_the_settlement_is_committed_before_the_answer(
+    client: TestClient, world: World, exchange_id: int, db: Engine
+) -> None:
+    assert _confirm(client, exchange_id, world.bob.headers).status_code == 200
+    with Session(db) as session:  # another connection sees it: committed
+        row = session.get(Exchange, exchange_id)
+        assert row is not None and row.state is ExchangeState.SETTLED
+    replay = _confirm(client, exchange_id, world.bob.headers)
+    assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_commit_that_fails_leaves_nothing(
+    client: TestClient, world: World, exchange_id: int, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_commit = Session.commit
+
+    def failing(session: Session) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("the database went away while committing")
+        real_commit(session)
+
+    monkeypatch.setattr(Session, "commit", failing)
+    with TestClient(client.app, raise_server_exceptions=False) as quiet:
+        answer = _confirm(quiet, exchange_id, world.bob.headers)
+    monkeypatch.undo()
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    with Session(db) as session:
+        row = session.get(Exchange, exchange_id)
+        assert row is not None and row.state is ExchangeState.PLANNED  # rolled back: the settlement never happened
+        assert session.exec(select(func.count()).select_from(IdempotentResponse)).one() == 0
+    assert _confirm(client, exchange_id, world.bob.headers).json()["state"] == "settled"  # a retry settles it
+
+
+def test_a_caller_without_a_valid_token_is_refused_before_the_body_is_read(
+    client: TestClient, exchange_id: int, places: dict[str, Any]
+) -> None:
+    for headers in ({}, {"Authorization": "Bearer forged"}):
+        answer = client.post(f"/v1/exchanges/{exchange_id}/confirm", json={"minutes": "many"}, headers=headers)
+        assert answer.status_code == 401, answer.text
+    assert "route" not in places and "caller" not in places
