@@ -6,8 +6,12 @@ and never repeat the checks.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Annotated, ParamSpec, TypeVar
 
 import anyio.to_thread
@@ -94,28 +98,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session.close()  # the transaction has ended: this only hands the connection back to the pool
 
 
-def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """For a GET route that reads one bounded page (at most a few hundred rows) through its `session`.
-
-    FastAPI runs a plain `def` route in a worker thread. On SQLite such a read waits on nothing (no lock,
-    no network) and takes about a millisecond, about what the hand-over to a thread and back costs, and
-    one request runs at a time (api.middleware): the route runs right on the event loop instead. Where the
-    read may wait (PostgreSQL, a session that took the write lock or has writes to flush, such as acting on
-    behalf with its audit row) it runs in a worker thread, as before. Only for routes that never write
-    (a write would take SQLite's lock on the event loop, and may wait for it) and never take long
-    (statistics, exports, whole statements would hold up the event loop).
-    """
-
-    @functools.wraps(route)
-    async def on_the_loop_when_it_can(*args: P.args, **kwargs: P.kwargs) -> R:
-        session = kwargs["session"]
-        if isinstance(session, Session) and reads_on_the_loop(session):
-            return route(*args, **kwargs)
-        return await run_in_threadpool(route, *args, **kwargs)
-
-    return on_the_loop_when_it_can
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 # scope="function": commit before the response is sent, so a failing commit becomes an error answer.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -173,19 +155,22 @@ def _route_template(request: Request) -> str:
     return "/" + "/".join(real[: len(real) - len(own)] + own)
 
 
+# Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema must not
+# advertise a nullable header, which clients would send as the text "null".
+_ON_BEHALF_OF: int = Header(
+    default=None,
+    alias="On-Behalf-Of",
+    description="a moderator acting for a member of an antenna they moderate (audited)",
+    ge=1,
+    le=MAX_ID,
+)
+
+
 async def _current_actor(
     request: Request,
     session: SessionDep,
     token: Annotated[str | None, Depends(_bearer)],
-    # Typed `int` with a None default (not `int | None`): a header is absent or a number, and the schema
-    # must not advertise a nullable header, which clients would send as the text "null".
-    on_behalf_of: int = Header(
-        default=None,
-        alias="On-Behalf-Of",
-        description="a moderator acting for a member of an antenna they moderate (audited)",
-        ge=1,
-        le=MAX_ID,
-    ),
+    on_behalf_of: int = _ON_BEHALF_OF,
 ) -> Actor:
     """CurrentActor: signs the caller in itself (the same check as SignedIn).
 
@@ -230,6 +215,98 @@ def current_actor(request: Request, session: Session, person: Member, on_behalf_
 
 
 CurrentActor = Annotated[Actor, Depends(_current_actor)]
+
+
+class _Caller:
+    """What a request says about its caller (token, On-Behalf-Of), before anything is asked of the database:
+    page_read signs the caller in together with the route, in one hand-over to a worker thread."""
+
+    __slots__ = ("_request", "_session", "_token", "on_behalf_of")
+
+    def __init__(self, request: Request, session: Session, token: str | None, on_behalf_of: int | None) -> None:
+        self._request, self._session, self._token, self.on_behalf_of = request, session, token, on_behalf_of
+
+    def actor(self) -> Actor:
+        return _actor(self._request, self._session, self._token, self.on_behalf_of)
+
+
+async def _page_caller(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(_bearer)],
+    on_behalf_of: int = _ON_BEHALF_OF,
+) -> _Caller:
+    """CurrentActor of a page_read route: the same parameters (so the same OpenAPI), checked by page_read."""
+    return _Caller(request, session, token, on_behalf_of)
+
+
+_PageCaller = Annotated[_Caller, Depends(_page_caller)]
+
+
+# Threads of the page reads that cannot run on the event loop. As many as the request bound lets run at once
+# (api.middleware: the pool's connections less a few); made when first needed.
+_PAGE_THREADS = 40
+
+
+@functools.cache
+def _page_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_PAGE_THREADS, thread_name_prefix="buurtbank-page-read")
+
+
+async def _in_a_page_thread(run: Callable[[], R]) -> R:
+    """`run()` in a worker thread, with the request's context variables, and awaited to its end.
+
+    The event loop's own executor hand-over, not anyio's (starlette's run_in_threadpool): that one first
+    yields to the loop once and goes through a capacity limiter and a cancel scope, which took half again
+    the CPU of the hand-over and twice its time. Shielded as anyio's is: the route uses the request's
+    session, which must not be closed while it still runs.
+    """
+    future = asyncio.get_running_loop().run_in_executor(_page_threads(), copy_context().run, run)
+    with CancelScope(shield=True):
+        answer = await future
+    return answer
+
+
+def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """For a GET route that reads one bounded page (at most a few hundred rows) through its `session`.
+
+    FastAPI runs a plain `def` route in a worker thread, and a plain `def` dependency in another one: the
+    hand-over to a thread and back costs about as much as a small query, and more when other threads want
+    the GIL meanwhile. So the route's CurrentActor is signed in by this wrapper, with the route, in one
+    place: on SQLite such a read waits on nothing (no lock, no network) and takes about a millisecond, and
+    one request runs at a time (api.middleware), so both run right on the event loop. Where the reads may
+    wait (PostgreSQL, acting on behalf, which writes the audit row, a session that took the write lock or
+    has writes to flush) the caller's check and the route run in one worker thread, one hand-over instead
+    of two. Only for routes that never write (a write would take SQLite's lock on the event loop, and may
+    wait for it) and never take long (statistics, exports, whole statements would hold up the event loop).
+
+    FastAPI sees the route's own signature, with each CurrentActor parameter solved as a _Caller instead
+    (the same token and header parameters, so the OpenAPI document does not change).
+    """
+    signature = inspect.signature(route, eval_str=True)
+    callers = [name for name, parameter in signature.parameters.items() if parameter.annotation == CurrentActor]
+    parameters = [
+        parameter.replace(annotation=_PageCaller) if name in callers else parameter
+        for name, parameter in signature.parameters.items()
+    ]
+
+    @functools.wraps(route)
+    async def signed_in_with_the_route(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = kwargs["session"]
+        pending: dict[str, _Caller] = {name: kwargs[name] for name in callers}  # type: ignore[misc]  # solved as _Caller (the signature below)
+
+        def run() -> R:
+            for name, caller_of in pending.items():
+                kwargs[name] = caller_of.actor()
+            return route(*args, **kwargs)
+
+        on_the_loop = all(caller_of.on_behalf_of is None for caller_of in pending.values())
+        if on_the_loop and isinstance(session, Session) and reads_on_the_loop(session):
+            return run()
+        return await _in_a_page_thread(run)
+
+    signed_in_with_the_route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect.signature (FastAPI)
+    return signed_in_with_the_route
 
 
 def has_role(session: Session, member: Member) -> bool:

@@ -1,0 +1,75 @@
+"""The members' page reads (api.deps.page_read) with their caller: signed in where the route runs, in one
+place (the event loop on SQLite, one worker thread on PostgreSQL or when acting on behalf), and the
+statements each page sends."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+import api.deps
+import api.routes.ledger
+from tests.api.helpers import World
+
+
+def _where() -> tuple[int, bool]:
+    """This thread, and whether an event loop runs in it."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return threading.get_ident(), False
+    return threading.get_ident(), True
+
+
+@pytest.fixture
+def places(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[int, bool]]:
+    """Where the caller was signed in ("caller") and where the ledger route read the statement ("route")."""
+    seen: dict[str, tuple[int, bool]] = {}
+    sign_in, read_statement = api.deps._actor, api.routes.ledger.member_statement
+
+    def signing_in(*args: Any) -> Any:
+        seen["caller"] = _where()
+        return sign_in(*args)
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        seen["route"] = _where()
+        return read_statement(*args, **kwargs)
+
+    monkeypatch.setattr(api.deps, "_actor", signing_in)
+    monkeypatch.setattr(api.routes.ledger, "member_statement", reading)
+    return seen
+
+
+def test_the_caller_is_signed_in_where_the_page_is_read(
+    client: TestClient, world: World, db: Engine, places: dict[str, tuple[int, bool]]
+) -> None:
+    answer = client.get("/v1/me/ledger", headers=world.alice.headers)
+    assert answer.status_code == 200, answer.text
+    assert places["caller"] == places["route"]  # one place: no second hand-over to a worker thread
+    # SQLite's reads wait on nothing and run on the event loop; PostgreSQL's wait on the network.
+    assert places["route"][1] is (db.dialect.name == "sqlite")
+
+
+def test_acting_on_behalf_reads_in_one_worker_thread(
+    client: TestClient, world: World, places: dict[str, tuple[int, bool]]
+) -> None:
+    headers = {**world.mod_molenbeek.headers, "On-Behalf-Of": str(world.alice.id)}
+    answer = client.get("/v1/me/ledger", headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert places["caller"] == places["route"]
+    assert places["route"][1] is False  # the audit row is a write: never on the event loop
+    trail = client.get("/v1/antennas/molenbeek/audit", headers=world.mod_molenbeek.headers).json()["items"]
+    assert [e["route"] for e in trail if e["on_behalf"]] == ["GET /v1/me/ledger"]
+
+
+def test_a_page_with_a_bad_token_is_401_and_reads_nothing(
+    client: TestClient, world: World, places: dict[str, tuple[int, bool]]
+) -> None:
+    assert client.get("/v1/me/ledger", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert client.get("/v1/me/ledger").status_code == 401
+    assert "route" not in places
