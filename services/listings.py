@@ -16,10 +16,10 @@ from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.time_units import validate_minutes
 from services.actors import Actor
 from services.proposals import end_proposals_of_listing
-from store.antennas import Antenna, get_antenna
+from store.antennas import Antenna, antenna_id_by_slug, get_antenna
 from store.base import utcnow
 from store.listings import HelpRequest, Listing, ListingRow, ListingStatus, ListingT, list_listings, listing_by_id
-from store.memberships import approved_antenna_ids, approved_or_moderated_antenna_ids
+from store.memberships import antenna_by_slug_if_visible, approved_antenna_ids, approved_or_moderated_antenna_ids
 
 MAX_ESTIMATE_MINUTES = 24 * 60
 _VISIBLE_STATUSES = (ListingStatus.OPEN, ListingStatus.MATCHED)
@@ -156,7 +156,7 @@ def withdraw_listing(session: Session, actor: Actor, model: type[Listing], listi
 
 @dataclass(frozen=True, slots=True)
 class ListingQuery:
-    antenna_id: int | None = None  # one antenna's listings only
+    antenna: str | None = None  # one antenna's listings only (its slug)
     category: str | None = None
     near_km: float | None = None
     mine: bool = False
@@ -170,10 +170,27 @@ class ListingPage:
     next_before_id: int | None
 
 
+def _visible_for_the_page(session: Session, actor: Actor, antenna: str | None) -> set[int]:
+    """The antennas a listing page may show: those visible to the actor, narrowed to `antenna` (a slug) if
+    given. An unknown slug is NotFound (whatever else is wrong with the query, as when the route looked it
+    up first)."""
+    if antenna is None:
+        return visible_antenna_ids(session, actor)
+    if actor.on_behalf:
+        antenna_id = antenna_id_by_slug(session, antenna)
+        if antenna_id is None:
+            raise NotFound("error.antenna.unknown")
+        return visible_antenna_ids(session, actor) & {antenna_id}
+    # The members' own page: the slug and whether it is theirs in one query instead of two.
+    found = antenna_by_slug_if_visible(session, slug=antenna, member_id=actor.member_id, moderator_id=actor.acting_id)
+    if found is None:
+        raise NotFound("error.antenna.unknown")
+    antenna_id, visible = found
+    return {antenna_id} if visible else set()
+
+
 def find_listings(session: Session, actor: Actor, model: type[Listing], query: ListingQuery) -> ListingPage:
-    visible = visible_antenna_ids(session, actor)
-    if query.antenna_id is not None:
-        visible &= {query.antenna_id}
+    visible = _visible_for_the_page(session, actor, query.antenna)
     if query.category is not None and query.category not in CATEGORY_KEYS:
         raise InvalidInput("error.listing.category", field="category")
     origin = None

@@ -74,6 +74,21 @@ def approved_or_moderated_antenna_ids(session: Session, *, member_id: int, moder
     return set(read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params).scalars())
 
 
+_ANTENNA_BY_SLUG_AND_IF_VISIBLE = select(
+    Antenna.id, col(Antenna.id).in_(_APPROVED_OR_MODERATED_ANTENNA_IDS.scalar_subquery())
+).where(col(Antenna.slug) == bindparam("slug"))
+
+
+def antenna_by_slug_if_visible(
+    session: Session, *, slug: str, member_id: int, moderator_id: int
+) -> tuple[int, bool] | None:
+    """The id of the antenna called `slug` and whether it is one of approved_or_moderated_antenna_ids (None:
+    no such antenna), in one query: a page of one antenna's listings asked both, one after the other."""
+    params = {"slug": slug, "member_id": member_id, "moderator_id": moderator_id}
+    row = read_columns(session, _ANTENNA_BY_SLUG_AND_IF_VISIBLE, params).first()
+    return (int(row[0]), bool(row[1])) if row is not None else None
+
+
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:
     """Antennas a member asked to join, whatever the decision (for moderators acting on their behalf)."""
     return set(session.exec(select(Membership.antenna_id).where(Membership.member_id == member_id)))
