@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint, bindparam, case, union
+from sqlalchemy import CompoundSelect, UniqueConstraint, bindparam, case, union
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.antennas import Antenna, Moderator
@@ -74,19 +74,15 @@ def approved_or_moderated_antenna_ids(session: Session, *, member_id: int, moder
     return set(read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params).scalars())
 
 
-_ANTENNA_BY_SLUG_AND_IF_VISIBLE = select(
-    Antenna.id, col(Antenna.id).in_(_APPROVED_OR_MODERATED_ANTENNA_IDS.scalar_subquery())
-).where(col(Antenna.slug) == bindparam("slug"))
-
-
-def antenna_by_slug_if_visible(
-    session: Session, *, slug: str, member_id: int, moderator_id: int
-) -> tuple[int, bool] | None:
-    """The id of the antenna called `slug` and whether it is one of approved_or_moderated_antenna_ids (None:
-    no such antenna), in one query: a page of one antenna's listings asked both, one after the other."""
-    params = {"slug": slug, "member_id": member_id, "moderator_id": moderator_id}
-    row = read_columns(session, _ANTENNA_BY_SLUG_AND_IF_VISIBLE, params).first()
-    return (int(row[0]), bool(row[1])) if row is not None else None
+def approved_or_moderated_antenna_ids_query(*, member_id: str, moderator_id: str) -> CompoundSelect[int]:
+    """approved_or_moderated_antenna_ids as a subquery of another query, whose bound parameters of those
+    names give the member and the moderator (a listing page checks one antenna's visibility in its query)."""
+    return union(
+        select(Membership.antenna_id).where(
+            col(Membership.member_id) == bindparam(member_id), col(Membership.status) == MembershipStatus.APPROVED
+        ),
+        select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam(moderator_id)),
+    )
 
 
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:
