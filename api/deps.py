@@ -21,6 +21,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from api.middleware import give_back_turn
 from api.schemas.common import MAX_ID
@@ -65,6 +66,11 @@ async def get_geocoder(request: Request) -> geo.Geocoder:
 _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _request_session(request: Request) -> Session:
+    engine: Engine = request.app.state.engine  # read here, not through get_engine: one dependency less to solve
+    return Session(read_first(engine) if request.method in _READING_METHODS else engine, expire_on_commit=False)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed when the route returns, rolled back if anything raised.
 
@@ -77,8 +83,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     `def` dependency: a request holding a connection must never wait for a thread behind requests that
     wait for its connection).
     """
-    engine: Engine = request.app.state.engine  # read here, not through get_engine: one dependency less to solve
-    session = Session(read_first(engine) if request.method in _READING_METHODS else engine, expire_on_commit=False)
+    session = _request_session(request)
     try:
         yield session
         # A session that read outside a transaction (or not at all) and has nothing to flush has nothing to
@@ -220,31 +225,30 @@ CurrentActor = Annotated[Actor, Depends(_current_actor)]
 
 class _Caller:
     """What a request says about its caller (token, On-Behalf-Of), before anything is asked of the database:
-    page_read signs the caller in together with the route, in one hand-over to a worker thread."""
+    page_read and short_write sign the caller in with the route's session, where the route runs."""
 
-    __slots__ = ("_request", "_session", "_token", "on_behalf_of")
+    __slots__ = ("request", "_token", "on_behalf_of")
 
-    def __init__(self, request: Request, session: Session, token: str | None, on_behalf_of: int | None) -> None:
-        self._request, self._session, self._token, self.on_behalf_of = request, session, token, on_behalf_of
+    def __init__(self, request: Request, token: str | None, on_behalf_of: int | None) -> None:
+        self.request, self._token, self.on_behalf_of = request, token, on_behalf_of
 
-    def actor(self) -> Actor:
-        return _actor(self._request, self._session, self._token, self.on_behalf_of)
+    def actor(self, session: Session) -> Actor:
+        return _actor(self.request, session, self._token, self.on_behalf_of)
 
 
 async def _page_caller(
     request: Request,
-    session: SessionDep,
     token: Annotated[str | None, Depends(_bearer)],
     on_behalf_of: int = _ON_BEHALF_OF,
 ) -> _Caller:
     """CurrentActor of a page_read or short_write route: the same parameters (so the same OpenAPI), checked
     where the route runs. A missing, forged or expired token is refused here already, before the request's
     body and query are validated, as CurrentActor refuses it (no database needed: only the session's
-    liveness is left for the route's thread)."""
+    liveness is left for where the route runs)."""
     if not token:
         raise Unauthenticated()
     read_token(token, secret=request.app.state.settings.resolved_secret_key())
-    return _Caller(request, session, token, on_behalf_of)
+    return _Caller(request, token, on_behalf_of)
 
 
 _PageCaller = Annotated[_Caller, Depends(_page_caller)]
@@ -274,88 +278,134 @@ async def _in_a_page_thread(run: Callable[[], R]) -> R:
     return answer
 
 
+_REQUEST = "page_read_request"  # the name of the Request parameter page_read adds in place of SessionDep
+
+
 def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """For a GET route that reads one bounded page (at most a few hundred rows) through its `session`.
 
     FastAPI runs a plain `def` route in a worker thread, and a plain `def` dependency in another one: the
     hand-over to a thread and back costs about as much as a small query, and more when other threads want
-    the GIL meanwhile. So the route's CurrentActor is signed in by this wrapper, with the route, in one
-    place: on SQLite such a read waits on nothing (no lock, no network) and takes about a millisecond, and
-    one request runs at a time (api.middleware), so both run right on the event loop. Where the reads may
-    wait (PostgreSQL, acting on behalf, which writes the audit row, a session that took the write lock or
-    has writes to flush) the caller's check and the route run in one worker thread, one hand-over instead
-    of two. Only for routes that never write (a write would take SQLite's lock on the event loop, and may
-    wait for it) and never take long (statistics, exports, whole statements would hold up the event loop).
+    the GIL meanwhile. So this wrapper runs the route together with what it depends on in the database, in
+    one place: the caller's check (each CurrentActor parameter) and the request's unit of work (a SessionDep
+    `session`: made, used, committed if it wrote, closed). On SQLite such a read waits on nothing (no lock,
+    no network) and takes about a millisecond, and one request runs at a time (api.middleware), so it all
+    runs right on the event loop. Where the reads may wait (PostgreSQL, acting on behalf, which writes the
+    audit row) it runs in one worker thread: one hand-over instead of two, and no generator dependency
+    for FastAPI to enter and leave around the route. Only for routes that never write (a write would take
+    SQLite's lock on the event loop, and may wait for it) and never take long (statistics, exports, whole
+    statements would hold up the event loop).
 
-    FastAPI sees the route's own signature, with each CurrentActor parameter solved as a _Caller instead
-    (the same token and header parameters, so the OpenAPI document does not change).
+    FastAPI sees the route's own signature with each CurrentActor parameter solved as a _Caller (the same
+    token and header parameters, so the OpenAPI document does not change) and the SessionDep parameter
+    replaced by the Request, from which the session is made as get_session makes it. A `session` that is
+    another dependency (a test's) is used as given.
     """
-    signature = inspect.signature(route, eval_str=True)
-    callers = [name for name, parameter in signature.parameters.items() if parameter.annotation == CurrentActor]
-    parameters = [
-        parameter.replace(annotation=_PageCaller) if name in callers else parameter
-        for name, parameter in signature.parameters.items()
-    ]
-
-    @functools.wraps(route)
-    async def signed_in_with_the_route(*args: P.args, **kwargs: P.kwargs) -> R:
-        session = kwargs["session"]
-        pending: dict[str, _Caller] = {name: kwargs[name] for name in callers}  # type: ignore[misc]  # solved as _Caller (the signature below)
-
-        def run() -> R:
-            for name, caller_of in pending.items():
-                kwargs[name] = caller_of.actor()
-            return route(*args, **kwargs)
-
-        on_the_loop = all(caller_of.on_behalf_of is None for caller_of in pending.values())
-        if on_the_loop and isinstance(session, Session) and reads_on_the_loop(session):
-            return run()
-        return await _in_a_page_thread(run)
-
-    signed_in_with_the_route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect.signature (FastAPI)
-    return signed_in_with_the_route
+    return _with_caller_and_session(route, on_the_loop_when_it_can=True)
 
 
 def short_write(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """For a route whose work is one short transaction through its `session` (a confirmation, a dispute):
-    the caller's check, the route and the commit run in one worker thread, one hand-over instead of three
-    (FastAPI's for the CurrentActor dependency and for the route, get_session's for the commit). As the
-    commit starts, the request's turn is given back on the event loop (api.middleware), as get_session
-    does; a commit that fails is rolled back by get_session and answered as any error of the route.
-
-    FastAPI sees the route's own signature, with each CurrentActor parameter solved as a _Caller (so the
-    OpenAPI document does not change); the route needs one.
+    as page_read, the caller's check, the route and its unit of work (made, used, committed, closed) in one
+    place, but always in one worker thread (a write may wait on SQLite's lock or on the server): one
+    hand-over instead of three (FastAPI's for the CurrentActor dependency and for the route, get_session's
+    for the commit). As the commit starts the request's turn is given back on the event loop
+    (api.middleware); a failed commit is rolled back and answered as any error of the route. The route
+    needs a CurrentActor and a SessionDep `session`.
     """
+    return _with_caller_and_session(route, on_the_loop_when_it_can=False)
+
+
+def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: bool) -> Callable[P, Awaitable[R]]:
+    """page_read's and short_write's wrapper (see page_read for what FastAPI sees)."""
     signature = inspect.signature(route, eval_str=True)
     callers = [name for name, parameter in signature.parameters.items() if parameter.annotation == CurrentActor]
-    if not callers or "session" not in signature.parameters:
-        raise TypeError(f"{route.__name__}: short_write needs a CurrentActor and a `session` parameter")
+    # page_read makes the request's session itself. short_write's is get_session's, which the route's other
+    # dependencies share (its Idempotency-Key's claim is in the same transaction), committed where it ran.
+    owns_session = on_the_loop_when_it_can and signature.parameters["session"].annotation == SessionDep
+    if not on_the_loop_when_it_can and not callers:
+        raise TypeError(f"{route.__name__}: short_write needs a CurrentActor parameter")
     parameters = [
         parameter.replace(annotation=_PageCaller) if name in callers else parameter
         for name, parameter in signature.parameters.items()
+        if not (owns_session and name == "session")
     ]
+    if owns_session:
+        parameters.append(inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
 
     @functools.wraps(route)
-    async def in_one_thread(*args: P.args, **kwargs: P.kwargs) -> R:
-        session = kwargs["session"]
+    async def with_its_caller_and_session(*args: P.args, **kwargs: P.kwargs) -> R:
         pending: dict[str, _Caller] = {name: kwargs[name] for name in callers}  # type: ignore[misc]  # solved as _Caller (the signature below)
-        scope = next(iter(pending.values()))._request.scope
-        loop = asyncio.get_running_loop()
+        request: Request | None = kwargs.pop(_REQUEST, None) if owns_session else None  # type: ignore[assignment]  # FastAPI passes the Request
+        session = _request_session(request) if request is not None else kwargs["session"]
+        assert isinstance(session, Session), "a page_read or short_write route works through its `session`"
+        kwargs["session"] = session
 
         def run() -> R:
             for name, caller_of in pending.items():
-                kwargs[name] = caller_of.actor()
-            answer = route(*args, **kwargs)
-            assert isinstance(session, Session)
-            if not ends_without_io(session):
-                loop.call_soon_threadsafe(give_back_turn, scope)  # the commit waits on the database
-                session.commit()  # get_session then finds nothing left to end
+                kwargs[name] = caller_of.actor(session)
+            return route(*args, **kwargs)
+
+        may_stay = on_the_loop_when_it_can and all(caller_of.on_behalf_of is None for caller_of in pending.values())
+        if may_stay and reads_on_the_loop(session):
+            try:
+                answer = run()
+            except BaseException:
+                if request is not None:
+                    await _end(session, request, commit=False)
+                raise
+            if request is not None:
+                await _end(session, request, commit=True)
             return answer
+        if request is None and on_the_loop_when_it_can:
+            return await _in_a_page_thread(run)
+        loop = asyncio.get_running_loop()
+        if request is None:  # short_write: get_session ends the session, finding it committed here
+            scope = next(iter(pending.values())).request.scope
+            return await _in_a_page_thread(functools.partial(_committed, run, session, scope, loop))
+        return await _in_a_page_thread(functools.partial(_as_unit_of_work, run, session, request, loop))
 
-        return await _in_a_page_thread(run)
+    with_its_caller_and_session.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect.signature (FastAPI)
+    return with_its_caller_and_session
 
-    in_one_thread.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect.signature (FastAPI)
-    return in_one_thread
+
+def _committed(run: Callable[[], R], session: Session, scope: Scope, loop: asyncio.AbstractEventLoop) -> R:
+    """A short write's route and its commit, in its worker thread (an error is left to get_session)."""
+    answer = run()
+    if not ends_without_io(session):
+        loop.call_soon_threadsafe(give_back_turn, scope)  # the commit waits on the database: the next may run
+        session.commit()
+    return answer
+
+
+def _as_unit_of_work(run: Callable[[], R], session: Session, request: Request, loop: asyncio.AbstractEventLoop) -> R:
+    """get_session's unit of work, for a page read running in a worker thread: committed when the route
+    returns (if it wrote), rolled back if anything raised, closed either way; blocking is fine here."""
+    try:
+        answer = run()
+        if not ends_without_io(session):
+            # The commit waits on the database: the next request may run (the turn is the event loop's).
+            loop.call_soon_threadsafe(give_back_turn, request.scope)
+            session.commit()
+        return answer
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def _end(session: Session, request: Request, *, commit: bool) -> None:
+    """The end of a page read that ran on the event loop: as get_session ends a request's session."""
+    try:
+        if not ends_without_io(session):  # (a page read that wrote after all: not on the event loop)
+            give_back_turn(request.scope)
+            with CancelScope(shield=True):
+                await anyio.to_thread.run_sync(
+                    session.commit if commit else session.rollback, limiter=CapacityLimiter(1)
+                )
+    finally:
+        session.close()
 
 
 def has_role(session: Session, member: Member) -> bool:

@@ -16,9 +16,18 @@ from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.time_units import validate_minutes
 from services.actors import Actor
 from services.proposals import end_proposals_of_listing
-from store.antennas import Antenna, get_antenna
+from store.antennas import Antenna, antenna_id_by_slug, get_antenna
 from store.base import utcnow
-from store.listings import HelpRequest, Listing, ListingRow, ListingStatus, ListingT, list_listings, listing_by_id
+from store.listings import (
+    HelpRequest,
+    Listing,
+    ListingRow,
+    ListingStatus,
+    ListingT,
+    SeenAntenna,
+    list_listings,
+    listing_by_id,
+)
 from store.memberships import approved_antenna_ids, approved_or_moderated_antenna_ids
 
 MAX_ESTIMATE_MINUTES = 24 * 60
@@ -156,7 +165,7 @@ def withdraw_listing(session: Session, actor: Actor, model: type[Listing], listi
 
 @dataclass(frozen=True, slots=True)
 class ListingQuery:
-    antenna_id: int | None = None  # one antenna's listings only
+    antenna: str | None = None  # one antenna's listings only (its slug)
     category: str | None = None
     near_km: float | None = None
     mine: bool = False
@@ -170,10 +179,40 @@ class ListingPage:
     next_before_id: int | None
 
 
+def _antennas_of_the_page(session: Session, actor: Actor, antenna: str | None) -> set[int] | SeenAntenna:
+    """The antennas a listing page may show: those visible to the actor, narrowed to `antenna` (a slug) if
+    given. A member's own page of one antenna checks the slug and its visibility in the page query itself
+    (one query instead of two); acting on behalf narrows to the moderator's antennas as well."""
+    if antenna is None:
+        return visible_antenna_ids(session, actor)
+    if not actor.on_behalf:
+        return SeenAntenna(slug=antenna, member_id=actor.member_id, moderator_id=actor.acting_id)
+    return visible_antenna_ids(session, actor) & {_known_antenna(session, antenna)}
+
+
+def _known_antenna(session: Session, slug: str) -> int:
+    antenna_id = antenna_id_by_slug(session, slug)
+    if antenna_id is None:
+        raise NotFound("error.antenna.unknown")
+    return antenna_id
+
+
 def find_listings(session: Session, actor: Actor, model: type[Listing], query: ListingQuery) -> ListingPage:
-    visible = visible_antenna_ids(session, actor)
-    if query.antenna_id is not None:
-        visible &= {query.antenna_id}
+    antennas = _antennas_of_the_page(session, actor, query.antenna)
+    try:
+        page = _listing_page(session, actor, model, query, antennas)
+    except InvalidInput:
+        if isinstance(antennas, SeenAntenna):
+            _known_antenna(session, antennas.slug)  # an unknown antenna is 404 before anything else
+        raise
+    if isinstance(antennas, SeenAntenna) and not page.items and page.next_before_id is None:
+        _known_antenna(session, antennas.slug)  # no rows: unknown (404), or not theirs or empty (an empty page)
+    return page
+
+
+def _listing_page(
+    session: Session, actor: Actor, model: type[Listing], query: ListingQuery, antennas: set[int] | SeenAntenna
+) -> ListingPage:
     if query.category is not None and query.category not in CATEGORY_KEYS:
         raise InvalidInput("error.listing.category", field="category")
     origin = None
@@ -192,7 +231,7 @@ def find_listings(session: Session, actor: Actor, model: type[Listing], query: L
         batch = list_listings(
             session,
             model,
-            antenna_ids=visible,
+            antenna_ids=antennas,
             category=query.category,
             member_id=actor.member_id if query.mine else None,
             statuses=statuses,

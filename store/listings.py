@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import Select
 from store.antennas import Antenna
 from store.base import core_connection, enum_column, read_columns, utc_field
 from store.members import Member
+from store.memberships import approved_or_moderated_antenna_ids_query
 
 
 class ListingStatus(StrEnum):
@@ -139,11 +140,21 @@ def live_listings_of_member_for_update(
     return list(session.exec(query.with_for_update()))
 
 
+@dataclass(frozen=True, slots=True)
+class SeenAntenna:
+    """One antenna by its slug, if `member_id` is an approved member of it or `moderator_id` moderates it
+    (store.memberships.approved_or_moderated_antenna_ids), checked inside the page query itself."""
+
+    slug: str
+    member_id: int
+    moderator_id: int
+
+
 def list_listings(
     session: Session,
     model: type[Listing],
     *,
-    antenna_ids: set[int],
+    antenna_ids: set[int] | SeenAntenna,
     category: str | None,
     member_id: int | None,
     statuses: tuple[ListingStatus, ...],
@@ -153,7 +164,10 @@ def list_listings(
 ) -> list[ListingRow]:
     """Newest first, keyset-paginated on id; `bbox` (south, west, north, east) narrows to an area.
 
-    The rows are OfferRow or RequestRow (columns, no ORM objects): a page only reads them."""
+    `antenna_ids`: the antennas to show, or one antenna by slug shown only to whom it is visible (no rows
+    for an antenna that is unknown or not theirs). The rows are OfferRow or RequestRow (columns, no ORM
+    objects): a page only reads them."""
+    seen = antenna_ids if isinstance(antenna_ids, SeenAntenna) else None
     if not antenna_ids:
         return []
     query = _listing_page(
@@ -162,8 +176,13 @@ def list_listings(
         by_member=member_id is not None,
         in_box=bbox is not None,
         before=before_id is not None,
+        seen_by_slug=seen is not None,
     )
-    params: dict[str, Any] = {"antenna_ids": sorted(antenna_ids), "statuses": list(statuses), "limit": limit}
+    params: dict[str, Any] = {"statuses": list(statuses), "limit": limit}
+    if seen is not None:
+        params |= {"slug": seen.slug, "seen_member_id": seen.member_id, "seen_moderator_id": seen.moderator_id}
+    else:
+        params["antenna_ids"] = sorted(antenna_ids)  # type: ignore[arg-type]  # a set here (not SeenAntenna)
     if category is not None:
         params["category"] = category
     if member_id is not None:
@@ -183,7 +202,7 @@ _JOINED_COLUMNS: tuple[Any, ...] = (Antenna.slug, Member.display_name)  # JOINED
 
 @cache
 def _listing_page(
-    model: type[Listing], *, by_category: bool, by_member: bool, in_box: bool, before: bool
+    model: type[Listing], *, by_category: bool, by_member: bool, in_box: bool, before: bool, seen_by_slug: bool
 ) -> Select[Any]:
     """The page query for one kind of listing and combination of filters, built once with bound parameters
     (building it per call costs its construction and cache key on every request): the columns of its row
@@ -194,10 +213,16 @@ def _listing_page(
         .join(Antenna, col(Antenna.id) == col(model.antenna_id))
         .join(Member, col(Member.id) == col(model.member_id))
     )
-    query = query.where(
-        col(model.antenna_id).in_(bindparam("antenna_ids", expanding=True)),
-        col(model.status).in_(bindparam("statuses", expanding=True)),
-    )
+    if seen_by_slug:
+        query = query.where(
+            col(Antenna.slug) == bindparam("slug"),
+            col(model.antenna_id).in_(
+                approved_or_moderated_antenna_ids_query(member_id="seen_member_id", moderator_id="seen_moderator_id")
+            ),
+        )
+    else:
+        query = query.where(col(model.antenna_id).in_(bindparam("antenna_ids", expanding=True)))
+    query = query.where(col(model.status).in_(bindparam("statuses", expanding=True)))
     if by_category:
         query = query.where(col(model.category) == bindparam("category"))
     if by_member:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint, bindparam, case, union
+from sqlalchemy import CompoundSelect, UniqueConstraint, bindparam, case, union
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.antennas import Antenna, Moderator
@@ -72,6 +72,17 @@ def approved_or_moderated_antenna_ids(session: Session, *, member_id: int, moder
     """Antennas `member_id` is an approved member of, with those `moderator_id` moderates: one query."""
     params = {"member_id": member_id, "moderator_id": moderator_id}
     return set(read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params).scalars())
+
+
+def approved_or_moderated_antenna_ids_query(*, member_id: str, moderator_id: str) -> CompoundSelect[int]:
+    """approved_or_moderated_antenna_ids as a subquery of another query, whose bound parameters of those
+    names give the member and the moderator (a listing page checks one antenna's visibility in its query)."""
+    return union(
+        select(Membership.antenna_id).where(
+            col(Membership.member_id) == bindparam(member_id), col(Membership.status) == MembershipStatus.APPROVED
+        ),
+        select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam(moderator_id)),
+    )
 
 
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:

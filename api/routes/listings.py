@@ -23,7 +23,7 @@ from api.responses import serialised
 from api.schemas.common import MAX_ID
 from domain.errors import NotFound
 from services import listings as service
-from store.antennas import Antenna, antenna_id_by_slug, get_antenna_by_slug
+from store.antennas import Antenna, get_antenna_by_slug
 from store.listings import HelpRequest, Offer
 
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -34,13 +34,6 @@ def _antenna(session: Session, slug: str) -> Antenna:
     if antenna is None:
         raise NotFound("error.antenna.unknown")
     return antenna
-
-
-def _antenna_id(session: Session, slug: str) -> int:
-    found = antenna_id_by_slug(session, slug)
-    if found is None:
-        raise NotFound("error.antenna.unknown")
-    return found
 
 
 def listing_router(
@@ -90,7 +83,7 @@ def listing_router(
         cursor: CursorQuery = None,
     ) -> Any:
         query = service.ListingQuery(
-            antenna_id=_antenna_id(session, antenna) if antenna is not None else None,
+            antenna=antenna,
             category=category,
             near_km=near_km,
             mine=mine,

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import api.deps
@@ -73,3 +76,66 @@ def test_a_page_with_a_bad_token_is_401_and_reads_nothing(
     assert client.get("/v1/me/ledger", headers={"Authorization": "Bearer nonsense"}).status_code == 401
     assert client.get("/v1/me/ledger").status_code == 401
     assert "route" not in places
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:  # SQLAlchemy's listener signature
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_one_antennas_offers_take_two_statements(client: TestClient, world: World, db: Engine) -> None:
+    created = client.post(
+        "/v1/offers",
+        json={"antenna": "molenbeek", "category": "shopping", "title": "Boodschappen"},
+        headers=world.bob.headers,
+    )
+    assert created.status_code == 201, created.text
+    path = "/v1/offers?antenna=molenbeek&near_km=3"
+    client.get(path, headers=world.alice.headers)  # (connections made, statements prepared)
+    with _statements(db) as seen:
+        answer = client.get(path, headers=world.alice.headers)
+    assert [item["id"] for item in answer.json()["items"]] == [created.json()["id"]]
+    # The caller; the page, which finds the antenna by its slug and checks that the caller sees it.
+    assert len(seen) == 2, seen
+    with _statements(db) as seen:
+        answer = client.get("/v1/offers?antenna=jette&near_km=3", headers=world.alice.headers)
+    assert answer.status_code == 200 and answer.json()["items"] == []
+    assert len(seen) == 3, seen  # no rows: is there such an antenna (404) or is it not hers (an empty page)?
+
+
+def test_a_listing_page_of_one_antenna_answers_as_before(client: TestClient, world: World) -> None:
+    created = client.post(
+        "/v1/offers",
+        json={"antenna": "molenbeek", "category": "shopping", "title": "Boodschappen"},
+        headers=world.bob.headers,
+    ).json()
+
+    def ids(query: str, headers: dict[str, str]) -> list[int]:
+        answer = client.get(f"/v1/offers{query}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert ids("?antenna=molenbeek", world.alice.headers) == [created["id"]]
+    assert ids("?antenna=molenbeek", world.mod_molenbeek.headers) == [created["id"]]  # moderated, not joined
+    assert ids("?antenna=molenbeek", world.dave.headers) == []  # a member of Jette only
+    assert ids("?antenna=molenbeek", world.carol.headers) == []  # pending
+    on_behalf = {**world.mod_molenbeek.headers, "On-Behalf-Of": str(world.alice.id)}
+    assert ids("?antenna=molenbeek", on_behalf) == [created["id"]]
+    assert ids("?antenna=jette", on_behalf) == []
+    assert ids("?antenna=molenbeek&category=visits_company", world.alice.headers) == []  # known, nothing in it
+    # An unknown antenna is 404 before anything else about the query is looked at.
+    for query in ("?antenna=nowhere", "?antenna=nowhere&category=astrology", "?antenna=nowhere&near_km=2"):
+        for headers in (world.alice.headers, on_behalf, world.mod_molenbeek.headers):  # (the moderator: no location)
+            answer = client.get(f"/v1/offers{query}", headers=headers)
+            assert answer.status_code == 404, answer.text
+            assert answer.json()["type"] == "urn:buurtbank:problem:antenna:unknown"
+    assert client.get("/v1/offers?antenna=molenbeek&near_km=2", headers=world.mod_molenbeek.headers).status_code == 422
