@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -133,3 +135,19 @@ def build_world(client: TestClient, engine: Engine) -> World:
         login(client, admin.email),
         *(_signed_in(client, m) for m in (mod_m, mod_j, analyst, alice, bob, carol, dave)),
     )
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """Every statement the engine sends while the block runs (SQLite's BEGIN IMMEDIATE included; psycopg's
+    own BEGIN and the COMMIT are not statements SQLAlchemy executes, and are not counted)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:  # SQLAlchemy's listener signature
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

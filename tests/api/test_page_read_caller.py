@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import api.deps
 import api.routes.ledger
-from tests.api.helpers import World
+from tests.api.helpers import World, statements_sent
 
 
 def _where() -> tuple[int, bool]:
@@ -78,21 +75,7 @@ def test_a_page_with_a_bad_token_is_401_and_reads_nothing(
     assert "route" not in places
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:  # SQLAlchemy's listener signature
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def test_one_antennas_offers_take_two_statements(client: TestClient, world: World, db: Engine) -> None:
+def test_one_antennas_offers_take_twostatements_sent(client: TestClient, world: World, db: Engine) -> None:
     created = client.post(
         "/v1/offers",
         json={"antenna": "molenbeek", "category": "shopping", "title": "Boodschappen"},
@@ -101,12 +84,12 @@ def test_one_antennas_offers_take_two_statements(client: TestClient, world: Worl
     assert created.status_code == 201, created.text
     path = "/v1/offers?antenna=molenbeek&near_km=3"
     client.get(path, headers=world.alice.headers)  # (connections made, statements prepared)
-    with _statements(db) as seen:
+    with statements_sent(db) as seen:
         answer = client.get(path, headers=world.alice.headers)
     assert [item["id"] for item in answer.json()["items"]] == [created.json()["id"]]
     # The caller; the page, which finds the antenna by its slug and checks that the caller sees it.
     assert len(seen) == 2, seen
-    with _statements(db) as seen:
+    with statements_sent(db) as seen:
         answer = client.get("/v1/offers?antenna=jette&near_km=3", headers=world.alice.headers)
     assert answer.status_code == 200 and answer.json()["items"] == []
     assert len(seen) == 3, seen  # no rows: is there such an antenna (404) or is it not hers (an empty page)?
