@@ -306,12 +306,13 @@ def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
 def short_write(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """For a route whose work is one short transaction through its `session` (a confirmation, a dispute):
-    as page_read, the caller's check, the route and its unit of work (made, used, committed, closed) in one
-    place, but always in one worker thread (a write may wait on SQLite's lock or on the server): one
-    hand-over instead of three (FastAPI's for the CurrentActor dependency and for the route, get_session's
-    for the commit). As the commit starts the request's turn is given back on the event loop
-    (api.middleware); a failed commit is rolled back and answered as any error of the route. The route
-    needs a CurrentActor and a SessionDep `session`.
+    as page_read, the caller's check and the route in one place, and the commit with them, always in one
+    worker thread (a write may wait on SQLite's lock or on the server): one hand-over instead of three
+    (FastAPI's for the CurrentActor dependency and for the route, get_session's for the commit). The session
+    stays get_session's, shared with the route's other dependencies (the Idempotency-Key's claim), which
+    then finds it committed and closes it, or rolls it back after an error. As the commit starts the
+    request's turn is given back on the event loop (api.middleware). The route needs a CurrentActor and a
+    `session`.
     """
     return _with_caller_and_session(route, on_the_loop_when_it_can=False)
 
@@ -360,7 +361,7 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
         if request is None and on_the_loop_when_it_can:
             return await _in_a_page_thread(run)
         loop = asyncio.get_running_loop()
-        if request is None:  # short_write: get_session ends the session, finding it committed here
+        if request is None:  # short_write: get_session's session, committed here and ended there
             scope = next(iter(pending.values())).request.scope
             return await _in_a_page_thread(functools.partial(_committed, run, session, scope, loop))
         return await _in_a_page_thread(functools.partial(_as_unit_of_work, run, session, request, loop))
@@ -370,10 +371,11 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
 
 
 def _committed(run: Callable[[], R], session: Session, scope: Scope, loop: asyncio.AbstractEventLoop) -> R:
-    """A short write's route and its commit, in its worker thread (an error is left to get_session)."""
+    """The route, then the commit if it wrote, in the worker thread it runs in. The commit waits on the
+    database: the next request may run meanwhile (the turn is the event loop's, given back there)."""
     answer = run()
     if not ends_without_io(session):
-        loop.call_soon_threadsafe(give_back_turn, scope)  # the commit waits on the database: the next may run
+        loop.call_soon_threadsafe(give_back_turn, scope)
         session.commit()
     return answer
 
@@ -382,12 +384,7 @@ def _as_unit_of_work(run: Callable[[], R], session: Session, request: Request, l
     """get_session's unit of work, for a page read running in a worker thread: committed when the route
     returns (if it wrote), rolled back if anything raised, closed either way; blocking is fine here."""
     try:
-        answer = run()
-        if not ends_without_io(session):
-            # The commit waits on the database: the next request may run (the turn is the event loop's).
-            loop.call_soon_threadsafe(give_back_turn, request.scope)
-            session.commit()
-        return answer
+        return _committed(run, session, request.scope, loop)
     except BaseException:
         session.rollback()
         raise
