@@ -40,21 +40,22 @@ def find(session: Session, *, member_id: int, key: str) -> IdempotentResponse | 
     ).first()
 
 
+_TABLE = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
+
+
 def _claim_statement(dialect: str) -> Any:
-    table = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ("member_id", "key", "request_fingerprint", "status_code", "body", "created_at")
     return (
-        insert(table)
-        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        insert(_TABLE)
+        .values({name: bindparam(name, type_=_TABLE.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=["member_id", "key"])
-        .returning(table.c.id)
+        .returning(_TABLE.c.id)
     )
 
 
 # Built once per dialect (bound parameters): a claim is made by every credit-moving call.
 _CLAIM = {dialect: _claim_statement(dialect) for dialect in ("postgresql", "sqlite")}
-_TABLE = IdempotentResponse.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ at runtime only
 _KEEP = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("claim_id"))

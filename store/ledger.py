@@ -294,12 +294,16 @@ def statement_rows(
     return [StatementRow(*row) for row in rows]
 
 
+_TRANSFERS = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+
+
 def _insert_once_statement(dialect: str) -> Any:
-    table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {column.name: bindparam(column.name, type_=column.type) for column in table.columns}
+    values = {column.name: bindparam(column.name, type_=column.type) for column in _TRANSFERS.columns}
     # RETURNING, not the row count: drivers do not all count an ON CONFLICT DO NOTHING as 0 rows.
-    return insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+    return insert(_TRANSFERS).values(values).on_conflict_do_nothing().returning(_TRANSFERS.c.id)
 
 
 _INSERT_ONCE = {dialect: _insert_once_statement(dialect) for dialect in ("postgresql", "sqlite")}
@@ -313,18 +317,24 @@ def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
     True when it was inserted: the object is then a persistent row of the session, as if flushed. False
     when a row with the same unique value exists (the settlement or reversal was done once already).
     """
-    table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
-    values = {column.name: getattr(transfer, column.key) for column in table.columns}
     statement = _INSERT_ONCE[session.get_bind().dialect.name]
-    if core_connection(session).execute(statement, values).scalar_one_or_none() is None:
+    if core_connection(session).execute(statement, _transfer_values(transfer)).scalar_one_or_none() is None:
         return False
-    make_transient_to_detached(transfer)
-    session.add(transfer)  # detached to persistent: no second INSERT
+    _as_flushed(session, transfer)
     return True
 
 
-_ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
-_ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+def _transfer_values(transfer: LedgerTransfer, *, prefix: str = "") -> dict[str, Any]:
+    """The transfer's row as statement parameters, named like its columns (after `prefix`)."""
+    return {f"{prefix}{column.name}": getattr(transfer, column.key) for column in _TRANSFERS.columns}
+
+
+def _as_flushed(session: Session, transfer: LedgerTransfer) -> None:
+    """A transfer inserted past the ORM becomes a persistent row of the session, as if flushed."""
+    make_transient_to_detached(transfer)
+    session.add(transfer)  # detached to persistent: no second INSERT
+
+
 # Parameter names that are no column name of the ledger's tables: SQLAlchemy makes a parameter named
 # like a column of an UPDATE's table a SET of that column.
 _AT = bindparam("at", type_=_ENTRIES.c.created_at.type)
@@ -368,12 +378,11 @@ def _move_params(moves: list[tuple[LedgerAccount, int]]) -> dict[str, Any]:
 def _append_on_postgres() -> Any:
     """One statement on PostgreSQL: the transfer inserted unless its effect already happened, and only if it
     was, its two entries and both balances (data-modifying CTEs, run once each whether read or not)."""
-    transfers = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
     inserted = (
-        postgresql.insert(transfers)
-        .values({column.name: bindparam(f"new_{column.name}", type_=column.type) for column in transfers.columns})
+        postgresql.insert(_TRANSFERS)
+        .values({column.name: bindparam(f"new_{column.name}", type_=column.type) for column in _TRANSFERS.columns})
         .on_conflict_do_nothing()
-        .returning(transfers.c.id)
+        .returning(_TRANSFERS.c.id)
         .cte("inserted")
     )
     entries = [
@@ -404,13 +413,11 @@ def append_transfer(session: Session, transfer: LedgerTransfer, moves: list[tupl
     new balance as the stored one, as if flushed."""
     moved = _move_params(moves)
     if session.get_bind().dialect.name == "postgresql":
-        table = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
-        values = {f"new_{column.name}": getattr(transfer, column.key) for column in table.columns}
+        values = _transfer_values(transfer, prefix="new_")
         found = core_connection(session).execute(_APPEND_ON_POSTGRES, {**values, **moved, "at": transfer.created_at})
         if found.first() is None:
             return False
-        make_transient_to_detached(transfer)
-        session.add(transfer)  # detached to persistent: no second INSERT
+        _as_flushed(session, transfer)
     else:
         if not insert_transfer_once(session, transfer):
             return False

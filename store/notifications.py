@@ -53,12 +53,12 @@ class Notification(SQLModel, table=True):
 NEW_COLUMNS = ("member_id", "kind", "subject_id", "payload", "created_at")
 
 
-_TABLE = Notification.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
+_notifications = Notification.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
 # Built once; run with one parameter set per notification (sent together), ids answered in that order.
 _INSERT = (
-    insert(_TABLE)
-    .values({name: bindparam(name, type_=_TABLE.c[name].type) for name in NEW_COLUMNS})
-    .returning(_TABLE.c.id, sort_by_parameter_order=True)
+    insert(_notifications)
+    .values({name: bindparam(name, type_=_notifications.c[name].type) for name in NEW_COLUMNS})
+    .returning(_notifications.c.id, sort_by_parameter_order=True)
 )
 
 
@@ -98,7 +98,6 @@ def recently_notified(
 
 
 # Built once, on the table's columns: a plain Core statement whose cache key is computed once.
-_notifications = Notification.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
 _UNREAD_COUNT = select(func.count()).where(
     _notifications.c.member_id == bindparam("member_id"), _notifications.c.read_at.is_(None)
 )
