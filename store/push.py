@@ -137,18 +137,16 @@ _QUEUE = insert(_DELIVERIES).values(
     notification_id=bindparam("notification_id"),
     device_id=bindparam("device_id"),
     member_id=bindparam("member_id"),
-    state=bindparam("state", type_=_DELIVERIES.c.state.type),
-    attempts=bindparam("attempts"),
+    state=DeliveryState.PENDING,
+    attempts=0,
     due_at=bindparam("due_at", type_=_DELIVERIES.c.due_at.type),
 )
 
 
 def queue_deliveries(session: Session, rows: list[tuple[int, int, int]], *, due_at: datetime) -> None:
-    """Queue pending deliveries, each (notification id, device id, member id), in one statement sent once."""
+    """Queue pending deliveries, each (notification id, device id, member id): one statement, built once and
+    sent with every row's parameters together."""
     if not rows:
         return
-    params = [
-        {"notification_id": n, "device_id": d, "member_id": m, "state": DeliveryState.PENDING, "attempts": 0}
-        for n, d, m in rows
-    ]
-    core_connection(session).execute(_QUEUE, [{**p, "due_at": due_at} for p in params])
+    params = [{"notification_id": n, "device_id": d, "member_id": m, "due_at": due_at} for n, d, m in rows]
+    core_connection(session).execute(_QUEUE, params)
