@@ -79,18 +79,21 @@ def _lines(rows: list[StatementRow]) -> list[Line]:
 def member_statement(
     session: Session, *, member_id: int, before_id: int | None, limit: int, after_id: int | None = None
 ) -> Statement:
-    account = member_account_balance(session, member_id)
-    if account is None:
-        return Statement(balance=0, lines=[], more=False)
-    account_id, balance = account
+    """The member's balance and a page of their entries. The balance comes with the entries, in the same
+    statement; only a page without any (a new member, a page past the oldest entry, `limit=0`) asks for it
+    on its own."""
     page = window(
         lambda before, after, n: statement_rows(
-            session, account_id=account_id, before_id=before, after_id=after, limit=n
+            session, member_id=member_id, before_id=before, after_id=after, limit=n
         ),
         before_id=before_id,
         after_id=after_id,
         limit=limit,
     )
+    balance = page.rows[0].balance if page.rows else None
+    if balance is None:
+        account = member_account_balance(session, member_id)
+        balance = account[1] if account is not None else 0
     return Statement(balance=balance, lines=_lines(page.rows), more=page.older, newer=page.newer)
 
 

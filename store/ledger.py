@@ -13,7 +13,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import CheckConstraint, Integer, Select, UniqueConstraint, bindparam, case, func, insert, update
+from sqlalchemy import (
+    CheckConstraint,
+    Integer,
+    Select,
+    UniqueConstraint,
+    bindparam,
+    case,
+    func,
+    insert,
+    null,
+    update,
+)
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, make_transient_to_detached
@@ -200,63 +211,101 @@ class StatementRow(NamedTuple):
     counterparty_name: str | None
     counterparty_pool: str | None
     category: str | None
+    # The account's cached balance, read with its entries when they were asked for by member (None otherwise).
+    balance: int | None
 
 
 @cache
 def _statement_query(
-    *, by_account: bool, by_antenna: bool, before: bool, since: bool, until: bool, after: bool, limited: bool
+    *,
+    by_member: bool,
+    by_account: bool,
+    by_antenna: bool,
+    before: bool,
+    since: bool,
+    until: bool,
+    after: bool,
+    limited: bool,
 ) -> Select[*tuple[Any, ...]]:
     """The statement query for one combination of filters, built once (bound parameters, not values): its
-    construction (four aliases, six joins) and cache key cost more than running it."""
+    construction (four aliases, six joins) and cache key cost more than running it.
+
+    The page first, then what it shows: the entries (with their transfer, and the account's balance when
+    asked by member) are filtered, ordered and cut in a subquery, and only its rows are joined to the other
+    side of their transfer and to the exchange. PostgreSQL runs a prepared statement on a generic plan, which
+    expects about three entries per account (the table's average); with the six joins above the cut it
+    planned nested loops over whole tables for them, about twice the cost of this shape on the bench's
+    member of 60 entries (docs/performance.md)."""
+    owner = aliased(LedgerAccount)
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    entries: Select[*tuple[Any, ...]] = select_columns(
+        col(LedgerEntry.id).label("entry_id"),
+        col(LedgerEntry.account_id),
+        col(LedgerEntry.minutes),
+        col(LedgerEntry.created_at),
+        col(LedgerTransfer.id).label("transfer_id"),
+        col(LedgerTransfer.kind),
+        col(LedgerTransfer.exchange_id),
+        col(LedgerTransfer.reason),
+        (col(owner.balance) if by_member else null()).label("balance"),
+    ).join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
+    if by_member:
+        entries = entries.join(owner, col(owner.id) == LedgerEntry.account_id).where(
+            col(owner.member_id) == bindparam("member_id")
+        )
+    if by_account:
+        entries = entries.where(col(LedgerEntry.account_id) == bindparam("account_id"))
+    if by_antenna:
+        entries = entries.where(col(LedgerTransfer.antenna_id) == bindparam("antenna_id"))
+    if before:
+        entries = entries.where(col(LedgerEntry.id) < bindparam("before_id"))
+    if since:
+        entries = entries.where(col(LedgerEntry.created_at) >= bindparam("since"))
+    if until:
+        entries = entries.where(col(LedgerEntry.created_at) < bindparam("until"))
+    if after:
+        entries = entries.where(col(LedgerEntry.id) > bindparam("after_id"))
+    newest_first = not after  # `after` reads oldest first: the entries just newer than it
+    entries = entries.order_by(col(LedgerEntry.id).desc() if newest_first else col(LedgerEntry.id))
+    if limited:
+        entries = entries.limit(bindparam("limit", type_=Integer))
+    page = entries.subquery("page")
     other = aliased(LedgerEntry)
     other_account = aliased(LedgerAccount)
     pool_antenna = aliased(Antenna)
-    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
-    query = (
+    return (
         select_columns(
-            col(LedgerEntry.id),
-            col(LedgerEntry.account_id),
-            col(LedgerEntry.minutes),
-            col(LedgerEntry.created_at),
-            col(LedgerTransfer.id),
-            col(LedgerTransfer.kind),
-            col(LedgerTransfer.exchange_id),
-            col(LedgerTransfer.reason),
+            page.c.entry_id,
+            page.c.account_id,
+            page.c.minutes,
+            page.c.created_at,
+            page.c.transfer_id,
+            page.c.kind,
+            page.c.exchange_id,
+            page.c.reason,
             col(other_account.member_id),
             col(Member.display_name),
             col(pool_antenna.slug),
             col(Exchange.category),
+            page.c.balance,
         )
-        .join(LedgerTransfer, col(LedgerTransfer.id) == LedgerEntry.transfer_id)
+        .select_from(page)
         .outerjoin(
             other,
-            (col(other.transfer_id) == LedgerEntry.transfer_id) & (col(other.account_id) != LedgerEntry.account_id),
+            (col(other.transfer_id) == page.c.transfer_id) & (col(other.account_id) != page.c.account_id),
         )
         .outerjoin(other_account, col(other_account.id) == other.account_id)
         .outerjoin(Member, col(Member.id) == other_account.member_id)
         .outerjoin(pool_antenna, col(pool_antenna.id) == other_account.pool_antenna_id)
-        .outerjoin(Exchange, col(Exchange.id) == LedgerTransfer.exchange_id)
+        .outerjoin(Exchange, col(Exchange.id) == page.c.exchange_id)
+        .order_by(page.c.entry_id.desc() if newest_first else page.c.entry_id)
     )
-    if by_account:
-        query = query.where(col(LedgerEntry.account_id) == bindparam("account_id"))
-    if by_antenna:
-        query = query.where(col(LedgerTransfer.antenna_id) == bindparam("antenna_id"))
-    if before:
-        query = query.where(col(LedgerEntry.id) < bindparam("before_id"))
-    if since:
-        query = query.where(col(LedgerEntry.created_at) >= bindparam("since"))
-    if until:
-        query = query.where(col(LedgerEntry.created_at) < bindparam("until"))
-    if after:
-        query = query.where(col(LedgerEntry.id) > bindparam("after_id")).order_by(col(LedgerEntry.id))
-    else:
-        query = query.order_by(col(LedgerEntry.id).desc())
-    return query.limit(bindparam("limit", type_=Integer)) if limited else query
 
 
 def statement_rows(
     session: Session,
     *,
+    member_id: int | None = None,
     account_id: int | None = None,
     antenna_id: int | None = None,
     before_id: int | None,
@@ -265,13 +314,15 @@ def statement_rows(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[StatementRow]:
-    """Newest first: the entries of an account (or of an antenna's transfers) with, in the same query, the
-    other side of each transfer (a member's name or a pool's antenna slug) and the exchange's category.
+    """Newest first: the entries of a member's account (or of an account, or of an antenna's transfers)
+    with, in the same query, the other side of each transfer (a member's name or a pool's antenna slug) and
+    the exchange's category; asked by `member_id`, each row also carries the account's cached balance.
 
     `after_id` reads the other way (oldest first, the entries just newer than it: a previous page);
     `since`/`until` keep the entries made in [since, until); `limit=None` reads them all.
     Columns only, no entities: run on the session's connection, past the ORM's result machinery."""
     given: dict[str, Any] = {
+        "member_id": member_id,
         "account_id": account_id,
         "antenna_id": antenna_id,
         "before_id": before_id,
@@ -282,6 +333,7 @@ def statement_rows(
     }
     params = {name: value for name, value in given.items() if value is not None}
     query = _statement_query(
+        by_member="member_id" in params,
         by_account="account_id" in params,
         by_antenna="antenna_id" in params,
         before="before_id" in params,

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 import api.deps
 import api.routes.ledger
-from tests.api.helpers import World, statements_sent
+from store.members import Member
+from tests.api.helpers import World, factory, statements_sent
 
 
 def _where() -> tuple[int, bool]:
@@ -93,6 +94,28 @@ def test_one_antennas_offers_take_twostatements_sent(client: TestClient, world: 
         answer = client.get("/v1/offers?antenna=jette&near_km=3", headers=world.alice.headers)
     assert answer.status_code == 200 and answer.json()["items"] == []
     assert len(seen) == 3, seen  # no rows: is there such an antenna (404) or is it not hers (an empty page)?
+
+
+def test_my_ledger_takes_two_statements(client: TestClient, world: World, db: Engine) -> None:
+    with factory(db) as build:
+        alice, bob = build.session.get(Member, world.alice.id), build.session.get(Member, world.bob.id)
+        assert alice is not None and bob is not None
+        for _ in range(3):
+            build.settled_exchange(helper=alice, receiver=bob, minutes=30)
+    client.get("/v1/me/ledger", headers=world.alice.headers)  # (connections made, statements prepared)
+    with statements_sent(db) as seen:
+        answer = client.get("/v1/me/ledger?limit=2", headers=world.alice.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["balance"] == 90 and len(answer.json()["items"]) == 2
+    assert len(seen) == 2, seen  # the caller; the page of lines, which carries the account's balance
+    with statements_sent(db) as seen:
+        answer = client.get("/v1/me/ledger", headers=world.bob.headers)
+    assert answer.json()["balance"] == -90 and len(answer.json()["items"]) == 3
+    assert len(seen) == 2, seen
+    with statements_sent(db) as seen:
+        answer = client.get("/v1/me/ledger", headers=world.dave.headers)
+    assert answer.json() == {"balance": 0, "items": [], "next_cursor": None}
+    assert len(seen) == 3, seen  # no lines: the balance (here: no account at all) is asked on its own
 
 
 def test_a_listing_page_of_one_antenna_answers_as_before(client: TestClient, world: World) -> None:
