@@ -16,11 +16,11 @@ from sqlmodel import Session
 from api.presenters import (
     audit_outs,
     exchange_outs,
-    line_out,
     listing_distances,
     listing_outs,
     membership_outs,
     proposal_outs,
+    statement_out,
 )
 from api.routes.conversations import messages_out
 from api.routes.devices import device_out, quiet_out
@@ -35,7 +35,6 @@ from api.schemas.export import (
     ListingsExportOut,
     NeighboursExportOut,
 )
-from api.schemas.ledger import StatementOut
 from api.schemas.listings import OfferOut, RequestOut
 from api.schemas.members import MeOut
 from api.schemas.neighbours import FeedbackOut, ReportOut
@@ -73,9 +72,7 @@ def export_out(session: Session, actor: Actor, data: MemberData, *, profile: MeO
         ),
         proposals=proposal_outs(session, actor, data.exchanges.proposals),
         exchanges=exchange_outs(session, data.exchanges.exchanges, actor.member_id),
-        ledger=StatementOut(
-            balance=statement.balance, items=[line_out(line) for line in statement.lines], next_cursor=None
-        ),
+        ledger=statement_out(statement, next_cursor=None),
         notifications=[notification_out(row, lang) for row in data.exchanges.notifications],
         neighbours=_neighbours(session, actor, data.neighbours, lang=lang),
         audit_about_me=audit_outs(session, data.audit),

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from api.schemas.antennas import AntennaOut, AreaOut, AuditEntryOut, CircleOut, MembershipOut, PartnerOut
 from api.schemas.common import DistanceBand, MemberRef
 from api.schemas.exchanges import ExchangeOut
-from api.schemas.ledger import StatementLine
+from api.schemas.ledger import StatementLine, StatementOut
 from api.schemas.neighbours import MeetingOut
 from api.schemas.proposals import ProposalOut, ProposalReviewOut
 from domain import geo
@@ -33,7 +33,7 @@ from domain.exchanges import Party, ProposalState
 from services.actors import Actor
 from services.proposals import party_of
 from services.read_side import PageLookups, gather, remembered_exchange
-from services.statements import Line
+from services.statements import Line, Statement
 from store import audit
 from store.accounts import desk_accounts_of
 from store.antennas import Antenna
@@ -343,21 +343,34 @@ def meeting_out(exchange: Exchange, meeting: Meeting | None) -> MeetingOut | Non
     )
 
 
-def line_out(line: Line) -> StatementLine:
-    """A statement line; services.statements already loaded its counterparty with the page."""
+def _line_fields(line: Line) -> dict[str, Any]:
+    """A statement line's fields; services.statements already loaded its counterparty with the page."""
     other = line.counterparty
     # The counterparty as its fields, validated into a MemberRef with the line by pydantic's core: a third of
     # the lines' cost when each was built with MemberRef.model_construct in Python first.
+    return {
+        "entry_id": line.entry.id or 0,
+        "transfer_id": line.transfer.id,
+        "kind": line.transfer.kind,
+        "minutes": line.entry.minutes,
+        "counterparty": {"id": other.id, "display_name": other.display_name} if other else None,
+        "counterparty_pool": line.counterparty_pool,
+        "exchange_id": line.transfer.exchange_id,
+        "category": line.category,
+        "reason": line.transfer.reason,
+        "at": line.entry.created_at,
+    }
+
+
+def line_out(line: Line) -> StatementLine:
+    return _shaped(StatementLine, **_line_fields(line))
+
+
+def statement_out(statement: Statement, *, next_cursor: str | None) -> StatementOut:
+    """A member's balance and lines, validated in one call of pydantic's core (not one per line)."""
     return _shaped(
-        StatementLine,
-        entry_id=line.entry.id or 0,
-        transfer_id=line.transfer.id,
-        kind=line.transfer.kind,
-        minutes=line.entry.minutes,
-        counterparty={"id": other.id, "display_name": other.display_name} if other else None,
-        counterparty_pool=line.counterparty_pool,
-        exchange_id=line.transfer.exchange_id,
-        category=line.category,
-        reason=line.transfer.reason,
-        at=line.entry.created_at,
+        StatementOut,
+        balance=statement.balance,
+        items=[_line_fields(line) for line in statement.lines],
+        next_cursor=next_cursor,
     )

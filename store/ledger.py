@@ -342,8 +342,8 @@ def statement_rows(
         after="after_id" in params,
         limited="limit" in params,
     )
-    rows = read_columns(session, query, params)
-    return [StatementRow(*row) for row in rows]
+    # .all(): one fetch of the page from the driver, not a fetchone per row.
+    return list(map(StatementRow._make, read_columns(session, query, params).all()))
 
 
 _TRANSFERS = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True

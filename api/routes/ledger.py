@@ -6,7 +6,7 @@ from sqlmodel import Session
 from api.deps import CurrentActor, ModeratedAntenna, SessionDep, SignedIn, page_read
 from api.idempotency import IdempotencyDep
 from api.pagination import CursorQuery, LimitQuery, before_id, encode_cursor
-from api.presenters import line_out
+from api.presenters import line_out, statement_out
 from api.problems import problem_responses
 from api.responses import serialised
 from api.schemas.common import MemberRef
@@ -59,13 +59,8 @@ def my_ledger(actor: CurrentActor, session: SessionDep, limit: LimitQuery = 50, 
       an antenna you do not moderate
     """
     result = member_statement(session, member_id=actor.member_id, before_id=before_id(cursor), limit=limit)
-    return serialised(
-        StatementOut(
-            balance=result.balance,
-            items=[line_out(line) for line in result.lines],
-            next_cursor=encode_cursor(result.lines[-1].entry.id or 0) if result.more and result.lines else None,
-        )
-    )
+    next_cursor = encode_cursor(result.lines[-1].entry.id or 0) if result.more and result.lines else None
+    return serialised(statement_out(result, next_cursor=next_cursor))
 
 
 @router.post(
