@@ -16,7 +16,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, params
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -306,24 +306,52 @@ def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
 def short_write(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """For a route whose work is one short transaction through its `session` (a confirmation, a dispute):
-    as page_read, the caller's check and the route in one place, and the commit with them, always in one
+    as page_read, the caller's check, the route and the request's unit of work in one place, always in one
     worker thread (a write may wait on SQLite's lock or on the server): one hand-over instead of three
-    (FastAPI's for the CurrentActor dependency and for the route, get_session's for the commit). The session
-    stays get_session's, shared with the route's other dependencies (the Idempotency-Key's claim), which
-    then finds it committed and closes it, or rolls it back after an error. As the commit starts the
-    request's turn is given back on the event loop (api.middleware). The route needs a CurrentActor and a
-    `session`.
+    (FastAPI's for the CurrentActor dependency and for the route, get_session's for the commit), and no
+    generator dependency for FastAPI to enter and leave. The session is made as get_session makes it,
+    committed when the route returns (rolled back if anything raised) and closed, all in that thread; as the
+    commit starts the request's turn is given back on the event loop (api.middleware). The route needs a
+    CurrentActor and a `session`, and no other parameter may depend on SessionDep (it would be solved with
+    a session of its own): the Idempotency-Key's claim runs in the route's `session` (Idempotency.run).
     """
     return _with_caller_and_session(route, on_the_loop_when_it_can=False)
+
+
+def _solved_with_a_session(parameter: inspect.Parameter) -> bool:
+    """Whether FastAPI solves this parameter with SessionDep, itself or anywhere down its dependencies."""
+    if parameter.annotation == SessionDep:
+        return True
+    markers = [*getattr(parameter.annotation, "__metadata__", ()), parameter.default]
+    return any(
+        _solved_with_a_session(inner)
+        for marker in markers
+        if isinstance(marker, params.Depends) and marker.dependency is not None
+        for inner in inspect.signature(marker.dependency, eval_str=True).parameters.values()
+    )
+
+
+def _owns_its_session(name: str, signature: inspect.Signature, callers: list[str]) -> bool:
+    """Whether the wrapper makes the route's `session` (a SessionDep) itself: then no other parameter may be
+    solved with SessionDep (it would get a session of its own, outside the route's transaction). A `session`
+    that is another dependency (a test's) is used as given."""
+    if signature.parameters["session"].annotation != SessionDep:
+        return False
+    others = [
+        other
+        for other, parameter in signature.parameters.items()
+        if other != "session" and other not in callers and _solved_with_a_session(parameter)
+    ]
+    if others:
+        raise TypeError(f"{name}: {', '.join(others)} would get a session other than the route's")
+    return True
 
 
 def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: bool) -> Callable[P, Awaitable[R]]:
     """page_read's and short_write's wrapper (see page_read for what FastAPI sees)."""
     signature = inspect.signature(route, eval_str=True)
     callers = [name for name, parameter in signature.parameters.items() if parameter.annotation == CurrentActor]
-    # page_read makes the request's session itself. short_write's is get_session's, which the route's other
-    # dependencies share (its Idempotency-Key's claim is in the same transaction), committed where it ran.
-    owns_session = on_the_loop_when_it_can and signature.parameters["session"].annotation == SessionDep
+    owns_session = _owns_its_session(route.__name__, signature, callers)
     if not on_the_loop_when_it_can and not callers:
         raise TypeError(f"{route.__name__}: short_write needs a CurrentActor parameter")
     parameters = [
@@ -361,7 +389,7 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
         if request is None and on_the_loop_when_it_can:
             return await _in_a_page_thread(run)
         loop = asyncio.get_running_loop()
-        if request is None:  # short_write: get_session's session, committed here and ended there
+        if request is None:  # short_write with a session that is another dependency: committed here, ended there
             scope = next(iter(pending.values())).request.scope
             return await _in_a_page_thread(functools.partial(_committed, run, session, scope, loop))
         return await _in_a_page_thread(functools.partial(_as_unit_of_work, run, session, request, loop))

@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.deps import SessionDep
 from domain.errors import InvalidInput
 from store import idempotency
 from store.idempotency import IdempotentResponse
@@ -78,15 +77,15 @@ def run_idempotent(
 
 @dataclass(frozen=True, slots=True)
 class Idempotency:
-    """The request's Idempotency-Key and body fingerprint, bound to its unit of work."""
+    """The request's Idempotency-Key and body fingerprint; `run` claims the key in the unit of work it is given
+    (the route's `session`), so the dependency itself needs no session of its own."""
 
-    session: Session
     key: str | None
     fingerprint: str
 
-    def run(self, *, member_id: int, status_code: int, action: Callable[[], BaseModel]) -> Any:
+    def run(self, session: Session, *, member_id: int, status_code: int, action: Callable[[], BaseModel]) -> Any:
         return run_idempotent(
-            self.session,
+            session,
             member_id=member_id,
             key=self.key,
             fingerprint=self.fingerprint,
@@ -133,11 +132,10 @@ def run_before_an_account(
 
 
 async def request_idempotency(  # async: no I/O here, so no worker thread
-    session: SessionDep,
     fingerprint: Fingerprint,
     key: IdempotencyKey = None,  # type: ignore[assignment]  # absent: no key
 ) -> Idempotency:
-    return Idempotency(session=session, key=key, fingerprint=fingerprint)
+    return Idempotency(key=key, fingerprint=fingerprint)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(request_idempotency)]

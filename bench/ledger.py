@@ -1,6 +1,6 @@
 """Settlement throughput against the running service on PostgreSQL, next to pgbench, and the books proven.
 
-    python bench/ledger.py --exchanges 2000 --clients 16              # 1 and 2 API processes, and pgbench
+    python bench/ledger.py --exchanges 2000 --clients 16              # 1 and cores + 1 API processes, and pgbench
     python bench/ledger.py --exchanges 2000 --clients 16 --workers 1,2,4 --pgbench-seconds 15
 
 By default it creates a throw-away PostgreSQL database next to `test` on 127.0.0.1:5432, migrates it,
@@ -20,7 +20,8 @@ machine is shared by all three (set BUURTBANK_MAX_CONCURRENT_REQUESTS to try ano
 For scale, the same run also has `pgbench -b tpcb-like` (TPC-B: three updates, a select and an insert per
 transaction, about the size of one settlement) run on the same PostgreSQL server with the same number of
 clients, in a throw-away database of its own, and prints the settlements per second over HTTP as a share
-of pgbench's transactions per second, for each number of API processes (--workers, default 1 and 2).
+of pgbench's transactions per second, for each number of API processes (--workers, default 1 and one more
+than the cores).
 """
 
 from __future__ import annotations
@@ -436,7 +437,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--antenna", default="molenbeek")
-    parser.add_argument("--workers", default=f"1,{max(2, os.cpu_count() or 2)}", help="API processes, e.g. 1,2,4")
+    # N: one process more than the cores. A process waits on PostgreSQL for part of every request (the server
+    # runs on the same cores), so as many processes as cores leave a core idle about a fifth of the time; on
+    # this 2-core machine 3 processes settled 20-25% more than 2, and 4 less than 3 (docs/performance.md).
+    cores = os.cpu_count() or 1
+    parser.add_argument(
+        "--workers", default=f"1,{cores + 1}", help="API processes, e.g. 1,2,4 (default 1 and cores + 1)"
+    )
     parser.add_argument("--pgbench-seconds", type=int, default=10, help="0: do not run pgbench")
     parser.add_argument("--url", help="a running service; default: start one per --workers entry")
     parser.add_argument("--database-url", help="its database; default: a throw-away PostgreSQL database")

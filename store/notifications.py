@@ -67,6 +67,8 @@ def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> list[i
     the ORM's unit of work; their ids, in the order given."""
     if not rows:
         return []
+    if len(rows) == 1:  # one parameter set: executed as such, without the batching and ordering of several
+        return [int(core_connection(session).execute(_INSERT, rows[0]).scalar_one())]
     return [int(found[0]) for found in core_connection(session).execute(_INSERT, rows)]
 
 

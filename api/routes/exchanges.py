@@ -124,6 +124,7 @@ def confirm(
     - 422: the minutes are not a positive multiple of the antenna's time step
     """
     answer = idempotency.run(
+        session,
         member_id=actor.member_id,
         status_code=200,
         action=lambda: exchange_out(
@@ -215,6 +216,7 @@ def resolve(
         return exchange_out(session, row, person.id)
 
     return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
+        session,
         member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=200,
         action=act,

@@ -100,7 +100,7 @@ def donate(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
-        member_id=actor.member_id, status_code=201, action=act
+        session, member_id=actor.member_id, status_code=201, action=act
     )
 
 
@@ -189,6 +189,7 @@ def correct(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
+        session,
         member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=201,
         action=act,
@@ -235,6 +236,7 @@ def pool_payment(
         return transfer_out(session, transfer)
 
     return idempotency.run(  # type: ignore[no-any-return]  # the model, or the stored answer replayed as a Response
+        session,
         member_id=person.id,  # type: ignore[arg-type]  # the signed-in member is stored
         status_code=201,
         action=act,

@@ -63,7 +63,7 @@ def listing_router(
             return listing_out(session, actor, listing, out)
 
         # A retry after a lost answer (same key, same body) gets the first listing, not a second one.
-        return idempotency.run(member_id=actor.member_id, status_code=201, action=act)
+        return idempotency.run(session, member_id=actor.member_id, status_code=201, action=act)
 
     @router.get(
         "",

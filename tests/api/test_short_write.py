@@ -103,7 +103,7 @@ def test_the_caller_the_confirmation_and_the_commit_share_one_worker_thread(
     assert answer.json()["state"] == "settled"
     assert places["commit"] == (("caller", "route", "commit"), False)  # one hand-over to a thread, not three
     # The turn is given back by short_write as its commit starts (scheduled on the event loop, so it may run
-    # after the commit began): get_session, the only other caller, finds nothing left to commit.
+    # after the commit began), once: no get_session is left around the route to commit again.
     assert sorted(places["order"]) == ["commit", "turn"]
 
 
@@ -148,3 +148,39 @@ def test_a_caller_without_a_valid_token_is_refused_before_the_body_is_read(
         answer = client.post(f"/v1/exchanges/{exchange_id}/confirm", json={"minutes": "many"}, headers=headers)
         assert answer.status_code == 401, answer.text
     assert "route" not in places and "caller" not in places
+
+
+def test_the_requests_session_is_closed_in_the_routes_thread(
+    client: TestClient, world: World, exchange_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routes: list[str] = []
+    closed: list[str] = []
+    real_close, confirm = Session.close, api.routes.exchanges.service.confirm
+
+    def confirming(*args: Any, **kwargs: Any) -> Any:
+        routes.append(threading.current_thread().name)
+        return confirm(*args, **kwargs)
+
+    def closing(session: Session) -> None:
+        closed.append(threading.current_thread().name)
+        real_close(session)
+
+    monkeypatch.setattr(api.routes.exchanges.service, "confirm", confirming)
+    monkeypatch.setattr(Session, "close", closing)
+    assert _confirm(client, exchange_id, world.bob.headers).status_code == 200
+    monkeypatch.undo()
+    # Made, committed and closed where the route ran, not on the event loop afterwards: the connection is
+    # back in the pool before the answer is sent.
+    assert routes and closed == routes
+
+
+def test_a_short_write_with_another_dependency_on_the_session_is_refused() -> None:
+    """Such a dependency would be solved with a session of its own, outside the route's transaction."""
+
+    def route(
+        exchange_id: int, actor: api.deps.CurrentActor, session: api.deps.SessionDep, antenna: api.deps.ModeratedAntenna
+    ) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="antenna"):
+        api.deps.short_write(route)
