@@ -278,7 +278,7 @@ async def _in_a_page_thread(run: Callable[[], R]) -> R:
     return answer
 
 
-_REQUEST = "page_read_request"  # the name of the Request parameter page_read adds in place of SessionDep
+_REQUEST = "page_read_request"  # the Request parameter page_read and short_write add in place of SessionDep
 
 
 def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
