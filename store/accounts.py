@@ -10,13 +10,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam, case, delete, update
-from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from store.base import enum_column, read_columns, utc_field
+from store.base import enum_column, utc_field
 from store.members import Member
 
 
@@ -222,36 +219,22 @@ def take_back_attempt(session: Session, *, key: str) -> None:
     )
 
 
-_MEMBERS = Member.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True
-# Built once: a statement made per call costs its construction and its cache key on every request. Columns,
-# not the entity: the ORM's loading of one row cost about a third of the check (py-spy, PostgreSQL).
+# Built once: a statement made per call costs its construction and its cache key on every request.
 _MEMBER_OF_LIVE_SESSION = (
-    select_columns(*_MEMBERS.columns)
-    .join(AuthSession, col(AuthSession.member_id) == _MEMBERS.c.id)
+    select(Member)
+    .join(AuthSession, col(AuthSession.member_id) == col(Member.id))
     .where(
         col(AuthSession.id) == bindparam("session_id"),
-        _MEMBERS.c.id == bindparam("member_id"),
+        col(Member.id) == bindparam("member_id"),
         col(AuthSession.revoked_at).is_(None),
         col(AuthSession.expires_at) > bindparam("now"),
-        _MEMBERS.c.erased_at.is_(None),
+        col(Member.erased_at).is_(None),
     )
 )
 
 
 def member_of_live_session(session: Session, *, session_id: int, member_id: int, now: datetime) -> Member | None:
     """The member an access token names, if the session it names is theirs, not revoked, not expired, and the
-    member is not erased: the per-request check of a token, in one query (the session row is not loaded).
-
-    Read as columns and made a persistent Member of the session as if the ORM had loaded it (changes to it
-    are flushed as usual); a member the session holds already is answered as it is, as a query would."""
+    member is not erased: the per-request check of a token, in one query (the session row is not loaded)."""
     params = {"session_id": session_id, "member_id": member_id, "now": now}
-    found = read_columns(session, _MEMBER_OF_LIVE_SESSION, params).first()
-    if found is None:
-        return None
-    held = session.identity_map.get(identity_key(Member, member_id))
-    if held is not None:
-        return held
-    member = Member(**found._mapping)
-    make_transient_to_detached(member)  # as freshly loaded: no history, nothing to flush
-    session.add(member)  # detached to persistent, no INSERT
-    return member
+    return session.exec(_MEMBER_OF_LIVE_SESSION, params=params).first()

@@ -1,6 +1,6 @@
 """The per-request check of an access token (services.sessions.caller): the member as a persistent object of
-the request's session, read as columns (store.accounts.member_of_live_session), refused once the session is
-revoked or the member erased."""
+the request's session (the one it holds already, if any), refused for another member's session, once the
+session is revoked, or once the member is erased."""
 
 from __future__ import annotations
 
