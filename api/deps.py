@@ -21,7 +21,6 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.types import Scope
 
 from api.middleware import give_back_turn
 from api.schemas.common import MAX_ID
@@ -352,8 +351,8 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
     signature = inspect.signature(route, eval_str=True)
     callers = [name for name, parameter in signature.parameters.items() if parameter.annotation == CurrentActor]
     owns_session = _owns_its_session(route.__name__, signature, callers)
-    if not on_the_loop_when_it_can and not callers:
-        raise TypeError(f"{route.__name__}: short_write needs a CurrentActor parameter")
+    if not on_the_loop_when_it_can and not (callers and owns_session):
+        raise TypeError(f"{route.__name__}: short_write needs a CurrentActor and a `session: SessionDep`")
     parameters = [
         parameter.replace(annotation=_PageCaller) if name in callers else parameter
         for name, parameter in signature.parameters.items()
@@ -386,33 +385,25 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
             if request is not None:
                 await _end(session, request, commit=True)
             return answer
-        if request is None and on_the_loop_when_it_can:
+        if request is None:  # page_read with a session that is another dependency (a test's): its owner ends it
             return await _in_a_page_thread(run)
         loop = asyncio.get_running_loop()
-        if request is None:  # short_write with a session that is another dependency: committed here, ended there
-            scope = next(iter(pending.values())).request.scope
-            return await _in_a_page_thread(functools.partial(_committed, run, session, scope, loop))
         return await _in_a_page_thread(functools.partial(_as_unit_of_work, run, session, request, loop))
 
     with_its_caller_and_session.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect.signature (FastAPI)
     return with_its_caller_and_session
 
 
-def _committed(run: Callable[[], R], session: Session, scope: Scope, loop: asyncio.AbstractEventLoop) -> R:
-    """The route, then the commit if it wrote, in the worker thread it runs in. The commit waits on the
-    database: the next request may run meanwhile (the turn is the event loop's, given back there)."""
-    answer = run()
-    if not ends_without_io(session):
-        loop.call_soon_threadsafe(give_back_turn, scope)
-        session.commit()
-    return answer
-
-
 def _as_unit_of_work(run: Callable[[], R], session: Session, request: Request, loop: asyncio.AbstractEventLoop) -> R:
-    """get_session's unit of work, for a page read running in a worker thread: committed when the route
-    returns (if it wrote), rolled back if anything raised, closed either way; blocking is fine here."""
+    """get_session's unit of work, in the worker thread the route runs in (blocking is fine here): committed
+    when the route returns, if it wrote, rolled back if anything raised, closed either way. The commit waits
+    on the database: the next request may run meanwhile (the turn is the event loop's, given back there)."""
     try:
-        return _committed(run, session, request.scope, loop)
+        answer = run()
+        if not ends_without_io(session):
+            loop.call_soon_threadsafe(give_back_turn, request.scope)
+            session.commit()
+        return answer
     except BaseException:
         session.rollback()
         raise

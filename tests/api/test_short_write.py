@@ -8,9 +8,10 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
@@ -184,3 +185,25 @@ def test_a_short_write_with_another_dependency_on_the_session_is_refused() -> No
 
     with pytest.raises(TypeError, match="antenna"):
         api.deps.short_write(route)
+
+
+def _another_session() -> Iterator[Session]:
+    raise AssertionError("never solved")
+
+
+_AnotherSession = Annotated[Session, Depends(_another_session)]
+
+
+def test_a_short_write_needs_the_requests_session_and_a_caller() -> None:
+    """It makes, commits and closes the request's session itself: a `session` from another dependency, or no
+    caller to sign in with it, is a mistake in the route, refused at import."""
+
+    def given(exchange_id: int, actor: api.deps.CurrentActor, session: _AnotherSession) -> None:
+        raise AssertionError("never called")
+
+    def callerless(exchange_id: int, session: api.deps.SessionDep) -> None:
+        raise AssertionError("never called")
+
+    for route in (given, callerless):
+        with pytest.raises(TypeError, match="short_write needs"):
+            api.deps.short_write(route)
