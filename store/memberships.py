@@ -62,9 +62,20 @@ def approved_antenna_ids(session: Session, member_id: int) -> set[int]:
     return set(read_columns(session, _APPROVED_ANTENNA_IDS, {"member_id": member_id}).scalars())
 
 
-_APPROVED_OR_MODERATED_ANTENNA_IDS = union(
-    _APPROVED_ANTENNA_IDS,
-    select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam("moderator_id")),
+def approved_or_moderated_antenna_ids_query(*, member_id: str, moderator_id: str) -> CompoundSelect[int]:
+    """The antennas the bound parameter `member_id` names an approved member of, with those `moderator_id`
+    moderates (parameter names, so that another query can use it as a subquery: a listing page checks one
+    antenna's visibility in its own query)."""
+    return union(
+        select(Membership.antenna_id).where(
+            col(Membership.member_id) == bindparam(member_id), col(Membership.status) == MembershipStatus.APPROVED
+        ),
+        select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam(moderator_id)),
+    )
+
+
+_APPROVED_OR_MODERATED_ANTENNA_IDS = approved_or_moderated_antenna_ids_query(
+    member_id="member_id", moderator_id="moderator_id"
 )
 
 
@@ -72,17 +83,6 @@ def approved_or_moderated_antenna_ids(session: Session, *, member_id: int, moder
     """Antennas `member_id` is an approved member of, with those `moderator_id` moderates: one query."""
     params = {"member_id": member_id, "moderator_id": moderator_id}
     return set(read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params).scalars())
-
-
-def approved_or_moderated_antenna_ids_query(*, member_id: str, moderator_id: str) -> CompoundSelect[int]:
-    """approved_or_moderated_antenna_ids as a subquery of another query, whose bound parameters of those
-    names give the member and the moderator (a listing page checks one antenna's visibility in its query)."""
-    return union(
-        select(Membership.antenna_id).where(
-            col(Membership.member_id) == bindparam(member_id), col(Membership.status) == MembershipStatus.APPROVED
-        ),
-        select(Moderator.antenna_id).where(col(Moderator.member_id) == bindparam(moderator_id)),
-    )
 
 
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:
