@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from domain.exchanges import ExchangeState, Origin, Party, ProposalState
-from services.notifications import Note, notify, notify_all
+from services.notifications import Note, notify, tell_all
 from store.antennas import Antenna, antenna_moderator_ids
 from store.exchanges import Exchange
 from store.meetings import Meeting
@@ -66,7 +66,7 @@ def _to_parties(
         )
         for party in parties
     ]
-    notify_all(session, notes, with_devices=with_devices)
+    tell_all(session, notes, with_devices=with_devices)
 
 
 def _others(row: Proposal | Exchange, actor_id: int | None) -> list[Party]:

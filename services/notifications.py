@@ -65,22 +65,29 @@ def notify_all(
 
     `with_devices`: which of these members have a device, when the caller read it already in this
     transaction (store.exchanges.lock_exchange_with_antenna); only theirs are then looked up."""
+    return _write(session, notes, now=now, with_devices=with_devices, ids_wanted=True)
+
+
+def tell_all(session: Session, notes: list[Note], *, with_devices: frozenset[int] | None = None) -> None:
+    """notify_all for a caller that needs no ids: when none of the members has a push device, the notifications
+    go with the transaction's next statement or its commit (store.deferred), not in a round trip of their own."""
+    _write(session, notes, now=None, with_devices=with_devices, ids_wanted=False)
+
+
+def _write(
+    session: Session, notes: list[Note], *, now: datetime | None, with_devices: frozenset[int] | None, ids_wanted: bool
+) -> list[int]:
     at = now or utcnow()
     members = {n.member_id for n in notes}
     devices = devices_of_members(session, members if with_devices is None else members & with_devices)
-    ids = store.insert_notifications(
-        session,
-        [
-            {
-                "member_id": n.member_id,
-                "kind": n.kind,
-                "subject_id": n.subject_id,
-                "payload": n.payload,
-                "created_at": at,
-            }
-            for n in notes
-        ],
-    )
+    rows: list[dict[str, object]] = [
+        {"member_id": n.member_id, "kind": n.kind, "subject_id": n.subject_id, "payload": n.payload, "created_at": at}
+        for n in notes
+    ]
+    if not ids_wanted and not any(devices.get(n.member_id) for n in notes):
+        store.defer_notifications(session, rows)
+        return []
+    ids = store.insert_notifications(session, rows)
     deliveries = [
         (notification_id, row_id(device), note.member_id)
         for notification_id, note in zip(ids, notes, strict=True)

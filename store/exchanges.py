@@ -15,7 +15,8 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
 from store.antennas import Antenna
-from store.base import core_connection, enum_column, id_window, row_id, utc_field
+from store.base import enum_column, id_window, row_id, utc_field
+from store.deferred import defer_write
 from store.members import Member
 from store.push import Device
 
@@ -68,10 +69,11 @@ _WRITE_STATE = (
 
 
 def write_state(session: Session, row: Exchange, values: dict[str, Any]) -> None:
-    """Store an exchange's new state (every column of STATE_COLUMNS) in one UPDATE on the session's
-    connection, and give the row those values as its stored ones: nothing is left for the ORM's flush,
-    whose unit of work cost more than the statement (a confirmation is the service's hottest write)."""
-    core_connection(session).execute(_WRITE_STATE, {"exchange_id": row_id(row), **values})
+    """Store an exchange's new state (every column of STATE_COLUMNS) in one UPDATE past the ORM, sent with the
+    transaction's next statement (store.deferred; the row is locked), and give the row those values as its
+    stored ones: nothing is left for the ORM's flush, whose unit of work cost more than the statement (a
+    confirmation is the service's hottest write)."""
+    defer_write(session, _WRITE_STATE, {"exchange_id": row_id(row), **values})
     for name, value in values.items():
         set_committed_value(row, name, value)
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.base import core_connection, utc_field, utcnow
+from store.deferred import defer_write
 
 
 class IdempotentResponse(SQLModel, table=True):
@@ -83,4 +84,5 @@ def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> in
 
 
 def keep_answer(session: Session, *, claim_id: int, status_code: int, body: Any) -> None:
-    core_connection(session).execute(_KEEP, {"claim_id": claim_id, "status_code": status_code, "body": body})
+    """The answer kept for a replay, written with the transaction's next statement or its commit (store.deferred)."""
+    defer_write(session, _KEEP, {"claim_id": claim_id, "status_code": status_code, "body": body})

@@ -12,13 +12,14 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Integer, bindparam, update
+from sqlalchemy import JSON, Integer, bindparam, or_, update
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from store.antennas import Antenna
-from store.base import core_connection, enum_column, read_columns, utc_field
+from store.base import enum_column, read_columns, utc_field
+from store.deferred import defer_write
 from store.members import Member
 from store.memberships import approved_or_moderated_antenna_ids_query
 
@@ -109,7 +110,8 @@ _SET_REQUEST_STATUS = (
     update(HelpRequest)
     .where(
         col(HelpRequest.id) == bindparam("request_id"),
-        col(HelpRequest.status).in_([ListingStatus.OPEN, ListingStatus.MATCHED]),
+        # Two comparisons rather than IN: an IN list is expanded at execution, which a deferred write is not.
+        or_(col(HelpRequest.status) == ListingStatus.OPEN, col(HelpRequest.status) == ListingStatus.MATCHED),
     )
     .values(status=bindparam("status", type_=HelpRequest.__table__.c.status.type))  # type: ignore[attr-defined]  # SQLModel's table
 )
@@ -117,8 +119,9 @@ _SET_REQUEST_STATUS = (
 
 def set_request_status_if_open(session: Session, request_id: int, status: ListingStatus) -> None:
     """A request still open or matched takes `status` (one UPDATE, built once; a closed or withdrawn one
-    keeps its own). Run past the ORM; a request object the session holds reads its status afresh."""
-    core_connection(session).execute(_SET_REQUEST_STATUS, {"request_id": request_id, "status": status})
+    keeps its own). Run past the ORM, with the transaction's next statement (store.deferred); a request object
+    the session holds reads its status afresh (that read sends the write first)."""
+    defer_write(session, _SET_REQUEST_STATUS, {"request_id": request_id, "status": status})
     held = session.identity_map.get(identity_key(HelpRequest, request_id))
     if held is not None:
         session.expire(held, ["status"])

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, bindparam, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
 from store.base import core_connection, enum_column, read_columns, utc_field
+from store.deferred import defer_write
 
 
 class NotificationKind(StrEnum):
@@ -60,6 +61,19 @@ _INSERT = (
     .values({name: bindparam(name, type_=_notifications.c[name].type) for name in NEW_COLUMNS})
     .returning(_notifications.c.id, sort_by_parameter_order=True)
 )
+
+
+# The same INSERT without RETURNING, for notifications whose ids nobody needs: sent with the next statement.
+_INSERT_UNSEEN = insert(_notifications).values(
+    {name: bindparam(name, type_=_notifications.c[name].type) for name in NEW_COLUMNS}
+)
+
+
+def defer_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write notifications (each a dict of NEW_COLUMNS) with the transaction's next statement or its commit
+    (store.deferred), for a caller that needs no ids."""
+    for row in rows:
+        defer_write(session, _INSERT_UNSEEN, row)
 
 
 def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> list[int]:
