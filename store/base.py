@@ -11,8 +11,6 @@ from sqlalchemy import Connection, CursorResult, DateTime, Enum, Executable, Typ
 from sqlmodel import Field, Session, SQLModel, col
 from sqlmodel.sql.expression import SelectOfScalar
 
-from store.deferred import has_deferred, send_deferred
-
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -69,11 +67,9 @@ def read_columns(session: Session, statement: Executable, params: Mapping[str, A
 def core_connection(session: Session) -> Connection:
     """The session's connection in its transaction, for a statement run past the ORM (hot reads and the
     writes of a confirmation): pending changes are flushed first, in the order they were made, as the
-    ORM's autoflush would before a query, and so are the writes waiting in store.deferred."""
+    ORM's autoflush would before a query."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    if has_deferred(session):
-        send_deferred(session)
     return session.connection()
 
 

@@ -1,10 +1,10 @@
-"""Writes sent with the next statement: a write whose answer nobody reads (an exchange's new state, a request's
-status, a notification without a push device, an idempotency key's kept answer) waits in the session until
-the transaction sends anything else, and then goes with it in one round trip.
+"""Writes sent together: a write whose answer nobody reads (an exchange's new state, a request's status, a
+notification without a push device, an idempotency key's kept answer) waits on the transaction's connection
+until the transaction sends its next statement or commits; then all the waiting writes go as one statement.
 
-On PostgreSQL the waiting writes become data-modifying CTEs of one statement (`WITH w0 AS (UPDATE ...), w1 AS
-(INSERT ...) UPDATE ...`), sent before whatever statement comes next (a query, the ORM's flush, a statement past
-the ORM) or, at the latest, just before the commit; a rollback drops them. They run on one snapshot, so none of
+On PostgreSQL that statement's writes are data-modifying CTEs (`WITH w0 AS (UPDATE ...), w1 AS (INSERT ...)
+UPDATE ...`), sent before whatever statement comes next (a query, the ORM's flush, a statement past the ORM,
+a SAVEPOINT) or, at the latest, just before the commit; a rollback drops them. They run on one snapshot, so none of
 them may read what another writes, nor write the same row: each is a plain INSERT of new rows or an UPDATE by
 primary key of a row the transaction has locked or only it changes. On SQLite (in-process: a statement costs no
 round trip) a write is executed at once.
@@ -20,14 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, event
-from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
+from sqlalchemy import Connection, Dialect, Engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session
 
-_WAITING = "buurtbank.deferred_writes"  # the key in Session.info: list of (_Compiled, processed parameters)
+_WAITING = "buurtbank.deferred_writes"  # the key in Connection.info: list of (_Compiled, processed parameters)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -73,16 +72,14 @@ def defer_write(session: Session, statement: UpdateBase, params: Mapping[str, An
     for name, processor in compiled.processors.items():
         if name in values:
             values[name] = processor(values[name])
-    session.info.setdefault(_WAITING, []).append((compiled, values))
+    connection.info.setdefault(_WAITING, []).append((compiled, values))
 
 
-def send_deferred(session: OrmSession, connection: Connection | None = None) -> None:
-    """Send the waiting writes, as one statement (see the module's docstring), on the session's connection."""
-    waiting = session.info.pop(_WAITING, None)
+def send_deferred(connection: Connection) -> None:
+    """Send the writes waiting on `connection`, as one statement (see the module's docstring)."""
+    waiting = connection.info.pop(_WAITING, None)
     if not waiting:
         return
-    if connection is None:
-        connection = session.connection()
     if len(waiting) == 1:
         compiled, values = waiting[0]
         connection.exec_driver_sql(compiled.sql, values)
@@ -98,41 +95,41 @@ def send_deferred(session: OrmSession, connection: Connection | None = None) -> 
 
 
 def has_deferred(session: OrmSession) -> bool:
-    return bool(session.info.get(_WAITING))
+    """Whether writes wait on the session's connection (for tests)."""
+    transaction = session.get_transaction()
+    return transaction is not None and any(c.info.get(_WAITING) for c in transaction.connections)
 
 
-def _before_execute(state: ORMExecuteState) -> None:
-    if state.session.info.get(_WAITING):
-        send_deferred(state.session)
+# The hooks. Every statement on a connection goes through Connection.execute (the ORM's queries and flushes,
+# statements past the ORM, SAVEPOINT and RELEASE SAVEPOINT, exec_driver_sql), so before_execute sends what is
+# waiting before anything else, and a savepoint begins after the writes of the transaction around it. Rolling
+# back, to a savepoint or altogether, drops what is waiting: all of it was written after the last statement.
+# The commit is not a statement: the Session's before_commit sends them then. These are Connection events
+# rather than the Session's do_orm_execute and before_flush, which would cost every ORM execution an
+# ORMExecuteState.
 
 
-def _before_flush(session: OrmSession, _flush: UOWTransaction, _instances: object) -> None:
-    if session.info.get(_WAITING):
-        send_deferred(session)
+def _before_execute(connection: Connection, *_: object) -> None:
+    if not connection.invalidated and connection.info.get(_WAITING):
+        send_deferred(connection)
+
+
+def _drop(connection: Connection, *_: object) -> None:
+    # An invalidated connection's DBAPI connection is discarded, its info (and what waited there) with it.
+    if not connection.invalidated and connection.info.get(_WAITING):
+        del connection.info[_WAITING]
 
 
 def _before_commit(session: OrmSession) -> None:
-    if session.info.get(_WAITING):
-        send_deferred(session)
+    transaction = session.get_transaction()
+    if transaction is not None:
+        for connection in transaction.connections:
+            if connection.info.get(_WAITING):
+                send_deferred(connection)
 
 
-def _before_savepoint(session: OrmSession, transaction: SessionTransaction) -> None:
-    """Writes waiting when a savepoint begins belong to the transaction around it: sent on its connection before
-    the SAVEPOINT (which goes out with the savepoint's first statement), so that rolling back to the savepoint
-    undoes only what was written inside it."""
-    if transaction.nested and session.info.get(_WAITING) and transaction.parent is not None:
-        for connection in transaction.parent.connections:
-            send_deferred(session, connection)
-
-
-def _rolled_back(session: OrmSession, _previous: SessionTransaction) -> None:
-    """A rollback, to a savepoint or of the whole transaction, drops the writes waiting (all written after the
-    savepoint began: see _before_savepoint)."""
-    session.info.pop(_WAITING, None)
-
-
-event.listen(OrmSession, "do_orm_execute", _before_execute)
-event.listen(OrmSession, "before_flush", _before_flush)
+event.listen(Engine, "before_execute", _before_execute)
+event.listen(Engine, "begin", _drop)  # nothing from an earlier transaction on this pooled connection
+event.listen(Engine, "rollback", _drop)
+event.listen(Engine, "rollback_savepoint", _drop)
 event.listen(OrmSession, "before_commit", _before_commit)
-event.listen(OrmSession, "after_transaction_create", _before_savepoint)
-event.listen(OrmSession, "after_soft_rollback", _rolled_back)
