@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.compiler import Compiled
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Update, UpdateBase
 from sqlmodel import Session
 
 _WAITING = "buurtbank.deferred_writes"  # the key in Connection.info: list of (_Compiled, processed parameters)
@@ -36,6 +36,7 @@ class _Compiled:
     compiled: Compiled
     processors: dict[str, Callable[[Any], Any]]  # the bound parameters' type conversions, as SQLAlchemy applies them
     statement: UpdateBase
+    is_update: bool  # an UPDATE may meet the same row again; an INSERT writes new rows only
 
 
 _compiled: dict[tuple[int, str], _Compiled] = {}
@@ -54,7 +55,7 @@ def _compile(statement: UpdateBase, dialect: Dialect) -> _Compiled:
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             processors[name] = processor
-    found = _Compiled(compiled.string, compiled, processors, statement)
+    found = _Compiled(compiled.string, compiled, processors, statement, isinstance(statement, Update))
     _compiled[(id(statement), dialect.name)] = found  # holds the statement: its id is not reused while cached
     return found
 
@@ -72,7 +73,11 @@ def defer_write(session: Session, statement: UpdateBase, params: Mapping[str, An
     for name, processor in compiled.processors.items():
         if name in values:
             values[name] = processor(values[name])
-    connection.info.setdefault(_WAITING, []).append((compiled, values))
+    waiting = connection.info.setdefault(_WAITING, [])
+    if compiled.is_update and any(other is compiled for other, _ in waiting):
+        send_deferred(connection)  # two UPDATEs of one row in one statement: PostgreSQL would apply only one
+        waiting = connection.info.setdefault(_WAITING, [])
+    waiting.append((compiled, values))
 
 
 def send_deferred(connection: Connection) -> None:

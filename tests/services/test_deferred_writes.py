@@ -119,6 +119,23 @@ def test_rolling_back_a_savepoint_drops_only_what_was_written_inside_it(db: Engi
     assert _numbers(db) == [1, 3, 4]
 
 
+# Built once, as the store's statements are (a deferred write's compiled form is kept by the statement's id).
+_RENUMBER = update(Notification).where(col(Notification.id) == bindparam("nid")).values(subject_id=bindparam("to"))
+
+
+def test_two_updates_of_one_row_apply_in_order(db: Engine) -> None:
+    member_id = _member(db)
+    with Session(db) as session:
+        defer_notifications(session, [_note(member_id, 1)])
+        stored = session.exec(_MESSAGES).one()
+        with statements_sent(db) as seen:
+            for number in (2, 3, 4):
+                defer_write(session, _RENUMBER, {"nid": stored.id, "to": number})
+            session.commit()
+        assert len(seen) == 3  # one statement each (on PostgreSQL, never two of them in one)
+    assert _numbers(db) == [4]
+
+
 def test_a_statement_with_an_expanding_in_list_cannot_wait(db: Engine) -> None:
     statement = update(HelpRequest).where(col(HelpRequest.id).in_([1, 2])).values(title=bindparam("title"))
     with Session(db) as session:
