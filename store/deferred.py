@@ -69,15 +69,14 @@ def defer_write(session: Session, statement: UpdateBase, params: Mapping[str, An
         connection.execute(statement, params)
         return
     compiled = _compile(statement, dialect)
-    values = dict(compiled.compiled.construct_params(dict(params)) or {})
+    values = compiled.compiled.construct_params(params) or {}  # a new dict: the statement's binds, filled in
     for name, processor in compiled.processors.items():
         if name in values:
             values[name] = processor(values[name])
-    waiting = connection.info.setdefault(_WAITING, [])
-    if compiled.is_update and any(other is compiled for other, _ in waiting):
+    waiting = connection.info.get(_WAITING)
+    if waiting and compiled.is_update and any(other is compiled for other, _ in waiting):
         send_deferred(connection)  # two UPDATEs of one row in one statement: PostgreSQL would apply only one
-        waiting = connection.info.setdefault(_WAITING, [])
-    waiting.append((compiled, values))
+    connection.info.setdefault(_WAITING, []).append((compiled, values))
 
 
 def send_deferred(connection: Connection) -> None:
