@@ -30,7 +30,7 @@ from store.ledger import (
     lock_accounts,
     lock_member_accounts,
     member_account,
-    member_accounts,
+    open_member_accounts,
     pool_account,
     reversal_of,
 )
@@ -56,25 +56,16 @@ def ensure_member_account(session: Session, member_id: int) -> LedgerAccount:
     )
 
 
-def ensure_member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
-    """The accounts of several members by member id, opening those that do not exist yet (one query if all do)."""
-    found = member_accounts(session, member_ids)
-    for member_id in member_ids:
-        if member_id not in found:
-            found[member_id] = ensure_member_account(session, member_id)
-    return found
-
-
 def lock_member_accounts_for_transfer(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
     """The accounts of these members, row-locked in the global order, by member id: one statement when all
-    exist (the usual case), which both finds and locks them. A missing one is opened first, then all are
-    locked together as execute_transfer would. Pass the result with `accounts_locked=True`."""
+    exist (the usual case), which both finds and locks them. Missing ones are opened in one statement, then
+    all are locked together as execute_transfer would. Pass the result with `accounts_locked=True`."""
     found = lock_member_accounts(session, member_ids)
-    if all(member_id in found for member_id in member_ids):
+    missing = [member_id for member_id in member_ids if member_id not in found]
+    if not missing:
         return found
-    opened = ensure_member_accounts(session, member_ids)
-    locked = lock_accounts(session, [row_id(account) for account in opened.values()])
-    return {member_id: locked[row_id(account)] for member_id, account in opened.items()}
+    open_member_accounts(session, missing)
+    return lock_member_accounts(session, member_ids)
 
 
 def ensure_pool_account(session: Session, antenna_id: int) -> LedgerAccount:

@@ -33,7 +33,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.ledger import AccountKind, TransferKind
 from store.antennas import Antenna
-from store.base import core_connection, enum_column, read_columns, utc_field
+from store.base import core_connection, enum_column, read_columns, utc_field, utcnow
 from store.exchanges import Exchange
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
@@ -143,12 +143,6 @@ def lock_member_accounts(session: Session, member_ids: list[int]) -> dict[int, L
     id order (the one global order of lock_accounts), fresh; by member id. Members without an account are
     absent."""
     rows = session.exec(_LOCK_MEMBER_ACCOUNTS, params={"member_ids": sorted(set(member_ids))}).all()
-    return {row.member_id: row for row in rows if row.member_id is not None}
-
-
-def member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
-    """The accounts of these members that exist, by member id, in one query."""
-    rows = session.exec(select(LedgerAccount).where(col(LedgerAccount.member_id).in_(set(member_ids))))
     return {row.member_id: row for row in rows if row.member_id is not None}
 
 
@@ -359,6 +353,22 @@ def _insert_once_statement(dialect: str) -> Any:
 
 
 _INSERT_ONCE = {dialect: _insert_once_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def open_member_accounts(session: Session, member_ids: list[int]) -> None:
+    """Open an account for each of these members that has none, in one `INSERT .. ON CONFLICT DO NOTHING`
+    (no savepoint): an account another transaction opened meanwhile is left as it is (unique member_id)."""
+    if not member_ids:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    rows = [
+        {"kind": AccountKind.MEMBER, "member_id": member_id, "balance": 0, "created_at": now}
+        for member_id in sorted(set(member_ids))
+    ]
+    core_connection(session).execute(
+        insert(_ACCOUNTS).values(rows).on_conflict_do_nothing(index_elements=["member_id"])
+    )
 
 
 def insert_transfer_once(session: Session, transfer: LedgerTransfer) -> bool:
