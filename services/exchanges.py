@@ -143,7 +143,6 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
     )
     if not outcome.changed:
         return row
-    _store(session, row, outcome.exchange)
     if outcome.settle_minutes:
         _settle(
             session,
@@ -153,6 +152,9 @@ def confirm(session: Session, actor: Actor, *, exchange_id: int, minutes: object
             by=actor.acting_id,
             on_behalf_of=actor.member_id if actor.on_behalf else None,
         )
+    # After the transfer, which needs nothing of the new state: the state's write waits for the next statement
+    # (store.deferred), and written before the transfer it would go alone, ahead of the accounts' lock.
+    _store(session, row, outcome.exchange)
     events.exchange_confirmed(session, row, by=party, with_devices=found.with_devices)
     session.flush()
     return row
