@@ -7,6 +7,7 @@ and never repeat the checks.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.idempotency import Idempotency, IdempotencyDep, KeyClaim
 from api.middleware import give_back_turn
 from api.schemas.common import MAX_ID
 from buurtbank.db import ends_without_io, read_first, reads_on_the_loop
@@ -31,7 +33,7 @@ from domain import geo
 from domain.audit import AuditAction
 from domain.errors import NotAllowed, NotFound, Unauthenticated
 from services.actors import Actor
-from services.sessions import caller
+from services.sessions import caller, caller_claiming
 from services.tokens import read_token
 from store import audit
 from store.antennas import Antenna, get_antenna_by_slug, is_moderator, moderated_antenna_ids
@@ -124,16 +126,26 @@ def authenticate(request: Request, session: Session, settings: Settings, token: 
     known: Member | None = getattr(request.state, "caller", None)
     if known is not None:
         return known
+    member_id, session_id = _token_names(settings, token)
+    return _signed_in_as(request, session_id, caller(session, session_id=session_id, member_id=member_id))
+
+
+def _token_names(settings: Settings, token: str | None) -> tuple[int, int]:
+    """The member and the session an access token names (signature and expiry checked)."""
     if not token:
         raise Unauthenticated()
     claims = read_token(token, secret=settings.resolved_secret_key())
     # Every access token names its session: a revoked or expired one signs nobody in.
     if claims.session_id is None:
         raise Unauthenticated("error.token_invalid")
-    member = caller(session, session_id=claims.session_id, member_id=claims.member_id)
+    return claims.member_id, claims.session_id
+
+
+def _signed_in_as(request: Request, session_id: int, member: Member | None) -> Member:
+    """The member the check found, now the request's caller; nobody found: 401."""
     if member is None:
         raise Unauthenticated("error.token_invalid")
-    request.state.auth_session_id = claims.session_id
+    request.state.auth_session_id = session_id
     request.state.caller = member
     return member
 
@@ -233,6 +245,22 @@ class _Caller:
 
     def actor(self, session: Session) -> Actor:
         return _actor(self.request, session, self._token, self.on_behalf_of)
+
+    def actor_claiming(self, session: Session, idempotency: Idempotency) -> tuple[Actor, Idempotency]:
+        """actor, and the request's Idempotency-Key claimed for the caller in the same query (one round trip
+        less for every confirmation), when the caller acts for themself and sent a key; otherwise the key is
+        left for the route's Idempotency.run to claim."""
+        request = self.request
+        if self.on_behalf_of is not None or idempotency.key is None or hasattr(request.state, "caller"):
+            return self.actor(session), idempotency
+        member_id, session_id = _token_names(request.app.state.settings, self._token)
+        key, fingerprint = idempotency.key, idempotency.fingerprint
+        member, claim_id = caller_claiming(
+            session, session_id=session_id, member_id=member_id, key=key, fingerprint=fingerprint
+        )
+        person = _signed_in_as(request, session_id, member)
+        claimed = KeyClaim(member_id=member_id, claim_id=claim_id)
+        return Actor(member=person, acting=person), dataclasses.replace(idempotency, claimed=claimed)
 
 
 async def _page_caller(
@@ -351,6 +379,9 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
     signature = inspect.signature(route, eval_str=True)
     callers = [name for name, parameter in signature.parameters.items() if parameter.annotation == CurrentActor]
     owns_session = _owns_its_session(route.__name__, signature, callers)
+    keys = [name for name, parameter in signature.parameters.items() if parameter.annotation == IdempotencyDep]
+    # A short write with one caller and one Idempotency-Key claims the key with the caller's check.
+    claiming = (callers[0], keys[0]) if not on_the_loop_when_it_can and len(callers) == 1 and len(keys) == 1 else None
     if not on_the_loop_when_it_can and not (callers and owns_session):
         raise TypeError(f"{route.__name__}: short_write needs a CurrentActor and a `session: SessionDep`")
     parameters = [
@@ -370,9 +401,7 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
         kwargs["session"] = session
 
         def run() -> R:
-            for name, caller_of in pending.items():
-                kwargs[name] = caller_of.actor(session)
-            return route(*args, **kwargs)
+            return _with_its_caller(route, session, pending, claiming, args, kwargs)
 
         may_stay = on_the_loop_when_it_can and all(caller_of.on_behalf_of is None for caller_of in pending.values())
         if may_stay and reads_on_the_loop(session):
@@ -392,6 +421,29 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
 
     with_its_caller_and_session.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect.signature (FastAPI)
     return with_its_caller_and_session
+
+
+def _with_its_caller(
+    route: Callable[P, R],
+    session: Session,
+    pending: dict[str, _Caller],
+    claiming: tuple[str, str] | None,
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+) -> R:
+    """The route, its CurrentActor parameters signed in first with `session` (and, when `claiming` names the
+    caller and the Idempotency parameter, the key claimed in the same query)."""
+    if claiming is None:
+        for name, caller_of in pending.items():
+            kwargs[name] = caller_of.actor(session)
+        return route(*args, **kwargs)  # type: ignore[arg-type]  # the route's own arguments, as FastAPI solved them
+    name, key = claiming
+    kwargs[name], kwargs[key] = pending[name].actor_claiming(session, kwargs[key])  # type: ignore[arg-type]  # solved as Idempotency
+    answer = route(*args, **kwargs)  # type: ignore[arg-type]  # as above
+    claimed = kwargs[key].claimed  # type: ignore[attr-defined]  # an Idempotency (above)
+    if claimed is not None and not claimed.used:  # the route's mistake: fail, and the claim rolls back
+        raise RuntimeError(f"{route.__name__} did not run its Idempotency-Key's claim")
+    return answer
 
 
 def _as_unit_of_work(run: Callable[[], R], session: Session, request: Request, loop: asyncio.AbstractEventLoop) -> R:

@@ -52,6 +52,16 @@ def _replay(found: IdempotentResponse, fingerprint: str) -> JSONResponse:
     return JSONResponse(found.body, status_code=found.status_code, headers={"Idempotent-Replayed": "true"})
 
 
+@dataclass(slots=True)
+class KeyClaim:
+    """The key claimed for `member_id` together with the caller's check (api.deps.short_write), before the
+    route ran: `claim_id` as store.idempotency.claim answers it. `used` once the route's run took it."""
+
+    member_id: int
+    claim_id: int | None
+    used: bool = False
+
+
 def run_idempotent(
     session: Session,
     *,
@@ -60,10 +70,17 @@ def run_idempotent(
     fingerprint: str,
     status_code: int,
     action: Callable[[], BaseModel],
+    claimed: KeyClaim | None = None,
 ) -> Any:
     if key is None:
         return action()
-    claim_id = idempotency.claim(session, member_id=member_id, key=key, fingerprint=fingerprint)
+    if claimed is not None:
+        if claimed.member_id != member_id:  # a route's mistake: the request fails and the claim rolls back
+            raise RuntimeError("the Idempotency-Key was claimed for another member than the route's")
+        claimed.used = True
+        claim_id = claimed.claim_id
+    else:
+        claim_id = idempotency.claim(session, member_id=member_id, key=key, fingerprint=fingerprint)
     if claim_id is None:
         found = idempotency.find(session, member_id=member_id, key=key)
         assert found is not None
@@ -78,10 +95,12 @@ def run_idempotent(
 @dataclass(frozen=True, slots=True)
 class Idempotency:
     """The request's Idempotency-Key and body fingerprint; `run` claims the key in the unit of work it is given
-    (the route's `session`), so the dependency itself needs no session of its own."""
+    (the route's `session`), so the dependency itself needs no session of its own. `claimed`: the claim made
+    already with the caller's check (api.deps.short_write), which `run` takes instead of claiming."""
 
     key: str | None
     fingerprint: str
+    claimed: KeyClaim | None = None
 
     def run(self, session: Session, *, member_id: int, status_code: int, action: Callable[[], BaseModel]) -> Any:
         return run_idempotent(
@@ -91,6 +110,7 @@ class Idempotency:
             fingerprint=self.fingerprint,
             status_code=status_code,
             action=action,
+            claimed=self.claimed,
         )
 
 

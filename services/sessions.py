@@ -19,6 +19,7 @@ from services.tokens import issue_token
 from store import accounts as store
 from store.accounts import AuthSession, RefreshToken
 from store.base import utcnow
+from store.idempotency import member_of_live_session_claiming
 from store.members import Member, get_member
 
 
@@ -115,3 +116,13 @@ def end_other_sessions(session: Session, *, member_id: int, keep_session_id: int
 def caller(session: Session, *, session_id: int, member_id: int) -> Member | None:
     """The per-request check of an access token: the member, if their session is live; one query."""
     return store.member_of_live_session(session, session_id=session_id, member_id=member_id, now=utcnow())
+
+
+def caller_claiming(
+    session: Session, *, session_id: int, member_id: int, key: str, fingerprint: str
+) -> tuple[Member | None, int | None]:
+    """caller, and the claim of the request's Idempotency-Key for that member (its id, None if the key exists):
+    on PostgreSQL one query (store.idempotency.member_of_live_session_claiming)."""
+    return member_of_live_session_claiming(
+        session, session_id=session_id, member_id=member_id, now=utcnow(), key=key, fingerprint=fingerprint
+    )

@@ -219,8 +219,9 @@ def take_back_attempt(session: Session, *, key: str) -> None:
     )
 
 
-# Built once: a statement made per call costs its construction and its cache key on every request.
-_MEMBER_OF_LIVE_SESSION = (
+# Built once: a statement made per call costs its construction and its cache key on every request. Public for
+# store.idempotency, which sends it together with an Idempotency-Key's claim.
+MEMBER_OF_LIVE_SESSION = (
     select(Member)
     .join(AuthSession, col(AuthSession.member_id) == col(Member.id))
     .where(
@@ -237,4 +238,4 @@ def member_of_live_session(session: Session, *, session_id: int, member_id: int,
     """The member an access token names, if the session it names is theirs, not revoked, not expired, and the
     member is not erased: the per-request check of a token, in one query (the session row is not loaded)."""
     params = {"session_id": session_id, "member_id": member_id, "now": now}
-    return session.exec(_MEMBER_OF_LIVE_SESSION, params=params).first()
+    return session.exec(MEMBER_OF_LIVE_SESSION, params=params).first()

@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint, bindparam, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
+from store.accounts import MEMBER_OF_LIVE_SESSION, member_of_live_session
 from store.base import core_connection, utc_field, utcnow
 from store.deferred import defer_write
+from store.members import Member
 
 
 class IdempotentResponse(SQLModel, table=True):
@@ -70,7 +73,13 @@ def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> in
     On PostgreSQL a concurrent claim of the same key waits until the first transaction ends: if that one
     committed, this answers None (replay it), if it rolled back, this claim goes in.
     """
-    values = {
+    statement = _CLAIM[session.get_bind().dialect.name]
+    found = core_connection(session).execute(statement, _claim_values(member_id, key, fingerprint)).first()
+    return int(found[0]) if found is not None else None
+
+
+def _claim_values(member_id: int, key: str, fingerprint: str) -> dict[str, Any]:
+    return {
         "member_id": member_id,
         "key": key,
         "request_fingerprint": fingerprint,
@@ -78,9 +87,35 @@ def claim(session: Session, *, member_id: int, key: str, fingerprint: str) -> in
         "body": None,  # JSON null until the answer is kept, as the column requires
         "created_at": utcnow(),
     }
-    statement = _CLAIM[session.get_bind().dialect.name]
-    found = core_connection(session).execute(statement, values).first()
-    return int(found[0]) if found is not None else None
+
+
+# The caller's check with the claim as a data-modifying CTE (PostgreSQL): the claim's id, or NULL when the key
+# exists, read as one more column. Both name the member `member_id`: the claim is the caller's.
+_CLAIM_CTE = _CLAIM["postgresql"].cte("claim")
+_CALLER_CLAIMING = MEMBER_OF_LIVE_SESSION.add_columns(
+    select_columns(_CLAIM_CTE.c.id).scalar_subquery().label("claim_id")
+)
+
+
+def member_of_live_session_claiming(
+    session: Session, *, session_id: int, member_id: int, now: datetime, key: str, fingerprint: str
+) -> tuple[Member | None, int | None]:
+    """The per-request check of an access token (store.accounts.member_of_live_session) and the claim of the
+    request's Idempotency-Key for that member (claim): the member or None, and the claim's id or None.
+
+    On PostgreSQL one statement: the claim is made even when the check finds nobody, and the caller then fails
+    the request, which rolls the claim back with it. On SQLite the two statements, the claim only for a member.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        member = member_of_live_session(session, session_id=session_id, member_id=member_id, now=now)
+        if member is None:
+            return None, None
+        return member, claim(session, member_id=member_id, key=key, fingerprint=fingerprint)
+    params = {**_claim_values(member_id, key, fingerprint), "session_id": session_id, "now": now}
+    row = session.execute(_CALLER_CLAIMING, params).first()
+    if row is None:
+        return None, None
+    return row[0], (int(row[1]) if row[1] is not None else None)
 
 
 def keep_answer(session: Session, *, claim_id: int, status_code: int, body: Any) -> None:

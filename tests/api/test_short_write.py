@@ -1,10 +1,11 @@
 """A confirmation (api.deps.short_write): the caller's check, the route and the commit in one worker thread,
-the turn given back before the commit, a failed commit rolled back, and the caller refused before the body
-is read."""
+the turn given back before the commit, a failed commit rolled back, the caller refused before the body
+is read, and the Idempotency-Key claimed with the caller's check."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -13,13 +14,16 @@ from typing import Annotated, Any
 import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func
+from sqlalchemy import event, func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import api.deps
 import api.routes.exchanges
+from api.idempotency import Idempotency, KeyClaim
 from domain.exchanges import ExchangeState
+from store.accounts import AuthSession
+from store.base import utcnow
 from store.exchanges import Exchange
 from store.idempotency import IdempotentResponse
 from tests.api.helpers import World, factory
@@ -58,11 +62,16 @@ def places(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     and the commits."""
     seen: dict[str, Any] = {"order": []}
     sign_in, confirm = api.deps._actor, api.routes.exchanges.service.confirm
+    sign_in_claiming = api.deps.caller_claiming
     give_back = api.deps.give_back_turn
 
     def signing_in(*args: Any) -> Any:
         seen["caller"] = _where("caller")
         return sign_in(*args)
+
+    def signing_in_claiming(*args: Any, **kwargs: Any) -> Any:  # the caller's check with the key's claim
+        seen["caller"] = _where("caller")
+        return sign_in_claiming(*args, **kwargs)
 
     def confirming(*args: Any, **kwargs: Any) -> Any:
         seen["route"] = _where("route")
@@ -78,6 +87,7 @@ def places(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             seen["order"].append("commit")
 
     monkeypatch.setattr(api.deps, "_actor", signing_in)
+    monkeypatch.setattr(api.deps, "caller_claiming", signing_in_claiming)
     monkeypatch.setattr(api.deps, "give_back_turn", giving_back)
     monkeypatch.setattr(api.routes.exchanges.service, "confirm", confirming)
     event.listen(Session, "before_commit", committed)
@@ -140,6 +150,67 @@ def test_a_commit_that_fails_leaves_nothing(
         assert row is not None and row.state is ExchangeState.PLANNED  # rolled back: the settlement never happened
         assert session.exec(select(func.count()).select_from(IdempotentResponse)).one() == 0
     assert _confirm(client, exchange_id, world.bob.headers).json()["state"] == "settled"  # a retry settles it
+
+
+def test_the_key_is_claimed_with_the_callers_check_and_kept_with_the_answer(
+    client: TestClient, world: World, exchange_id: int, db: Engine, places: dict[str, Any]
+) -> None:
+    answer = _confirm(client, exchange_id, world.bob.headers)
+    assert answer.status_code == 200 and places["caller"][0] == ("caller",)
+    with Session(db) as session:
+        kept = session.exec(select(IdempotentResponse)).one()
+    assert (kept.member_id, kept.key, kept.status_code) == (world.bob.id, f"confirm-{exchange_id}", 200)
+    assert kept.body == answer.json()
+    replay = _confirm(client, exchange_id, world.bob.headers)
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == answer.json()
+    other_body = client.post(
+        f"/v1/exchanges/{exchange_id}/confirm",
+        json={"minutes": 90},
+        headers={**world.bob.headers, "Idempotency-Key": f"confirm-{exchange_id}"},
+    )
+    assert other_body.status_code == 422, other_body.text  # the key was used with another body
+
+
+def test_a_caller_whose_session_ended_is_refused_and_claims_nothing(
+    client: TestClient, world: World, exchange_id: int, db: Engine
+) -> None:
+    with Session(db) as session:  # bob logs out elsewhere: his access token names an ended session
+        session.execute(
+            update(AuthSession).where(col(AuthSession.member_id) == world.bob.id).values(revoked_at=utcnow())
+        )
+        session.commit()
+    answer = _confirm(client, exchange_id, world.bob.headers)
+    assert answer.status_code == 401, answer.text
+    with Session(db) as session:
+        assert session.exec(select(func.count()).select_from(IdempotentResponse)).one() == 0  # the claim rolled back
+        row = session.get(Exchange, exchange_id)
+        assert row is not None and row.state is ExchangeState.PLANNED
+
+
+def test_a_route_that_does_not_run_the_claim_made_for_it_fails() -> None:
+    """The claim made with the caller's check must be the one the route runs, for the caller: a route that
+    forgets it or runs it for someone else fails (and its transaction, the claim with it, rolls back)."""
+
+    class Signed:
+        def actor_claiming(self, session: Session, idempotency: Idempotency) -> tuple[Any, Idempotency]:
+            return "actor", dataclasses.replace(idempotency, claimed=KeyClaim(member_id=7, claim_id=1))
+
+    def forgetful(actor: Any, idempotency: Idempotency, session: Session) -> str:
+        return "answer"
+
+    def for_another(actor: Any, idempotency: Idempotency, session: Session) -> Any:
+        return idempotency.run(session, member_id=8, status_code=200, action=lambda: None)  # type: ignore[arg-type,return-value]  # never called
+
+    pending: dict[str, Any] = {"actor": Signed()}
+    for route, message in ((forgetful, "did not run"), (for_another, "another member")):
+        session = Session()
+        kwargs: dict[str, object] = {
+            "actor": None,
+            "idempotency": Idempotency(key="k", fingerprint="f"),
+            "session": session,
+        }
+        with pytest.raises(RuntimeError, match=message):
+            api.deps._with_its_caller(route, session, pending, ("actor", "idempotency"), (), kwargs)
 
 
 def test_a_caller_without_a_valid_token_is_refused_before_the_body_is_read(

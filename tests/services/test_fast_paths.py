@@ -197,7 +197,7 @@ def test_a_failed_transaction_is_ended_in_a_worker_and_asking_does_not_raise(db:
 # exchange's state, the request's status, notifications to members without a device, the kept answer) go with
 # the next statement or the commit as CTEs of one statement (store.deferred): they were (6, 9). The settling
 # one writes the exchange's state after the transfer, so that it waits with the rest: it was 7.
-CONFIRM_STATEMENTS = {"postgresql": (4, 6), "sqlite": (7, 13)}
+CONFIRM_STATEMENTS = {"postgresql": (3, 5), "sqlite": (7, 13)}
 
 
 def test_confirming_an_exchange_takes_a_fixed_number_ofstatements_sent(db: Engine, client: TestClient) -> None:
