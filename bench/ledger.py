@@ -19,8 +19,9 @@ machine is shared by all three (set BUURTBANK_MAX_CONCURRENT_REQUESTS to try ano
 
 For scale, the same run also has `pgbench -b tpcb-like` (TPC-B: three updates, a select and an insert per
 transaction, about the size of one settlement) run on the same PostgreSQL server with the same number of
-clients, in a throw-away database of its own, and prints the settlements per second over HTTP as a share
-of pgbench's transactions per second, for each number of API processes (--workers, default 1 and one more
+clients and a scale factor of the client count (as pgbench's documentation asks, --pgbench-scale), in a
+throw-away database of its own, and prints the settlements per second over HTTP as a share of pgbench's
+transactions per second, for each number of API processes (--workers, default 1 and one more
 than the cores).
 """
 
@@ -68,9 +69,15 @@ def free_port() -> int:
 
 
 def prepare(database_url: str, *, members: int, exchanges: int, slug: str) -> list[tuple[int, str, str]]:
-    """Members in one antenna and planned exchanges between neighbours in a ring (balances stay small), built
-    through the real services (services.factories): each receiver asks, the helper responds, the antenna's
-    moderator approves, the receiver accepts."""
+    """Members in one antenna and planned exchanges around a ring (balances stay small), built through the
+    real services (services.factories): each receiver asks, the helper responds, the antenna's moderator
+    approves, the receiver accepts.
+
+    Exchange k is between member k and the member halfway round the ring, so that the exchanges confirmed at
+    the same moment (consecutive ones: see wrk_lists) share no member, as in a real network. Between
+    neighbours (k and k + 1, as until 2026-12-02) every settlement of a block of 16 waited on the row locks
+    of the one before it: a chain of lock waits that made the figure swing with timing (65-130/s for the same
+    code on one machine) rather than measure the service."""
     engine = create_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
         load_antennas(session, load_antenna_dir(ROOT / "antennas"))
@@ -84,7 +91,7 @@ def prepare(database_url: str, *, members: int, exchanges: int, slug: str) -> li
         ]
         work: list[tuple[int, str, str]] = []
         for number in range(exchanges):
-            helper, receiver = people[number % members], people[(number + 1) % members]
+            helper, receiver = people[number % members], people[(number + members // 2) % members]
             exchange = build.planned_exchange(helper=helper, receiver=receiver, slug=slug, moderator=moderator)
             assert helper.email is not None and receiver.email is not None
             work.append((row_id(exchange), helper.email, receiver.email))
@@ -223,9 +230,15 @@ def wrk_lists(
 def run_wrk(
     url: str, work: list[tuple[int, str, str]], tokens: dict[str, str], clients: int
 ) -> tuple[float, dict[int, int]]:
-    """C wrk connections (one or two threads) confirming every exchange from both sides: a load generator
-    that takes a small part of a core, so the API processes and PostgreSQL get more of the machine."""
-    threads = max(1, min(2, clients, os.cpu_count() or 1))
+    """C wrk connections in one wrk thread confirming every exchange from both sides: a load generator that
+    takes a small part of a core, so the API processes and PostgreSQL get more of the machine.
+
+    One thread, because each wrk thread works through a list of its own: with two, the connections of the
+    thread that finished first waited for the other, and when that took longer than the server's keep-alive
+    time-out (uvicorn: 5 s) the server closed them, which wrk counted as 8 read errors although every
+    confirmation had been answered (seen on slow runs, old code and new alike). One thread sends a few
+    hundred requests a second with a fraction of a core."""
+    threads = 1
     statuses: dict[int, int] = {}
     with tempfile.TemporaryDirectory() as folder:
         script, base = Path(folder, "confirm.lua"), Path(folder, "work")
@@ -265,8 +278,13 @@ def find_pgbench() -> str | None:
     return candidates[-1] if candidates else None
 
 
-def run_pgbench(postgres_url: str, *, clients: int, seconds: int) -> float:
-    """TPC-B-like transactions per second on a throw-away database of the same server."""
+def run_pgbench(postgres_url: str, *, clients: int, seconds: int, scale: int) -> float:
+    """TPC-B-like transactions per second on a throw-away database of the same server.
+
+    pgbench's documentation: the scale factor should be at least the number of clients, or what is measured
+    is mostly update contention (every TPC-B transaction updates one of `scale` branch rows). Until
+    2026-12-02 this ran at scale 1, where 16 clients queue on the one branch row: about half the
+    transactions per second of scale 16 on the same machine (1,100-1,330 against 2,260-2,290)."""
     pgbench = find_pgbench()
     if pgbench is None:
         raise RuntimeError("pgbench not found: apt-get install postgresql-contrib (or postgresql-client)")
@@ -280,7 +298,7 @@ def run_pgbench(postgres_url: str, *, clients: int, seconds: int) -> float:
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     try:
-        subprocess.run([pgbench, "-i", "-q", "-s", "1", name], env=env, check=True, capture_output=True)
+        subprocess.run([pgbench, "-i", "-q", "-s", str(scale), name], env=env, check=True, capture_output=True)
         threads = max(1, min(clients, os.cpu_count() or 1))
         output = subprocess.run(
             [pgbench, "-b", "tpcb-like", "-n", "-c", str(clients), "-j", str(threads), "-T", str(seconds), name],
@@ -445,6 +463,7 @@ def main() -> int:
         "--workers", default=f"1,{cores + 1}", help="API processes, e.g. 1,2,4 (default 1 and cores + 1)"
     )
     parser.add_argument("--pgbench-seconds", type=int, default=10, help="0: do not run pgbench")
+    parser.add_argument("--pgbench-scale", type=int, help="pgbench's scale factor (default: the client count)")
     parser.add_argument("--url", help="a running service; default: start one per --workers entry")
     parser.add_argument("--database-url", help="its database; default: a throw-away PostgreSQL database")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -482,10 +501,11 @@ def main() -> int:
                     server.terminate()
                     server.wait(timeout=60)
         tps = 0.0
+        scale = args.pgbench_scale or args.clients
         if args.pgbench_seconds:
-            tps = run_pgbench(args.postgres, clients=args.clients, seconds=args.pgbench_seconds)
+            tps = run_pgbench(args.postgres, clients=args.clients, seconds=args.pgbench_seconds, scale=scale)
         if tps:
-            print(f"pgbench -b tpcb-like, {args.clients} clients, {args.pgbench_seconds} s: {tps:.0f} tps")
+            print(f"pgbench -b tpcb-like -s {scale}, {args.clients} clients, {args.pgbench_seconds} s: {tps:.0f} tps")
         for label, rate, consistent, errors in results:
             share = f", {100 * rate / tps:.1f}% of pgbench" if tps else ""
             books = "books proven" if consistent else "BOOKS NOT PROVEN"
