@@ -43,9 +43,6 @@ async def request_fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-Fingerprint = Annotated[str, Depends(request_fingerprint)]
-
-
 def _replay(found: IdempotentResponse, fingerprint: str) -> JSONResponse:
     if found.request_fingerprint != fingerprint:
         raise InvalidInput("error.idempotency.key_reused", field="Idempotency-Key")
@@ -152,10 +149,12 @@ def run_before_an_account(
 
 
 async def request_idempotency(  # async: no I/O here, so no worker thread
-    fingerprint: Fingerprint,
+    request: Request,
     key: IdempotencyKey = None,  # type: ignore[assignment]  # absent: no key
 ) -> Idempotency:
-    return Idempotency(key=key, fingerprint=fingerprint)
+    # The fingerprint computed here rather than as a dependency of its own: FastAPI's solving costs per
+    # dependency, and every confirmation solves this one.
+    return Idempotency(key=key, fingerprint=await request_fingerprint(request))
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(request_idempotency)]
