@@ -30,7 +30,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.schemas.exchanges import ConfirmIn, ExchangeOut  # noqa: E402
+from bench.api import wait_for  # noqa: E402
 from bench.ledger import free_port, login_all, prepare  # noqa: E402
 from buurtbank.migrate import upgrade  # noqa: E402
 
@@ -66,18 +66,6 @@ def serve_bare(answer_file: str, port: int) -> None:
 
     answer = json.loads(Path(answer_file).read_text())
     uvicorn.run(bare_app(answer), host="127.0.0.1", port=port, http="httptools", loop="uvloop", access_log=False)
-
-
-def _wait(url: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(1200):  # under valgrind the start takes a minute or more
-        if server.poll() is not None:
-            raise RuntimeError(f"the server under valgrind ended ({server.returncode})")
-        try:
-            httpx.get(url, timeout=5)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def _counted(
@@ -135,7 +123,7 @@ def measure_ours(database_url: str, folder: str, *, warm: int, measured: int) ->
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    _wait(f"{url}/v1/health", server)
+    wait_for(f"{url}/v1/health", server, timeout=600)  # under valgrind the start takes a minute or more
     tokens = login_all(url, {email for _, helper, receiver in work for email in (helper, receiver)})
     last: dict[str, Any] = {}
     with httpx.Client(base_url=url, timeout=300) as client:
@@ -165,7 +153,7 @@ def measure_bare(answer: dict[str, Any], folder: str, *, warm: int, measured: in
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    _wait(f"{url}/docs", server)
+    wait_for(f"{url}/docs", server, timeout=600)
     with httpx.Client(base_url=url, timeout=300) as client:
 
         def confirmations(count: int) -> int:
