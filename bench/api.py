@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,19 +251,15 @@ def main() -> int:
         return 0
 
     import httpx
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
+    from bench.databases import throwaway_database
     from buurtbank.migrate import upgrade
 
     workdir = Path(tempfile.mkdtemp(prefix="buurtbank-bench-api-"))
-    admin_engine, name = None, None
+    databases = ExitStack()
     if args.postgres:
         name = f"buurtbank_bench_api_{os.getpid()}"
-        admin_engine = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        database_url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
+        database_url = databases.enter_context(throwaway_database(args.postgres_url, name))
     else:
         database_url = f"sqlite:///{workdir / 'bench.db'}"
     processes: list[subprocess.Popen[bytes]] = []
@@ -345,10 +342,7 @@ def main() -> int:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
-        if admin_engine is not None:
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
+        databases.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

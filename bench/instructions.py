@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.schemas.exchanges import ConfirmIn, ExchangeOut  # noqa: E402
 from bench.api import wait_for  # noqa: E402
+from bench.databases import throwaway_database  # noqa: E402
 from bench.ledger import free_port, login_all, prepare  # noqa: E402
 from buurtbank.migrate import upgrade  # noqa: E402
 
@@ -177,19 +176,10 @@ def main() -> int:
         serve_bare(args.bare, args.port)
         return 0
     name = f"buurtbank_instructions_{os.getpid()}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database(args.postgres, name) as database_url, tempfile.TemporaryDirectory() as folder:
         upgrade(database_url)
-        with tempfile.TemporaryDirectory() as folder:
-            ours, answer = measure_ours(database_url, folder, warm=args.warm, measured=args.measured)
-            bare = measure_bare(answer, folder, warm=args.warm, measured=args.measured)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        ours, answer = measure_ours(database_url, folder, warm=args.warm, measured=args.measured)
+        bare = measure_bare(answer, folder, warm=args.warm, measured=args.measured)
     print(f"instructions per request (callgrind), {2 * args.measured} confirmations after {2 * args.warm}:")
     print(f"  ours: POST /v1/exchanges/{{id}}/confirm on PostgreSQL   {ours / 1e6:8.2f} M")
     print(f"  bare: the same path, body model and answer model        {bare / 1e6:8.2f} M")

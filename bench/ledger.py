@@ -41,6 +41,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,7 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import throwaway_database  # noqa: E402
 from buurtbank.antenna_files import load_antenna_dir  # noqa: E402
 from buurtbank.migrate import upgrade  # noqa: E402
 from services.antenna_loader import load_antennas  # noqa: E402
@@ -290,14 +292,11 @@ def run_pgbench(postgres_url: str, *, clients: int, seconds: int, scale: int) ->
         raise RuntimeError("pgbench not found: apt-get install postgresql-contrib (or postgresql-client)")
     url = make_url(postgres_url)
     name = f"buurtbank_pgbench_{os.getpid()}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     env = {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432)}
     env["PGUSER"] = url.username or "postgres"
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    try:
+    with throwaway_database(postgres_url, name):
         subprocess.run([pgbench, "-i", "-q", "-s", str(scale), name], env=env, check=True, capture_output=True)
         threads = max(1, min(clients, os.cpu_count() or 1))
         output = subprocess.run(
@@ -307,10 +306,6 @@ def run_pgbench(postgres_url: str, *, clients: int, seconds: int, scale: int) ->
             capture_output=True,
             text=True,
         ).stdout
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     match = re.search(r"tps = ([\d.]+)", output)
     assert match is not None, output
     return float(match.group(1))
@@ -471,18 +466,12 @@ def main() -> int:
     args = parser.parse_args()
     wrk = shutil.which("wrk") is not None and not args.python_load
 
-    admin_engine = None
-    name = None
-    database_url = args.database_url
-    if database_url is None:
-        name = f"buurtbank_bench_{os.getpid()}"
-        admin_engine = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        database_url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-        upgrade(database_url)
-    results: list[tuple[str, float, bool, int]] = []
-    try:
+    with ExitStack() as stack:
+        database_url = args.database_url
+        if database_url is None:
+            database_url = stack.enter_context(throwaway_database(args.postgres, f"buurtbank_bench_{os.getpid()}"))
+            upgrade(database_url)
+        results: list[tuple[str, float, bool, int]] = []
         if args.url is not None:
             work = prepare(database_url, members=args.members, exchanges=args.exchanges, slug=args.antenna)
             print(f"service at {args.url}:")
@@ -511,11 +500,6 @@ def main() -> int:
             books = "books proven" if consistent else "BOOKS NOT PROVEN"
             print(f"{label}: {rate:.0f} settlements/s{share}; {errors} errors; {books}")
         return 0 if all(consistent and not errors for _, _, consistent, errors in results) else 1
-    finally:
-        if admin_engine is not None:
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
 
 
 if __name__ == "__main__":
