@@ -260,7 +260,7 @@ class _Caller:
         )
         person = _signed_in_as(request, session_id, member)
         claimed = KeyClaim(member_id=member_id, claim_id=claim_id)
-        return Actor(member=person, acting=person), dataclasses.replace(idempotency, claimed=claimed)
+        return current_actor(request, session, person, None), dataclasses.replace(idempotency, claimed=claimed)
 
 
 async def _page_caller(

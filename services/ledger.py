@@ -51,9 +51,13 @@ def _row_of(accounts: dict[int, LedgerAccount], account: rules.Account) -> Ledge
 
 
 def ensure_member_account(session: Session, member_id: int) -> LedgerAccount:
-    return member_account(session, member_id) or _create_account(
-        session, LedgerAccount(kind=AccountKind.MEMBER, member_id=member_id)
-    )
+    """The member's account, opened as settling opens one (open_member_accounts) if they have none yet."""
+    found = member_account(session, member_id)
+    if found is None:
+        open_member_accounts(session, [member_id])  # another transaction's account, if it was first, is kept
+        found = member_account(session, member_id)
+        assert found is not None
+    return found
 
 
 def lock_member_accounts_for_transfer(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
@@ -69,24 +73,18 @@ def lock_member_accounts_for_transfer(session: Session, member_ids: list[int]) -
 
 
 def ensure_pool_account(session: Session, antenna_id: int) -> LedgerAccount:
-    return pool_account(session, antenna_id) or _create_account(
-        session, LedgerAccount(kind=AccountKind.POOL, pool_antenna_id=antenna_id)
-    )
-
-
-def _create_account(session: Session, account: LedgerAccount) -> LedgerAccount:
+    found = pool_account(session, antenna_id)
+    if found is not None:
+        return found
+    account = LedgerAccount(kind=AccountKind.POOL, pool_antenna_id=antenna_id)
     try:
         with session.begin_nested():
             session.add(account)
             session.flush()
         return account
     except IntegrityError:
-        # Another transaction opened it first (unique owner columns): use theirs.
-        if account.member_id is not None:
-            found = member_account(session, account.member_id)
-        else:
-            assert account.pool_antenna_id is not None  # the one_owner check constraint
-            found = pool_account(session, account.pool_antenna_id)
+        # Another transaction opened it first (unique pool_antenna_id): use theirs.
+        found = pool_account(session, antenna_id)
         assert found is not None
         return found
 
