@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam, case, delete, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from store.base import enum_column, utc_field
+from store.base import core_connection, enum_column, utc_field
+from store.driver import driver_rows, entity_columns
 from store.members import Member
 
 
@@ -219,10 +221,11 @@ def take_back_attempt(session: Session, *, key: str) -> None:
     )
 
 
-# Built once: a statement made per call costs its construction and its cache key on every request. Public for
-# store.idempotency, which sends it together with an Idempotency-Key's claim.
+# Built once, read past the ORM (store.driver): it runs on every request. Public for store.idempotency, which
+# sends it together with an Idempotency-Key's claim; a row begins with MEMBER_COLUMNS.
+MEMBER_COLUMNS = entity_columns(Member)
 MEMBER_OF_LIVE_SESSION = (
-    select(Member)
+    sa_select(*MEMBER_COLUMNS.columns)
     .join(AuthSession, col(AuthSession.member_id) == col(Member.id))
     .where(
         col(AuthSession.id) == bindparam("session_id"),
@@ -238,4 +241,5 @@ def member_of_live_session(session: Session, *, session_id: int, member_id: int,
     """The member an access token names, if the session it names is theirs, not revoked, not expired, and the
     member is not erased: the per-request check of a token, in one query (the session row is not loaded)."""
     params = {"session_id": session_id, "member_id": member_id, "now": now}
-    return session.exec(MEMBER_OF_LIVE_SESSION, params=params).first()
+    rows = driver_rows(core_connection(session), MEMBER_OF_LIVE_SESSION, params)
+    return MEMBER_COLUMNS.entity(session, rows[0]) if rows else None

@@ -15,8 +15,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
 from store.antennas import Antenna
-from store.base import enum_column, id_window, row_id, utc_field
+from store.base import core_connection, enum_column, id_window, row_id, utc_field
 from store.deferred import defer_write
+from store.driver import EntityColumns, driver_rows, entity_columns
 from store.members import Member
 from store.push import Device
 
@@ -103,16 +104,15 @@ _HELPER, _RECEIVER = aliased(Member), aliased(Member)
 
 
 @cache
-def _lock_with_antenna() -> Any:
-    """The statement of lock_exchange_with_antenna, built once (store.meetings imports this module, so on
-    first use rather than at import)."""
+def _lock_with_antenna() -> tuple[Any, tuple[EntityColumns[Exchange], EntityColumns[Antenna], EntityColumns[Any]]]:
+    """The statement of lock_exchange_with_antenna (columns, read past the ORM: store.driver) and the entities
+    its columns begin with, built once (store.meetings imports this module, so on first use, not at import)."""
     from store.meetings import Meeting
 
-    return (
-        sa_select(  # SQLModel's select() is typed for at most four columns
-            Exchange,
-            Antenna,
-            Meeting,
+    entities = (entity_columns(Exchange), entity_columns(Antenna), entity_columns(Meeting))
+    statement = (
+        sa_select(
+            *(column for read in entities for column in read.columns),
             col(_HELPER.display_name),
             col(_HELPER.location_lat),
             col(_HELPER.location_lon),
@@ -128,19 +128,26 @@ def _lock_with_antenna() -> Any:
         .outerjoin(Meeting, col(Meeting.exchange_id) == Exchange.id)
         .where(col(Exchange.id) == bindparam("exchange_id"))
         .with_for_update(of=Exchange)
-        .execution_options(populate_existing=True)
     )
+    return statement, entities
 
 
 def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExchange | None:
     """The exchange, row-locked (FOR UPDATE OF exchanges only: the ledger's lock order is unchanged), with its
     antenna, its meeting and both parties' names (what the answer shows), and which parties have a push
-    device (so notifying them needs no device query when neither has one), in one statement.
+    device (so notifying them needs no device query when neither has one), in one statement past the ORM
+    (store.driver; its objects are the session's, read fresh).
     Members are never deleted (erasure keeps an anonymous row), so the inner joins lose no exchange."""
-    found = session.execute(_lock_with_antenna(), {"exchange_id": exchange_id}).first()
-    if found is None:
+    statement, (exchanges, antennas, meetings) = _lock_with_antenna()
+    rows = driver_rows(core_connection(session), statement, {"exchange_id": exchange_id})
+    if not rows:
         return None
-    row, antenna, meeting, *people = found
+    found = rows[0]
+    row = exchanges.entity(session, found, 0)
+    antenna = antennas.entity(session, found, len(exchanges.names))
+    start = len(exchanges.names) + len(antennas.names)
+    meeting = meetings.entity(session, found, start) if found[start] is not None else None
+    people = found[start + len(meetings.names) :]
     names = {row.helper_id: (people[0], people[1], people[2]), row.receiver_id: (people[3], people[4], people[5])}
     with_devices = frozenset(m for m, has in ((row.helper_id, people[6]), (row.receiver_id, people[7])) if has)
     return LockedExchange(exchange=row, antenna=antenna, meeting=meeting, names=names, with_devices=with_devices)

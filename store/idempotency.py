@@ -10,9 +10,10 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
-from store.accounts import MEMBER_OF_LIVE_SESSION, member_of_live_session
+from store.accounts import MEMBER_COLUMNS, MEMBER_OF_LIVE_SESSION, member_of_live_session
 from store.base import core_connection, utc_field, utcnow
 from store.deferred import defer_write
+from store.driver import driver_rows
 from store.members import Member
 
 
@@ -112,10 +113,11 @@ def member_of_live_session_claiming(
             return None, None
         return member, claim(session, member_id=member_id, key=key, fingerprint=fingerprint)
     params = {**_claim_values(member_id, key, fingerprint), "session_id": session_id, "now": now}
-    row = session.execute(_CALLER_CLAIMING, params).first()
-    if row is None:
+    rows = driver_rows(core_connection(session), _CALLER_CLAIMING, params)
+    if not rows:
         return None, None
-    return row[0], (int(row[1]) if row[1] is not None else None)
+    claim_id = rows[0][-1]
+    return MEMBER_COLUMNS.entity(session, rows[0]), (int(claim_id) if claim_id is not None else None)
 
 
 def keep_answer(session: Session, *, claim_id: int, status_code: int, body: Any) -> None:
