@@ -16,48 +16,19 @@ a confirmation's writes were three to five statements of their own).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.dml import Update, UpdateBase
 from sqlmodel import Session
 
-_WAITING = "buurtbank.deferred_writes"  # the key in Connection.info: list of (_Compiled, processed parameters)
+from store.driver import compiled_for, driver_values, send
+
+_WAITING = "buurtbank.deferred_writes"  # the key in Connection.info: list of (DriverStatement, driver values)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    sql: str  # in the driver's paramstyle (pyformat: %(name)s)
-    compiled: Compiled
-    processors: dict[str, Callable[[Any], Any]]  # the bound parameters' type conversions, as SQLAlchemy applies them
-    statement: UpdateBase
-    is_update: bool  # an UPDATE may meet the same row again; an INSERT writes new rows only
-
-
-_compiled: dict[tuple[int, str], _Compiled] = {}
 _composed: dict[tuple[int, ...], str] = {}
-
-
-def _compile(statement: UpdateBase, dialect: Dialect) -> _Compiled:
-    found = _compiled.get((id(statement), dialect.name))
-    if found is not None:
-        return found
-    compiled = statement.compile(dialect=dialect)
-    if "POSTCOMPILE" in compiled.string or dialect.paramstyle != "pyformat":
-        raise ValueError("a deferred write needs plain bound parameters (no expanding IN) and pyformat")
-    processors: dict[str, Callable[[Any], Any]] = {}
-    for name, bind in compiled.binds.items():
-        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            processors[name] = processor
-    found = _Compiled(compiled.string, compiled, processors, statement, isinstance(statement, Update))
-    _compiled[(id(statement), dialect.name)] = found  # holds the statement: its id is not reused while cached
-    return found
 
 
 def defer_write(session: Session, statement: UpdateBase, params: Mapping[str, Any]) -> None:
@@ -68,13 +39,10 @@ def defer_write(session: Session, statement: UpdateBase, params: Mapping[str, An
     if dialect.name != "postgresql":
         connection.execute(statement, params)
         return
-    compiled = _compile(statement, dialect)
-    values = compiled.compiled.construct_params(params) or {}  # a new dict: the statement's binds, filled in
-    for name, processor in compiled.processors.items():
-        if name in values:
-            values[name] = processor(values[name])
+    compiled = compiled_for(statement, dialect)  # store.driver: compiled once, sent past SQLAlchemy's execution
+    values = driver_values(compiled, params)
     waiting = connection.info.get(_WAITING)
-    if waiting and compiled.is_update and any(other is compiled for other, _ in waiting):
+    if waiting and isinstance(statement, Update) and any(other is compiled for other, _ in waiting):
         send_deferred(connection)  # two UPDATEs of one row in one statement: PostgreSQL would apply only one
     connection.info.setdefault(_WAITING, []).append((compiled, values))
 
@@ -86,7 +54,7 @@ def send_deferred(connection: Connection) -> None:
         return
     if len(waiting) == 1:
         compiled, values = waiting[0]
-        connection.exec_driver_sql(compiled.sql, values)
+        send(connection, compiled, values, fetch=False)
         return
     key = tuple(id(compiled) for compiled, _ in waiting)
     sql = _composed.get(key)
@@ -95,7 +63,7 @@ def send_deferred(connection: Connection) -> None:
         ctes = ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts[:-1]))
         sql = _composed[key] = f"WITH {ctes} {parts[-1]}"
     params = {f"w{n}_{name}": value for n, (_, values) in enumerate(waiting) for name, value in values.items()}
-    connection.exec_driver_sql(sql, params)
+    send(connection, sql, params, fetch=False)
 
 
 def has_deferred(session: OrmSession) -> bool:

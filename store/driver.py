@@ -55,7 +55,7 @@ def compiled_for(statement: Executable, dialect: Dialect) -> DriverStatement:
         return found
     compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))  # a clause's compiler
     if "POSTCOMPILE" in compiled.string or dialect.paramstyle != "pyformat":
-        raise ValueError("a statement past SQLAlchemy's execution needs plain bound parameters and pyformat")
+        raise ValueError("a statement past SQLAlchemy's execution needs plain bound parameters (no expanding IN)")
     binds: dict[str, _Processor] = {}
     for name, bind in compiled.binds.items():
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)

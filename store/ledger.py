@@ -34,6 +34,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from domain.ledger import AccountKind, TransferKind
 from store.antennas import Antenna
 from store.base import core_connection, enum_column, read_columns, utc_field, utcnow
+from store.driver import driver_rows, entity_columns
 from store.exchanges import Exchange
 from store.members import Member
 from store.memberships import Membership, MembershipStatus
@@ -129,21 +130,26 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LedgerA
     return locked
 
 
+# Read past the ORM (store.driver): a settlement's accounts, a transfer's two members (the same one twice for one).
+_ACCOUNT_COLUMNS = entity_columns(LedgerAccount)
 _LOCK_MEMBER_ACCOUNTS = (
-    select(LedgerAccount)
-    .where(col(LedgerAccount.member_id).in_(bindparam("member_ids", expanding=True)))
+    select_columns(*_ACCOUNT_COLUMNS.columns)
+    .where(col(LedgerAccount.member_id).in_([bindparam("member_0"), bindparam("member_1")]))
     .order_by(col(LedgerAccount.id))
     .with_for_update()
-    .execution_options(populate_existing=True)
 )
 
 
 def lock_member_accounts(session: Session, member_ids: list[int]) -> dict[int, LedgerAccount]:
-    """Find and row-lock the accounts of these members in one statement (built once), in ascending account
-    id order (the one global order of lock_accounts), fresh; by member id. Members without an account are
-    absent."""
-    rows = session.exec(_LOCK_MEMBER_ACCOUNTS, params={"member_ids": sorted(set(member_ids))}).all()
-    return {row.member_id: row for row in rows if row.member_id is not None}
+    """Find and row-lock the accounts of a transfer's members (one or two) in one statement (built once), in
+    ascending account id order (the one global order of lock_accounts), fresh; by member id. Members without
+    an account are absent."""
+    ids = sorted(set(member_ids))
+    if not 1 <= len(ids) <= 2:
+        raise ValueError("a transfer's accounts belong to one or two members")
+    rows = driver_rows(core_connection(session), _LOCK_MEMBER_ACCOUNTS, {"member_0": ids[0], "member_1": ids[-1]})
+    accounts = [_ACCOUNT_COLUMNS.entity(session, row) for row in rows]
+    return {account.member_id: account for account in accounts if account.member_id is not None}
 
 
 def total_of_all_entries(session: Session) -> int:
@@ -476,8 +482,8 @@ def append_transfer(session: Session, transfer: LedgerTransfer, moves: list[tupl
     moved = _move_params(moves)
     if session.get_bind().dialect.name == "postgresql":
         values = _transfer_values(transfer, prefix="new_")
-        found = core_connection(session).execute(_APPEND_ON_POSTGRES, {**values, **moved, "at": transfer.created_at})
-        if found.first() is None:
+        params = {**values, **moved, "at": transfer.created_at}
+        if not driver_rows(core_connection(session), _APPEND_ON_POSTGRES, params):
             return False
         _as_flushed(session, transfer)
     else:
