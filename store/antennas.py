@@ -82,12 +82,12 @@ _ANTENNA_ID_BY_SLUG = select(Antenna.id).where(col(Antenna.slug) == bindparam("s
 
 def antenna_id_by_slug(session: Session, slug: str) -> int | None:
     """The id alone, for a route that only filters by the antenna (no ORM row is loaded)."""
-    found: int | None = read_columns(session, _ANTENNA_ID_BY_SLUG, {"slug": slug}).scalar()
-    return found
+    rows = read_columns(session, _ANTENNA_ID_BY_SLUG, {"slug": slug})
+    return int(rows[0][0]) if rows else None
 
 
 def moderated_antenna_ids(session: Session, member_id: int) -> set[int]:
-    return set(read_columns(session, _MODERATED_ANTENNA_IDS, {"member_id": member_id}).scalars())
+    return {row[0] for row in read_columns(session, _MODERATED_ANTENNA_IDS, {"member_id": member_id})}
 
 
 def is_moderator(session: Session, *, member_id: int, antenna_id: int) -> bool:

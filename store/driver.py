@@ -12,12 +12,14 @@ writes waiting before it, buurtbank.db's READ_FIRST opens the transaction, tests
 driver error is raised as SQLAlchemy's (IntegrityError and the rest, the connection invalidated when it is
 gone). On SQLite (in-process, no round trip to save) the statement runs through SQLAlchemy.
 
-A statement here is built once at module level, with plain bound parameters (no expanding IN: write two
-comparisons), and selects columns, not ORM entities: `EntityColumns` makes the row objects the services use.
+A statement here is built once (at module level, or once per shape with functools.cache), with bound
+parameters (an IN list goes as one array: `= ANY(%(ids)s)`), and selects columns, not ORM entities:
+`EntityColumns` makes the row objects the services use.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -39,6 +41,7 @@ class DriverStatement:
     sql: str  # in the driver's paramstyle (pyformat: %(name)s)
     compiled: Compiled
     binds: dict[str, _Processor]  # the bound parameters' type conversions, as SQLAlchemy applies them
+    lists: frozenset[str]  # the expanding parameters (an IN list), sent as one array each
     statement: Executable
     # The result columns' conversions, in the order selected: found with the first answer (a numeric type's
     # conversion depends on the type the server answers with).
@@ -46,6 +49,14 @@ class DriverStatement:
 
 
 _compiled: dict[tuple[int, str], DriverStatement] = {}
+_COMPILED_MAX = 4096  # statements built once number in the hundreds; more means one built per call
+# SQLAlchemy renders an IN list when the statement runs, one parameter per element; past its execution the
+# list goes as one array instead (one statement text whatever the list's length, prepared once).
+_IN_LIST = re.compile(r"(NOT )?IN \(__\[POSTCOMPILE_(\w+)\]\)")
+
+
+def _as_array(match: re.Match[str]) -> str:
+    return f"<> ALL(%({match[2]})s)" if match[1] else f"= ANY(%({match[2]})s)"
 
 
 def compiled_for(statement: Executable, dialect: Dialect) -> DriverStatement:
@@ -54,23 +65,32 @@ def compiled_for(statement: Executable, dialect: Dialect) -> DriverStatement:
     if found is not None:
         return found
     compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))  # a clause's compiler
-    if "POSTCOMPILE" in compiled.string or dialect.paramstyle != "pyformat":
-        raise ValueError("a statement past SQLAlchemy's execution needs plain bound parameters (no expanding IN)")
+    sql = _IN_LIST.sub(_as_array, compiled.string)
+    if "POSTCOMPILE" in sql or dialect.paramstyle != "pyformat":
+        raise ValueError("a statement past SQLAlchemy's execution needs bound parameters or IN lists of them")
     binds: dict[str, _Processor] = {}
     for name, bind in compiled.binds.items():
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             binds[name] = processor
-    found = DriverStatement(compiled.string, compiled, binds, statement, [])
+    lists = frozenset(name for name, bind in compiled.binds.items() if bind.expanding)
+    found = DriverStatement(sql, compiled, binds, lists, statement, [])
+    if len(_compiled) >= _COMPILED_MAX:
+        raise RuntimeError("statements past SQLAlchemy's execution are built once, not per call")
     _compiled[(id(statement), dialect.name)] = found  # holds the statement: its id is not reused while cached
     return found
 
 
 def driver_values(compiled: DriverStatement, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The statement's bound values filled in from `params` and converted by their types, for the driver."""
+    """The statement's bound values filled in from `params` and converted by their types, for the driver; an
+    IN list as a list of converted elements (psycopg sends it as an array)."""
     values: dict[str, Any] = dict(compiled.compiled.construct_params(params) or {})  # the statement's binds
-    for name, processor in compiled.binds.items():
+    for name in compiled.lists:
         if name in values:
+            processor = compiled.binds.get(name)
+            values[name] = [processor(v) for v in values[name]] if processor else list(values[name])
+    for name, processor in compiled.binds.items():
+        if name in values and name not in compiled.lists:
             values[name] = processor(values[name])
     return values
 

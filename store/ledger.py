@@ -103,8 +103,8 @@ _MEMBER_BALANCE = select(LedgerAccount.id, LedgerAccount.balance).where(
 
 def member_account_balance(session: Session, member_id: int) -> tuple[int, int] | None:
     """The member's account id and cached balance, as columns (a statement page reads nothing else of it)."""
-    row = read_columns(session, _MEMBER_BALANCE, {"member_id": member_id}).first()
-    return (int(row[0]), int(row[1])) if row is not None else None
+    rows = read_columns(session, _MEMBER_BALANCE, {"member_id": member_id})
+    return (int(rows[0][0]), int(rows[0][1])) if rows else None
 
 
 def pool_account(session: Session, antenna_id: int) -> LedgerAccount | None:
@@ -342,8 +342,7 @@ def statement_rows(
         after="after_id" in params,
         limited="limit" in params,
     )
-    # .all(): one fetch of the page from the driver, not a fetchone per row.
-    return list(map(StatementRow._make, read_columns(session, query, params).all()))
+    return list(map(StatementRow._make, read_columns(session, query, params)))
 
 
 _TRANSFERS = LedgerTransfer.__table__  # type: ignore[attr-defined]  # SQLModel's table, set by table=True

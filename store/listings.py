@@ -110,7 +110,6 @@ _SET_REQUEST_STATUS = (
     update(HelpRequest)
     .where(
         col(HelpRequest.id) == bindparam("request_id"),
-        # Two comparisons rather than IN: an IN list is expanded at execution, which a deferred write is not.
         or_(col(HelpRequest.status) == ListingStatus.OPEN, col(HelpRequest.status) == ListingStatus.MATCHED),
     )
     .values(status=bindparam("status", type_=HelpRequest.__table__.c.status.type))  # type: ignore[attr-defined]  # SQLModel's table

@@ -59,7 +59,7 @@ _APPROVED_ANTENNA_IDS = select(Membership.antenna_id).where(
 
 
 def approved_antenna_ids(session: Session, member_id: int) -> set[int]:
-    return set(read_columns(session, _APPROVED_ANTENNA_IDS, {"member_id": member_id}).scalars())
+    return {row[0] for row in read_columns(session, _APPROVED_ANTENNA_IDS, {"member_id": member_id})}
 
 
 def approved_or_moderated_antenna_ids_query(*, member_id: str, moderator_id: str) -> CompoundSelect[int]:
@@ -82,7 +82,7 @@ _APPROVED_OR_MODERATED_ANTENNA_IDS = approved_or_moderated_antenna_ids_query(
 def approved_or_moderated_antenna_ids(session: Session, *, member_id: int, moderator_id: int) -> set[int]:
     """Antennas `member_id` is an approved member of, with those `moderator_id` moderates: one query."""
     params = {"member_id": member_id, "moderator_id": moderator_id}
-    return set(read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params).scalars())
+    return {row[0] for row in read_columns(session, _APPROVED_OR_MODERATED_ANTENNA_IDS, params)}
 
 
 def member_antenna_ids(session: Session, member_id: int) -> set[int]:

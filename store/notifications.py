@@ -120,7 +120,7 @@ _UNREAD_COUNT = select(func.count()).where(
 
 
 def unread_count(session: Session, member_id: int) -> int:
-    return int(read_columns(session, _UNREAD_COUNT, {"member_id": member_id}).scalar_one())
+    return int(read_columns(session, _UNREAD_COUNT, {"member_id": member_id})[0][0])
 
 
 def mark_all_read(session: Session, *, member_id: int, now: datetime) -> int:

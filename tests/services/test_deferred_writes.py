@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import bindparam, update
@@ -136,14 +135,32 @@ def test_two_updates_of_one_row_apply_in_order(db: Engine) -> None:
     assert _numbers(db) == [4]
 
 
-def test_a_statement_with_an_expanding_in_list_cannot_wait(db: Engine) -> None:
-    statement = update(HelpRequest).where(col(HelpRequest.id).in_([1, 2])).values(title=bindparam("title"))
+def test_a_write_with_an_in_list_waits_and_lands_on_those_rows(db: Engine) -> None:
     with Session(db) as session:
-        if on_postgres():
-            with pytest.raises(ValueError, match="expanding IN"):
-                defer_write(session, statement, {"title": "x"})
-        else:
-            defer_write(session, statement, {"title": "x"})  # executed at once: nothing to compose
+        build = Factory(session)
+        member = build.member("hanne@example.org", name="Hanne")
+        requests = [row_id(build.request(member)) for _ in range(3)]
+        member_id = row_id(member)
+        session.commit()
+    statement = (
+        update(HelpRequest)
+        .where(col(HelpRequest.id).in_(bindparam("ids", expanding=True)))
+        .values(title=bindparam("new_title"))
+    )
+    with Session(db) as session:
+        session.exec(select(HelpRequest).where(col(HelpRequest.id) == -1)).all()  # begun
+        defer_write(session, statement, {"ids": requests[:2], "new_title": "Boodschappen, samen"})
+        defer_notifications(session, [_note(member_id, 1)])
+        assert has_deferred(session) is on_postgres()
+        with statements_sent(db) as sent:
+            session.commit()
+        assert len(sent) == (1 if on_postgres() else 0)  # both together (SQLite wrote each at once)
+    with Session(db) as session:
+        titles = {
+            row_id(r): r.title for r in session.exec(select(HelpRequest).where(col(HelpRequest.id).in_(requests)))
+        }
+    assert [titles[i] == "Boodschappen, samen" for i in requests] == [True, True, False]
+    assert _numbers(db) == [1]
 
 
 # One step of a transaction: write a notification (number), begin a savepoint, roll it back, release it, or read.

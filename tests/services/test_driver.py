@@ -22,7 +22,7 @@ from store.accounts import AuthSession, member_of_live_session
 from store.antennas import Antenna
 from store.base import core_connection, row_id, utcnow
 from store.deferred import defer_write
-from store.driver import driver_execute, driver_rows, entity_columns
+from store.driver import compiled_for, driver_execute, driver_rows, entity_columns
 from store.exchanges import Exchange, lock_exchange_with_antenna
 from store.meetings import Meeting
 from store.members import Member
@@ -132,14 +132,23 @@ def test_a_driver_error_is_sqlalchemys_and_the_session_goes_on(db: Engine) -> No
         assert driver_rows(core_connection(session), sa_select(_EXCHANGES.c.id), {}) == [(exchange_id,)]
 
 
-def test_an_expanding_in_list_is_refused_on_postgres(db: Engine) -> None:
-    statement = sa_select(col(Member.id)).where(col(Member.id).in_(bindparam("ids", expanding=True)))
+def test_in_lists_go_as_arrays_of_converted_elements(db: Engine) -> None:
+    exchange_id, helper_id, receiver_id = _planned(db)
+    states = sa_select(_EXCHANGES.c.id).where(_EXCHANGES.c.state.in_(bindparam("states", expanding=True)))
+    not_these = sa_select(col(Member.id)).where(col(Member.id).not_in(bindparam("ids", expanding=True)))
     with Session(db) as session:
-        if on_postgres():
-            with pytest.raises(ValueError, match="expanding IN"):
-                driver_rows(core_connection(session), statement, {"ids": [1, 2]})
-        else:  # through SQLAlchemy's execution on SQLite
-            assert driver_rows(core_connection(session), statement, {"ids": [1, 2]}) == []
+        connection = core_connection(session)
+        assert driver_rows(connection, states, {"states": [ExchangeState.PLANNED, ExchangeState.SETTLED]}) == [
+            (exchange_id,)
+        ]  # enums converted one by one, as SQLAlchemy's own expansion converts them
+        assert driver_rows(connection, states, {"states": [ExchangeState.SETTLED]}) == []
+        assert driver_rows(connection, states, {"states": []}) == []  # an empty list matches no row
+        everyone = {row[0] for row in driver_rows(connection, not_these, {"ids": []})}
+        assert {helper_id, receiver_id} <= everyone
+        others = {row[0] for row in driver_rows(connection, not_these, {"ids": [helper_id]})}
+        assert others == everyone - {helper_id}
+    if on_postgres():
+        assert "= ANY(" in compiled_for(states, db.dialect).sql and "<> ALL(" in compiled_for(not_these, db.dialect).sql
 
 
 @pytest.mark.skipif(not on_postgres(), reason="a server connection to lose")
