@@ -1,16 +1,18 @@
 """Statements past SQLAlchemy's execution: compiled once, sent through the driver's cursor, answered as tuples.
 
-For the few statements of every confirmation (the service's hottest write) on PostgreSQL. SQLAlchemy's
-execution of a statement (its cache key, execution context, result metadata from the cursor's description,
-the ORM's loading of entities) costs more of the API process's CPU than the driver's: the exchange's lock, a
-statement of 42 columns, took 484 microseconds through the Session and 157 through psycopg's cursor.
+For the statements of every confirmation (the service's hottest write) and of the pages' reads
+(store.base.read_columns), on PostgreSQL. SQLAlchemy's execution of a statement (its cache key, execution
+context, result metadata from the cursor's description, the ORM's loading of entities) costs more of the API
+process's CPU than the driver's: the exchange's lock, a statement of 42 columns, took 484 microseconds through
+the Session and 157 through psycopg's cursor.
 
 What SQLAlchemy does that matters is kept: the statement is compiled by the dialect (one statement to read,
 whatever the database), its bound values and results go through the column types' own processors (enums,
-UTC datetimes, JSON), the Connection's execute and cursor events are dispatched (store.deferred sends the
-writes waiting before it, buurtbank.db's READ_FIRST opens the transaction, tests count the statements), and a
-driver error is raised as SQLAlchemy's (IntegrityError and the rest, the connection invalidated when it is
-gone). On SQLite (in-process, no round trip to save) the statement runs through SQLAlchemy.
+UTC datetimes, JSON), the Connection's before_execute and before_cursor_execute events are dispatched
+(store.deferred sends the writes waiting before it, buurtbank.db's READ_FIRST opens the transaction, tests
+count the statements), and a driver error is raised as SQLAlchemy's (IntegrityError and the rest, the
+connection invalidated when it is gone). On SQLite (in-process, no round trip to save) the statement runs
+through SQLAlchemy's execution.
 
 A statement here is built once (at module level, or once per shape with functools.cache), with bound
 parameters (an IN list goes as one array: `= ANY(%(ids)s)`), and selects columns, not ORM entities:
@@ -44,12 +46,13 @@ class DriverStatement:
     lists: frozenset[str]  # the expanding parameters (an IN list), sent as one array each
     statement: Executable
     # The result columns' conversions, in the order selected: found with the first answer (a numeric type's
-    # conversion depends on the type the server answers with).
+    # conversion depends on the type the server answers with), so this list holds one entry once answered
+    # (two threads answering first may both add theirs: the same conversions).
     results: list[tuple[_Processor | None, ...]]
 
 
 _compiled: dict[tuple[int, str], DriverStatement] = {}
-_COMPILED_MAX = 4096  # statements built once number in the hundreds; more means one built per call
+_COMPILED_MAX = 4096  # statements built once number in the hundreds: past this, one is built per call (a bug)
 # SQLAlchemy renders an IN list when the statement runs, one parameter per element; past its execution the
 # list goes as one array instead (one statement text whatever the list's length, prepared once).
 _IN_LIST = re.compile(r"(NOT )?IN \(__\[POSTCOMPILE_(\w+)\]\)")
@@ -75,9 +78,8 @@ def compiled_for(statement: Executable, dialect: Dialect) -> DriverStatement:
             binds[name] = processor
     lists = frozenset(name for name, bind in compiled.binds.items() if bind.expanding)
     found = DriverStatement(sql, compiled, binds, lists, statement, [])
-    if len(_compiled) >= _COMPILED_MAX:
-        raise RuntimeError("statements past SQLAlchemy's execution are built once, not per call")
-    _compiled[(id(statement), dialect.name)] = found  # holds the statement: its id is not reused while cached
+    if len(_compiled) < _COMPILED_MAX:  # (past it, still answered: compiled again per call, memory bounded)
+        _compiled[(id(statement), dialect.name)] = found  # holds the statement: its id is not reused while cached
     return found
 
 
