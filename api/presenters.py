@@ -172,7 +172,7 @@ def _listing_lookups(session: Session, rows: Sequence[Listing | ListingRow]) -> 
     """What listings refer to: read with the page itself (store.listings.list_listings), or looked up."""
     names, slugs = {}, {}
     for row in rows:
-        if not isinstance(row, OfferRow | RequestRow) or row.member_name is None or row.antenna_slug is None:
+        if not isinstance(row, OfferRow) or row.member_name is None or row.antenna_slug is None:
             return gather(session, member_ids=(r.member_id for r in rows), antenna_ids=(r.antenna_id for r in rows))
         names[row.member_id], slugs[row.antenna_id] = row.member_name, row.antenna_slug
     # A listing's page shows the member's name only (its distance is the listing's own point).

@@ -3,6 +3,7 @@ with the antenna's slug and the member's name read in the same query."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -36,10 +37,10 @@ def test_page_rows_carry_every_column_of_the_orm_rows(session: Session) -> None:
         orm = list(session.exec(select(model).order_by(col(model.id).desc())))
         assert len(rows) == len(orm) == 2
         assert all(type(row) is row_type for row in rows)
-        names = [name for name in row_type._fields if name not in JOINED_FIELDS]
+        names = [field.name for field in fields(row_type) if field.name not in JOINED_FIELDS]
         assert set(names) == set(model.model_fields)  # no column left out
         for row, listing in zip(rows, orm, strict=True):
-            own = {name: value for name, value in row._asdict().items() if name not in JOINED_FIELDS}
+            own = {name: value for name, value in asdict(row).items() if name not in JOINED_FIELDS}
             assert own == {name: getattr(listing, name) for name in names}
             assert (row.antenna_slug, row.member_name) == (antenna.slug, "Hanne")
             assert isinstance(row.status, ListingStatus) and row.created_at.tzinfo is not None
