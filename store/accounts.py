@@ -14,8 +14,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from store.base import core_connection, enum_column, utc_field
-from store.driver import driver_rows, entity_columns
+from store.base import enum_column, read_columns, utc_field
+from store.driver import entity_columns
 from store.members import Member
 
 
@@ -241,5 +241,5 @@ def member_of_live_session(session: Session, *, session_id: int, member_id: int,
     """The member an access token names, if the session it names is theirs, not revoked, not expired, and the
     member is not erased: the per-request check of a token, in one query (the session row is not loaded)."""
     params = {"session_id": session_id, "member_id": member_id, "now": now}
-    rows = driver_rows(core_connection(session), MEMBER_OF_LIVE_SESSION, params)
+    rows = read_columns(session, MEMBER_OF_LIVE_SESSION, params)
     return MEMBER_COLUMNS.entity(session, rows[0]) if rows else None

@@ -15,9 +15,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from domain.exchanges import ExchangeState, Party
 from store.antennas import Antenna
-from store.base import core_connection, enum_column, id_window, row_id, utc_field
+from store.base import enum_column, id_window, read_columns, row_id, utc_field
 from store.deferred import defer_write
-from store.driver import EntityColumns, driver_rows, entity_columns
+from store.driver import EntityColumns, entity_columns
 from store.members import Member
 from store.push import Device
 
@@ -139,7 +139,7 @@ def lock_exchange_with_antenna(session: Session, exchange_id: int) -> LockedExch
     (store.driver; its objects are the session's, read fresh).
     Members are never deleted (erasure keeps an anonymous row), so the inner joins lose no exchange."""
     statement, (exchanges, antennas, meetings) = _lock_with_antenna()
-    rows = driver_rows(core_connection(session), statement, {"exchange_id": exchange_id})
+    rows = read_columns(session, statement, {"exchange_id": exchange_id})
     if not rows:
         return None
     found = rows[0]

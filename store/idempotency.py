@@ -11,9 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.accounts import MEMBER_COLUMNS, MEMBER_OF_LIVE_SESSION, member_of_live_session
-from store.base import core_connection, utc_field, utcnow
+from store.base import core_connection, read_columns, utc_field, utcnow
 from store.deferred import defer_write
-from store.driver import driver_rows
 from store.members import Member
 
 
@@ -113,7 +112,7 @@ def member_of_live_session_claiming(
             return None, None
         return member, claim(session, member_id=member_id, key=key, fingerprint=fingerprint)
     params = {**_claim_values(member_id, key, fingerprint), "session_id": session_id, "now": now}
-    rows = driver_rows(core_connection(session), _CALLER_CLAIMING, params)
+    rows = read_columns(session, _CALLER_CLAIMING, params)
     if not rows:
         return None, None
     claim_id = rows[0][-1]

@@ -147,7 +147,7 @@ def lock_member_accounts(session: Session, member_ids: list[int]) -> dict[int, L
     ids = sorted(set(member_ids))
     if not 1 <= len(ids) <= 2:
         raise ValueError("a transfer's accounts belong to one or two members")
-    rows = driver_rows(core_connection(session), _LOCK_MEMBER_ACCOUNTS, {"member_0": ids[0], "member_1": ids[-1]})
+    rows = read_columns(session, _LOCK_MEMBER_ACCOUNTS, {"member_0": ids[0], "member_1": ids[-1]})
     accounts = [_ACCOUNT_COLUMNS.entity(session, row) for row in rows]
     return {account.member_id: account for account in accounts if account.member_id is not None}
 
