@@ -58,9 +58,9 @@ def id_window(
 def read_columns(session: Session, statement: Executable, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of a statement that selects columns (no entities), run in the session's transaction.
 
-    For the hot read paths: past the ORM and, on PostgreSQL, past SQLAlchemy's execution (store.driver: its
-    cache key, execution context and result set-up cost more than the driver's work for the small look-ups a
-    page makes). Pending changes are flushed first, as the ORM's autoflush would. Pass a statement built once
+    For the hot paths (the pages' reads, a confirmation's checks and row locks): past the ORM and, on
+    PostgreSQL, past SQLAlchemy's execution (store.driver: its cache key, execution context and result set-up
+    cost more than the driver's work for such small statements). Pending changes are flushed first, as the ORM's autoflush would. Pass a statement built once
     (module level, or once per shape with functools.cache) and its parameters.
     """
     return driver_rows(core_connection(session), statement, params)
