@@ -60,8 +60,9 @@ def read_columns(session: Session, statement: Executable, params: Mapping[str, A
 
     For the hot paths (the pages' reads, a confirmation's checks and row locks): past the ORM and, on
     PostgreSQL, past SQLAlchemy's execution (store.driver: its cache key, execution context and result set-up
-    cost more than the driver's work for such small statements). Pending changes are flushed first, as the ORM's autoflush would. Pass a statement built once
-    (module level, or once per shape with functools.cache) and its parameters.
+    cost more than the driver's work for such small statements). Pending changes are flushed first, as the
+    ORM's autoflush would. Pass a statement built once (module level, or once per shape with functools.cache)
+    and its parameters.
     """
     return driver_rows(core_connection(session), statement, params)
 
