@@ -38,6 +38,13 @@ async def refuse_dates_out_of_range(request: Request) -> None:
             )
 
 
+def declares_a_body(request: Request) -> bool:
+    """Whether the request says it sends a body: a Content-Length above zero, or a chunked one. Without either
+    HTTP/1.1 has no body (RFC 9112, 6.3), so there is none to check and none to wait for."""
+    headers = request.headers
+    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() not in ("", "0")
+
+
 async def refuse_nul_characters(request: Request) -> None:
     """PostgreSQL text cannot hold NUL (the driver raises, a 500), and no name, title or slug needs one.
 
@@ -47,6 +54,8 @@ async def refuse_nul_characters(request: Request) -> None:
         for name, value in items:
             if "\x00" in str(value):
                 raise InvalidInput("error.nul_character", field=f"{where}.{name}")
+    if not declares_a_body(request):
+        return  # (a GET, most requests: nothing to read, and a client gone meanwhile is not an error)
     # FastAPI has read the body already (a form through request.form(), anything else through
     # request.body()); both are cached on the request, so asking again does not read the stream twice.
     if request.headers.get("content-type", "").startswith(_FORMS):
