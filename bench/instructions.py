@@ -3,6 +3,7 @@ else the machine is doing, against a bare FastAPI app's on the same path, counte
 
     python bench/instructions.py                    # 40 exchanges to warm up, 40 measured (80 confirmations)
     python bench/instructions.py --measured 100
+    python bench/instructions.py --reads            # bench/api.py's GET scenarios instead, per request
 
 On a shared machine the rates of bench/ledger.py moved by a third from one run to the next for the same code
 (other tenants, steal time), so a change of a few per cent could not be seen; an instruction count can
@@ -19,11 +20,18 @@ that answers `POST /v1/exchanges/{id}/confirm` by validating the same body (Conf
 recorded answer through the same response model (ExchangeOut): bare / ours is the share of our request the
 framework needs at least. PostgreSQL's side is not counted here; its statements per confirmation are in
 tests/services/test_fast_paths.py (CONFIRM_STATEMENTS). Needs valgrind (apt-get install valgrind).
+
+With --reads it counts bench/api.py's scenarios instead (its data, built by its prepare; its bare app, serving
+the same payloads through the same response models): each scenario's GETs one at a time over one connection,
+after a warm-up, counted per scenario in one server process. One request at a time, so this is the work of a
+request alone: what bench/api.py's rates add under load (threads taking turns, waits on the database while
+others run) is not in it.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import json
 import os
@@ -105,22 +113,7 @@ def measure_ours(database_url: str, folder: str, *, warm: int, measured: int) ->
     # member k with member k + members / 2).
     work = prepare(database_url, members=max(2, warm), exchanges=warm + measured, slug="molenbeek")
     port, out = free_port(), f"{folder}/ours.callgrind"
-    env = {
-        **os.environ,
-        "BUURTBANK_DATABASE_URL": database_url,
-        "BUURTBANK_SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
-        "BUURTBANK_ENVIRONMENT": "production",
-        "BUURTBANK_ANTENNAS_DIR": str(ROOT / "antennas"),
-        "PYTHONHASHSEED": "0",
-    }
-    command = [sys.executable, "-m", "buurtbank.cli", "serve", "--no-scheduler", "--no-access-log", "--workers", "1"]
-    server = subprocess.Popen(
-        [*CALLGRIND, f"--callgrind-out-file={out}", *command, "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = _ours_under_callgrind(database_url, out, port)
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/v1/health", server, timeout=600)  # under valgrind the start takes a minute or more
     tokens = login_all(url, {email for _, helper, receiver in work for email in (helper, receiver)})
@@ -136,8 +129,121 @@ def measure_ours(database_url: str, folder: str, *, warm: int, measured: int) ->
     return per_request, last
 
 
+def _ours_under_callgrind(database_url: str, out: str, port: int) -> subprocess.Popen[bytes]:
+    """`buurtbank serve` (one process, no scheduler) under callgrind with counting off."""
+    env = {
+        **os.environ,
+        "BUURTBANK_DATABASE_URL": database_url,
+        "BUURTBANK_SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
+        "BUURTBANK_ENVIRONMENT": "production",
+        "BUURTBANK_ANTENNAS_DIR": str(ROOT / "antennas"),
+        "PYTHONHASHSEED": "0",
+    }
+    command = [sys.executable, "-m", "buurtbank.cli", "serve", "--no-scheduler", "--no-access-log", "--workers", "1"]
+    return subprocess.Popen(
+        [*CALLGRIND, f"--callgrind-out-file={out}", *command, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def _counted_each(
+    server: subprocess.Popen[bytes], out: str, steps: list[tuple[str, Callable[[], object], Callable[[], int]]]
+) -> dict[str, float]:
+    """Instructions per request of each step's `measured()` after its `warm()`, in one server process: the
+    counters are zeroed before each and dumped after it (callgrind_control -z, -d)."""
+
+    def control(*options: str) -> None:
+        subprocess.run(["callgrind_control", *options, str(server.pid)], check=True, capture_output=True)
+
+    counts: dict[str, float] = {}
+    try:
+        for name, warm, measured in steps:
+            warm()
+            control("-z")
+            control("-i", "on")
+            requests = measured()
+            control("-i", "off")
+            control("-d")
+            dumps = [path for path in glob.glob(out + "*") if not path.endswith(".done")]
+            totals = [
+                int(line.split()[1])
+                for path in dumps
+                for line in Path(path).read_text(errors="replace").splitlines()
+                if line.startswith(("summary:", "totals:"))
+            ]
+            for path in dumps:  # read: the next step's dump is the only one left
+                Path(path).rename(path + ".done")
+            counts[name] = max(totals) / requests
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+    return counts
+
+
+def _gets(client: httpx.Client, path: str, headers: dict[str, str], count: int) -> int:
+    for _ in range(count):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200, answer.text
+    return count
+
+
+def measure_reads(database_url: str, folder: str, *, measured: int) -> dict[str, tuple[float, float]]:
+    """(ours, bare) instructions per GET of each of bench/api.py's scenarios."""
+    from bench import api
+
+    people = api.prepare(database_url)
+    port, out = free_port(), f"{folder}/reads.callgrind"
+    server = _ours_under_callgrind(database_url, out, port)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(f"{url}/v1/health", server, timeout=600)
+    payloads: dict[str, Any] = {}
+    with httpx.Client(base_url=url, timeout=300) as client:
+        tokens = {}
+        for key, email in people.items():  # (a password hash under valgrind takes seconds)
+            answer = client.post("/v1/auth/token", data={"username": email, "password": api.PASSWORD})
+            answer.raise_for_status()
+            tokens[key] = answer.json()["access_token"]
+
+        def step(scenario: api.Scenario) -> tuple[str, Callable[[], object], Callable[[], int]]:
+            headers = _bearer(tokens[scenario.who])
+
+            def warm() -> None:
+                _gets(client, scenario.path, headers, 10)
+                payloads[scenario.name] = client.get(scenario.path, headers=headers).json()
+
+            return scenario.name, warm, lambda: _gets(client, scenario.path, headers, measured)
+
+        ours = _counted_each(server, out, [step(scenario) for scenario in api.SCENARIOS])
+    payload_file, port, out = f"{folder}/payloads.json", free_port(), f"{folder}/bare-reads.callgrind"
+    Path(payload_file).write_text(json.dumps(payloads))
+    command = [sys.executable, str(ROOT / "bench" / "api.py"), "--bare", payload_file, "--port", str(port)]
+    server = subprocess.Popen(
+        [*CALLGRIND, f"--callgrind-out-file={out}", *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(f"{url}/docs", server, timeout=600)
+    with httpx.Client(base_url=url, timeout=300) as client:
+        steps: list[tuple[str, Callable[[], object], Callable[[], int]]] = [
+            (
+                scenario.name,
+                functools.partial(_gets, client, scenario.path, {}, 10),
+                functools.partial(_gets, client, scenario.path, {}, measured),
+            )
+            for scenario in api.SCENARIOS
+        ]
+        bare = _counted_each(server, out, steps)
+    return {name: (ours[name], bare[name]) for name in ours}
 
 
 def measure_bare(answer: dict[str, Any], folder: str, *, warm: int, measured: int) -> float:
@@ -170,6 +276,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--warm", type=int, default=40, help="exchanges confirmed before counting")
     parser.add_argument("--measured", type=int, default=40, help="exchanges confirmed while counting")
+    parser.add_argument("--reads", action="store_true", help="bench/api.py's GET scenarios, not confirmations")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     if args.bare:
@@ -178,6 +285,14 @@ def main() -> int:
     name = f"buurtbank_instructions_{os.getpid()}"
     with throwaway_database(args.postgres, name) as database_url, tempfile.TemporaryDirectory() as folder:
         upgrade(database_url)
+        if args.reads:
+            counts = measure_reads(database_url, folder, measured=args.measured)
+            print(f"instructions per GET (callgrind), {args.measured} of each after 10, one at a time:")
+            print(f"  {'scenario':<22} {'ours':>8} {'bare':>8} {'bare/ours':>10}")
+            for scenario, (ours_count, bare_count) in counts.items():
+                ratio = bare_count / ours_count
+                print(f"  {scenario:<22} {ours_count / 1e6:7.2f}M {bare_count / 1e6:7.2f}M {ratio:10.2f}")
+            return 0
         ours, answer = measure_ours(database_url, folder, warm=args.warm, measured=args.measured)
         bare = measure_bare(answer, folder, warm=args.warm, measured=args.measured)
     print(f"instructions per request (callgrind), {2 * args.measured} confirmations after {2 * args.warm}:")
