@@ -224,15 +224,7 @@ def measure_reads(database_url: str, folder: str, *, measured: int) -> dict[str,
     payload_file, port, out = f"{folder}/payloads.json", free_port(), f"{folder}/bare-reads.callgrind"
     Path(payload_file).write_text(json.dumps(payloads))
     command = [sys.executable, str(ROOT / "bench" / "api.py"), "--bare", payload_file, "--port", str(port)]
-    server = subprocess.Popen(
-        [*CALLGRIND, f"--callgrind-out-file={out}", *command],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(f"{url}/docs", server, timeout=600)
+    server, url = _bare_under_callgrind(command, out, port)
     with httpx.Client(base_url=url, timeout=300) as client:
         steps: list[tuple[str, Callable[[], object], Callable[[], int]]] = [
             (
@@ -246,10 +238,8 @@ def measure_reads(database_url: str, folder: str, *, measured: int) -> dict[str,
     return {name: (ours[name], bare[name]) for name in ours}
 
 
-def measure_bare(answer: dict[str, Any], folder: str, *, warm: int, measured: int) -> float:
-    answer_file, port, out = f"{folder}/answer.json", free_port(), f"{folder}/bare.callgrind"
-    Path(answer_file).write_text(json.dumps(answer))
-    command = [sys.executable, __file__, "--bare", answer_file, "--port", str(port)]
+def _bare_under_callgrind(command: list[str], out: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """A bare app's `command` under callgrind with counting off, once it answers: (its process, its URL)."""
     server = subprocess.Popen(
         [*CALLGRIND, f"--callgrind-out-file={out}", *command],
         cwd=ROOT,
@@ -259,6 +249,14 @@ def measure_bare(answer: dict[str, Any], folder: str, *, warm: int, measured: in
     )
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/docs", server, timeout=600)
+    return server, url
+
+
+def measure_bare(answer: dict[str, Any], folder: str, *, warm: int, measured: int) -> float:
+    answer_file, port, out = f"{folder}/answer.json", free_port(), f"{folder}/bare.callgrind"
+    Path(answer_file).write_text(json.dumps(answer))
+    command = [sys.executable, __file__, "--bare", answer_file, "--port", str(port)]
+    server, url = _bare_under_callgrind(command, out, port)
     with httpx.Client(base_url=url, timeout=300) as client:
 
         def confirmations(count: int) -> int:
