@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
 from api.guards import declares_a_body, refuse_nul_characters
 from domain.errors import InvalidInput
+from tests.event_loops import run_to_end
 
 
 def _request(method: str, headers: dict[str, str], messages: list[Message]) -> Request:
@@ -44,7 +43,7 @@ def test_a_request_without_a_body_is_not_read_so_a_client_gone_meanwhile_is_no_e
     """wrk, a phone losing its signal: the client hangs up while its GET waits for a turn. Reading a body that
     was never announced would wait for the next message, the disconnect, and raise ClientDisconnect (logged as
     an unexpected error); the guard does not read it."""
-    asyncio.run(refuse_nul_characters(_request("GET", {}, [])))
+    run_to_end(refuse_nul_characters(_request("GET", {}, [])))
 
 
 def test_a_chunked_body_with_a_nul_is_still_refused() -> None:
@@ -54,4 +53,4 @@ def test_a_chunked_body_with_a_nul_is_still_refused() -> None:
     ]
     request = _request("POST", {"Transfer-Encoding": "chunked", "Content-Type": "application/json"}, messages)
     with pytest.raises(InvalidInput):
-        asyncio.run(refuse_nul_characters(request))
+        run_to_end(refuse_nul_characters(request))

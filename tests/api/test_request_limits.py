@@ -15,6 +15,7 @@ from api.app import create_app
 from buurtbank import db as buurtbank_db
 from buurtbank.settings import Settings
 from tests.api.helpers import World
+from tests.event_loops import run_to_end
 from tests.fakes import FakeGeocoder
 
 PROBLEM = "application/problem+json"
@@ -53,7 +54,7 @@ def test_a_burst_larger_than_the_pool_is_queued_not_failed(
     people = [world.alice, world.bob, world.dave, world.carol]
     requests = [("GET", "/v1/me", people[i % 4].headers) for i in range(60)]
     requests += [("GET", "/v1/antennas", {}) for _ in range(30)] + [("GET", "/v1/health", {}) for _ in range(30)]
-    answers = asyncio.run(_burst(app, requests=requests))
+    answers = run_to_end(_burst(app, requests=requests))
     statuses = sorted({a.status_code for a in answers})
     assert statuses == [200], [a.text for a in answers if a.status_code != 200][:3]
 
@@ -90,7 +91,7 @@ async def _while_one_request_holds_the_only_slot(app: object, second: str) -> tu
 
 def test_a_full_queue_answers_503_with_retry_after(db: Engine, settings: Settings) -> None:
     app = _held_app(settings, db, max_concurrent_requests=1, request_queue_size=0, busy_retry_after_seconds=3)
-    first, second = asyncio.run(_while_one_request_holds_the_only_slot(app, "/v1/antennas"))
+    first, second = run_to_end(_while_one_request_holds_the_only_slot(app, "/v1/antennas"))
     assert second.status_code == 503
     assert second.headers["retry-after"] == "3"
     assert second.headers["content-type"].startswith(PROBLEM)
@@ -101,13 +102,13 @@ def test_a_full_queue_answers_503_with_retry_after(db: Engine, settings: Setting
 
 def test_a_request_that_waits_too_long_for_its_turn_answers_503(db: Engine, settings: Settings) -> None:
     app = _held_app(settings, db, max_concurrent_requests=1, request_queue_size=10, request_queue_timeout_seconds=0.1)
-    _, second = asyncio.run(_while_one_request_holds_the_only_slot(app, "/v1/health"))
+    _, second = run_to_end(_while_one_request_holds_the_only_slot(app, "/v1/health"))
     assert second.status_code == 503 and "retry-after" in second.headers
 
 
 def test_the_docs_are_not_held_up_by_a_busy_api(db: Engine, settings: Settings) -> None:
     app = _held_app(settings, db, max_concurrent_requests=1, request_queue_size=0)
-    _, second = asyncio.run(_while_one_request_holds_the_only_slot(app, "/openapi.json"))
+    _, second = run_to_end(_while_one_request_holds_the_only_slot(app, "/openapi.json"))
     assert second.status_code == 200
 
 
@@ -140,7 +141,7 @@ def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read_whole(client
 
     for path in ("/v1/requests", "/v1/auth/token", "/v1/me/ledger/donations"):
         sent = 0
-        answer = asyncio.run(post(path))
+        answer = run_to_end(post(path))
         assert "content-length" not in answer.request.headers
         assert answer.status_code == 413, (path, answer.text)
         assert answer.headers["content-type"].startswith(PROBLEM)

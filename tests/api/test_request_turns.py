@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 from starlette.types import Receive, Scope, Send
 
 from api.middleware import Limits, RequestLimits, default_running, give_back_turn
+from tests.event_loops import run_to_end
 
 
 class Recorder:
@@ -59,7 +60,7 @@ def test_quick_requests_run_one_after_another() -> None:
         await asyncio.sleep(0.01)  # yields to the event loop: without turns, all eight would be inside at once
 
     inner = Recorder(quick)
-    answers = asyncio.run(_get_all(RequestLimits(inner, limits=_limits()), [f"/r{i}" for i in range(8)]))
+    answers = run_to_end(_get_all(RequestLimits(inner, limits=_limits()), [f"/r{i}" for i in range(8)]))
     assert [a.status_code for a in answers] == [200] * 8
     assert inner.most == 1
     assert all(inner.order[i].startswith("start") and inner.order[i + 1].startswith("end") for i in range(0, 16, 2))
@@ -70,7 +71,7 @@ def test_two_running_requests_when_two_turns_are_allowed() -> None:
         await asyncio.sleep(0.02)
 
     inner = Recorder(quick)
-    asyncio.run(_get_all(RequestLimits(inner, limits=_limits(max_running=2)), [f"/r{i}" for i in range(6)]))
+    run_to_end(_get_all(RequestLimits(inner, limits=_limits(max_running=2)), [f"/r{i}" for i in range(6)]))
     assert inner.most == 2
 
 
@@ -94,7 +95,7 @@ def test_a_slow_request_lets_the_next_one_start_beside_it() -> None:
             return [await slow, quick]
 
     inner = Recorder(work)
-    answers = asyncio.run(scenario())
+    answers = run_to_end(scenario())
     assert [a.status_code for a in answers] == [200, 200]
     assert inner.order == ["start /slow", "start /quick", "end /quick", "end /slow"]
 
@@ -105,7 +106,7 @@ def test_slow_requests_never_run_more_than_the_connection_bound() -> None:
 
     inner = Recorder(slow)
     limits = _limits(max_concurrent=3, slow_after_seconds=0.01)
-    answers = asyncio.run(_get_all(RequestLimits(inner, limits=limits), [f"/r{i}" for i in range(9)]))
+    answers = run_to_end(_get_all(RequestLimits(inner, limits=limits), [f"/r{i}" for i in range(9)]))
     assert [a.status_code for a in answers] == [200] * 9
     assert inner.most == 3
 
@@ -130,7 +131,7 @@ def test_a_request_that_waits_too_long_for_a_turn_answers_503_and_gives_nothing_
             return refused.status_code, served.status_code, after.status_code
 
     inner = Recorder(held)
-    assert asyncio.run(scenario()) == (503, 200, 200)
+    assert run_to_end(scenario()) == (503, 200, 200)
     assert inner.most == 1
 
 
@@ -166,6 +167,6 @@ def test_a_request_about_to_wait_on_the_database_lets_the_next_one_start() -> No
             return [await first, quick]
 
     inner = Keeping(work)
-    assert [a.status_code for a in asyncio.run(scenario())] == [200, 200]
+    assert [a.status_code for a in run_to_end(scenario())] == [200, 200]
     assert inner.order == ["start /committing", "start /quick", "end /quick", "end /committing"]
     give_back_turn({})  # outside RequestLimits (a test app, the CLI): nothing to give back

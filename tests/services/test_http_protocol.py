@@ -13,6 +13,7 @@ from uvicorn.server import ServerState
 
 from buurtbank.cli.serve import HTTP_PROTOCOL
 from buurtbank.http_protocol import NoDelayHttpToolsProtocol
+from tests.event_loops import run_to_end
 
 
 async def _app(scope: object, receive: object, send: object) -> None:  # never called: no request is sent
@@ -49,11 +50,11 @@ async def _nodelay_of_accepted(protocol_class: type[HttpToolsProtocol]) -> int:
 
 
 def test_uvicorns_own_protocol_leaves_nagle_on_for_a_socket_uvicorn_made() -> None:
-    assert asyncio.run(_nodelay_of_accepted(HttpToolsProtocol)) == 0  # the 40 ms this module mends
+    assert run_to_end(_nodelay_of_accepted(HttpToolsProtocol)) == 0  # the 40 ms this module mends
 
 
 def test_ours_turns_it_off() -> None:
-    assert asyncio.run(_nodelay_of_accepted(NoDelayHttpToolsProtocol)) == 1
+    assert run_to_end(_nodelay_of_accepted(NoDelayHttpToolsProtocol)) == 1
 
 
 def test_serve_hands_uvicorn_ours() -> None:
