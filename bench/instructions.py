@@ -205,11 +205,8 @@ def measure_reads(database_url: str, folder: str, *, measured: int) -> dict[str,
     wait_for(f"{url}/v1/health", server, timeout=600)
     payloads: dict[str, Any] = {}
     with httpx.Client(base_url=url, timeout=300) as client:
-        tokens = {}
-        for key, email in people.items():  # (a password hash under valgrind takes seconds)
-            answer = client.post("/v1/auth/token", data={"username": email, "password": api.PASSWORD})
-            answer.raise_for_status()
-            tokens[key] = answer.json()["access_token"]
+        by_email = login_all(url, set(people.values()))
+        tokens = {key: by_email[email] for key, email in people.items()}
 
         def step(scenario: api.Scenario) -> tuple[str, Callable[[], object], Callable[[], int]]:
             headers = _bearer(tokens[scenario.who])
