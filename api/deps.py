@@ -20,6 +20,7 @@ from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Header, Path, Request, params
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -317,11 +318,14 @@ def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     one place: the caller's check (each CurrentActor parameter) and the request's unit of work (a SessionDep
     `session`: made, used, committed if it wrote, closed). On SQLite such a read waits on nothing (no lock,
     no network) and takes about a millisecond, and one request runs at a time (api.middleware), so it all
-    runs right on the event loop. Where the reads may wait (PostgreSQL, acting on behalf, which writes the
-    audit row) it runs in one worker thread: one hand-over instead of two, and no generator dependency
-    for FastAPI to enter and leave around the route. Only for routes that never write (a write would take
-    SQLite's lock on the event loop, and may wait for it) and never take long (statistics, exports, whole
-    statements would hold up the event loop).
+    runs right on the event loop. On PostgreSQL it runs on the event loop too, in a greenlet, its session on
+    the page reads' engine (buurtbank.db.page_reads_engine: psycopg's asyncio connections), so each wait on
+    the server lets the loop serve other requests: no hand-over to a worker thread, and no worker threads
+    taking the GIL from the loop. Acting on behalf (which writes the audit row) runs in one worker thread
+    on the request's engine: one hand-over instead of two, and no generator dependency for FastAPI to enter
+    and leave around the route. Only for routes that never write (a write would take SQLite's lock on the
+    event loop, and may wait for it) and never take long (statistics, exports, whole statements would hold
+    up the event loop).
 
     FastAPI sees the route's own signature with each CurrentActor parameter solved as a _Caller (the same
     token and header parameters, so the OpenAPI document does not change) and the SessionDep parameter
@@ -396,14 +400,25 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
     async def with_its_caller_and_session(*args: P.args, **kwargs: P.kwargs) -> R:
         pending: dict[str, _Caller] = {name: kwargs[name] for name in callers}  # type: ignore[misc]  # solved as _Caller (the signature below)
         request: Request | None = kwargs.pop(_REQUEST, None) if owns_session else None  # type: ignore[assignment]  # FastAPI passes the Request
-        session = _request_session(request) if request is not None else kwargs["session"]
-        assert isinstance(session, Session), "a page_read or short_write route works through its `session`"
+        may_stay = on_the_loop_when_it_can and all(caller_of.on_behalf_of is None for caller_of in pending.values())
+        # PostgreSQL: a page read of the caller's own runs on the event loop, its waits on the server awaited
+        page_reads: Engine | None = getattr(request.app.state, "page_reads", None) if may_stay and request else None
+        if page_reads is not None:
+            made: object = Session(page_reads, expire_on_commit=False)
+        else:
+            made = _request_session(request) if request is not None else kwargs["session"]
+        assert isinstance(made, Session), "a page_read or short_write route works through its `session`"
+        session = made
         kwargs["session"] = session
 
         def run() -> R:
             return _with_its_caller(route, session, pending, claiming, args, kwargs)
 
-        may_stay = on_the_loop_when_it_can and all(caller_of.on_behalf_of is None for caller_of in pending.values())
+        if page_reads is not None and request is not None:
+            unit = functools.partial(_as_unit_of_work, run, session, request, asyncio.get_running_loop())
+            with CancelScope(shield=True):  # as a worker thread's: the session is not left half-used
+                answer: R = await greenlet_spawn(unit)
+            return answer
         if may_stay and reads_on_the_loop(session):
             try:
                 answer = run()
@@ -447,7 +462,7 @@ def _with_its_caller(
 
 
 def _as_unit_of_work(run: Callable[[], R], session: Session, request: Request, loop: asyncio.AbstractEventLoop) -> R:
-    """get_session's unit of work, in the worker thread the route runs in (blocking is fine here): committed
+    """get_session's unit of work, where the route runs (a worker thread, or a page read's greenlet): committed
     when the route returns, if it wrote, rolled back if anything raised, closed either way. The commit waits
     on the database: the next request may run meanwhile (the turn is the event loop's, given back there)."""
     try:

@@ -12,6 +12,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import Session, create_engine
 
 # How many connections one process keeps. All of them are kept open once made (no "overflow" beyond the
@@ -42,6 +43,43 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+# Connections of the page reads' engine (page_reads_engine): a page read holds one only while it runs, and one
+# process runs a few requests at once (api.middleware's turns); a page read beyond these waits for one on the
+# event loop, without holding up the others.
+PAGE_READS_POOL_SIZE = 8
+_PAGE_READS_ENGINE = "_buurtbank_page_reads_engine"
+
+
+def page_reads_engine(engine: Engine) -> Engine | None:
+    """The engine the API's page reads use on PostgreSQL (psycopg): the same database through psycopg's
+    asyncio connections, made once per engine, its connections starting with READ_FIRST. None for SQLite
+    (its reads run on the event loop as they are) and for another driver.
+
+    Its Session is the ordinary synchronous one and the services' code is unchanged: a page read runs it
+    on the event loop inside `sqlalchemy.util.greenlet_spawn` (what SQLAlchemy's AsyncSession does), and
+    every wait on the server suspends that greenlet and lets the loop serve other requests meanwhile. No
+    hand-over to a worker thread and back, and no worker threads taking the GIL from the event loop: under
+    load that cost as much CPU as the page read's own work (docs/performance.md). Only inside greenlet_spawn:
+    outside one, its first statement raises.
+    """
+    url = engine.url
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        return None
+    made: Engine | None = engine.__dict__.get(_PAGE_READS_ENGINE)
+    if made is None:
+        asynchronous = create_async_engine(
+            url.set(drivername="postgresql+psycopg_async"),
+            echo=engine.echo,
+            pool_size=PAGE_READS_POOL_SIZE,
+            max_overflow=0,
+        )
+        base = asynchronous.sync_engine
+        _drop_closed_connections(base)
+        _read_first_without_a_transaction(base)
+        made = engine.__dict__[_PAGE_READS_ENGINE] = read_first(base)
+    return made
+
+
 def _drop_closed_connections(engine: Engine) -> None:
     """A pooled connection the server closed (a restart, pg_terminate_backend, an idle time-out) is replaced
     at checkout, without the round trip of pool_pre_ping's SELECT 1 on every checkout.
@@ -54,17 +92,18 @@ def _drop_closed_connections(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:  # DB-API objects: untyped
-        if _closed_by_server(dbapi_connection):
+    def _on_checkout(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:  # DB-API objects: untyped
+        # psycopg's own connection (for the page reads' engine, the AsyncConnection under SQLAlchemy's adapter)
+        if _closed_by_server(proxy.driver_connection):
             raise DisconnectionError("the server closed this pooled connection")
 
 
-def _closed_by_server(dbapi_connection: Any) -> bool:
+def _closed_by_server(driver_connection: Any) -> bool:
     """Whether an idle psycopg connection is closed, or has something (its server's goodbye) to read."""
-    if dbapi_connection.closed:
+    if driver_connection.closed:
         return True
     try:
-        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+        readable, _, _ = select.select([driver_connection.pgconn.socket], [], [], 0)
     except (OSError, ValueError, psycopg.OperationalError):  # no socket any more, or a closed descriptor
         return True
     return bool(readable)

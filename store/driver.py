@@ -127,11 +127,13 @@ def send(
     statement = None if isinstance(compiled, str) else compiled.statement
     connection.dispatch.before_execute(connection, statement, (), values, {})
     fairy = connection.connection  # begun: the transaction this statement belongs to
-    cursor = fairy.driver_connection.cursor()  # type: ignore[union-attr]  # a live connection has one
+    # The DB-API connection: psycopg's own, or (the page reads' engine) SQLAlchemy's adapter of psycopg's
+    # asyncio connection, whose cursor waits on the server inside the page read's greenlet.
+    cursor = fairy.dbapi_connection.cursor()  # type: ignore[union-attr]  # a live connection has one
     try:
         connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
         cursor.execute(sql, values)
-        rows: list[tuple[Any, ...]] = cursor.fetchall() if fetch else []
+        rows = cast(list[tuple[Any, ...]], cursor.fetchall()) if fetch else []  # (psycopg's and the adapter's: lists)
         if fetch and not isinstance(compiled, str) and not compiled.results:
             compiled.results.append(_result_processors(connection.dialect, compiled.statement, cursor.description))
     except connection.dialect.loaded_dbapi.Error as error:

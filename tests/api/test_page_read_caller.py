@@ -1,6 +1,6 @@
 """The members' page reads (api.deps.page_read) with their caller: signed in where the route runs, in one
-place (the event loop on SQLite, one worker thread on PostgreSQL or when acting on behalf), and the
-statements each page sends."""
+place (the event loop: on SQLite as it is, on PostgreSQL in a greenlet over psycopg's asyncio connections;
+one worker thread when acting on behalf), and the statements each page sends."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 import api.deps
 import api.routes.ledger
+from buurtbank.db import read_first
 from store.members import Member
 from tests.api.helpers import World, factory, statements_sent
 
@@ -28,9 +29,9 @@ def _where() -> tuple[int, bool]:
 
 
 @pytest.fixture
-def places(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[int, bool]]:
+def places(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Where the caller was signed in ("caller") and where the ledger route read the statement ("route")."""
-    seen: dict[str, tuple[int, bool]] = {}
+    seen: dict[str, Any] = {}
     sign_in, read_statement = api.deps._actor, api.routes.ledger.member_statement
 
     def signing_in(*args: Any) -> Any:
@@ -39,6 +40,7 @@ def places(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[int, bool]]:
 
     def reading(*args: Any, **kwargs: Any) -> Any:
         seen["route"] = _where()
+        seen["bind"] = args[0].get_bind().url  # the engine the route's session reads through
         return read_statement(*args, **kwargs)
 
     monkeypatch.setattr(api.deps, "_actor", signing_in)
@@ -47,18 +49,19 @@ def places(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[int, bool]]:
 
 
 def test_the_caller_is_signed_in_where_the_page_is_read(
-    client: TestClient, world: World, db: Engine, places: dict[str, tuple[int, bool]]
+    client: TestClient, world: World, db: Engine, places: dict[str, Any]
 ) -> None:
     answer = client.get("/v1/me/ledger", headers=world.alice.headers)
     assert answer.status_code == 200, answer.text
     assert places["caller"] == places["route"]  # one place: no second hand-over to a worker thread
-    # SQLite's reads wait on nothing and run on the event loop; PostgreSQL's wait on the network.
-    assert places["route"][1] is (db.dialect.name == "sqlite")
+    # On the event loop: SQLite's reads wait on nothing, PostgreSQL's waits are awaited (buurtbank.db.page_reads_engine)
+    assert places["route"][1] is True
+    reads_through = client.app.state.page_reads  # type: ignore[attr-defined]  # Starlette types .app loosely
+    assert (reads_through is None) is (db.dialect.name == "sqlite")
+    assert places["bind"] == (reads_through or read_first(db)).url
 
 
-def test_acting_on_behalf_reads_in_one_worker_thread(
-    client: TestClient, world: World, places: dict[str, tuple[int, bool]]
-) -> None:
+def test_acting_on_behalf_reads_in_one_worker_thread(client: TestClient, world: World, places: dict[str, Any]) -> None:
     headers = {**world.mod_molenbeek.headers, "On-Behalf-Of": str(world.alice.id)}
     answer = client.get("/v1/me/ledger", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -69,7 +72,7 @@ def test_acting_on_behalf_reads_in_one_worker_thread(
 
 
 def test_a_page_with_a_bad_token_is_401_and_reads_nothing(
-    client: TestClient, world: World, places: dict[str, tuple[int, bool]]
+    client: TestClient, world: World, places: dict[str, Any]
 ) -> None:
     assert client.get("/v1/me/ledger", headers={"Authorization": "Bearer nonsense"}).status_code == 401
     assert client.get("/v1/me/ledger").status_code == 401
