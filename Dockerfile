@@ -53,6 +53,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/v1/health', timeout=4).status == 200 else 1)"]
 # Two API processes behind port 8000 and the scheduler once, in the supervising process. With PostgreSQL,
-# set --workers to one more than the cores you give the container; on the default SQLite file, more processes only
-# speed up reads (writes are serialised by the database file either way).
+# set --workers to the cores you give the container (each process keeps up to 42 connections: README); on the
+# default SQLite file, more processes only speed up reads (writes are serialised by the database file either way).
 CMD ["buurtbank", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-access-log"]

@@ -36,7 +36,7 @@ from api.routes import notifications as notification_routes
 from api.routes import problems as problem_routes
 from api.routes import safety as safety_routes
 from api.routing import install_bucket_dispatch
-from buurtbank.db import make_engine, page_reads_engine
+from buurtbank.db import loop_engine, make_engine
 from buurtbank.gazetteer import gazetteer_geocoder
 from buurtbank.geocoding import nominatim_geocoder
 from buurtbank.settings import Settings
@@ -110,7 +110,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     # PostgreSQL: the engine of the page reads that run on the event loop (api.deps.page_read)
-    app.state.page_reads = page_reads_engine(app.state.engine)
+    app.state.loop_engine = loop_engine(app.state.engine)
     app.state.geocoder = geocoder or make_geocoder(settings)
     install_error_handlers(app)
     _install_middleware(app, settings)

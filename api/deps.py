@@ -68,9 +68,10 @@ async def get_geocoder(request: Request) -> geo.Geocoder:
 _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _request_session(request: Request) -> Session:
-    engine: Engine = request.app.state.engine  # read here, not through get_engine: one dependency less to solve
-    return Session(read_first(engine) if request.method in _READING_METHODS else engine, expire_on_commit=False)
+def _request_session(request: Request, engine: Engine | None = None) -> Session:
+    """The request's session, on the app's engine (or `engine`): a GET's starts with READ_FIRST."""
+    bound: Engine = engine or request.app.state.engine  # read here, not through get_engine: one dependency less
+    return Session(read_first(bound) if request.method in _READING_METHODS else bound, expire_on_commit=False)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -319,13 +320,13 @@ def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     `session`: made, used, committed if it wrote, closed). On SQLite such a read waits on nothing (no lock,
     no network) and takes about a millisecond, and one request runs at a time (api.middleware), so it all
     runs right on the event loop. On PostgreSQL it runs on the event loop too, in a greenlet, its session on
-    the page reads' engine (buurtbank.db.page_reads_engine: psycopg's asyncio connections), so each wait on
-    the server lets the loop serve other requests: no hand-over to a worker thread, and no worker threads
-    taking the GIL from the loop. Acting on behalf (which writes the audit row) runs in one worker thread
-    on the request's engine: one hand-over instead of two, and no generator dependency for FastAPI to enter
-    and leave around the route. Only for routes that never write (a write would take SQLite's lock on the
-    event loop, and may wait for it) and never take long (statistics, exports, whole statements would hold
-    up the event loop).
+    the event loop's engine (buurtbank.db.loop_engine: psycopg's asyncio connections), so each wait on the
+    server lets the loop serve other requests: no hand-over to a worker thread, and no worker threads
+    taking the GIL from the loop. Acting on behalf on SQLite (which writes the audit row, and may wait for
+    the lock) runs in one worker thread: one hand-over instead of two, and no generator dependency for
+    FastAPI to enter and leave around the route. Only for routes that never write (a write would take
+    SQLite's lock on the event loop, and may wait for it) and never take long (statistics, exports, whole
+    statements would hold up the event loop).
 
     FastAPI sees the route's own signature with each CurrentActor parameter solved as a _Caller (the same
     token and header parameters, so the OpenAPI document does not change) and the SessionDep parameter
@@ -337,12 +338,13 @@ def page_read(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
 def short_write(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """For a route whose work is one short transaction through its `session` (a confirmation, a dispute):
-    as page_read, the caller's check, the route and the request's unit of work in one place, always in one
-    worker thread (a write may wait on SQLite's lock or on the server): one hand-over instead of three
-    (FastAPI's for the CurrentActor dependency and for the route, get_session's for the commit), and no
-    generator dependency for FastAPI to enter and leave. The session is made as get_session makes it,
-    committed when the route returns (rolled back if anything raised) and closed, all in that thread; as the
-    commit starts the request's turn is given back on the event loop (api.middleware). The route needs a
+    as page_read, the caller's check, the route and the request's unit of work in one place: on PostgreSQL
+    on the event loop in a greenlet (as page_read: its row locks, statements and commit awaited), on SQLite
+    always in one worker thread (a write may wait on its lock): one hand-over instead of three (FastAPI's
+    for the CurrentActor dependency and for the route, get_session's for the commit), and no generator
+    dependency for FastAPI to enter and leave. The session is made as get_session makes it, committed when
+    the route returns (rolled back if anything raised) and closed, all in the same place; as the commit
+    starts the request's turn is given back (api.middleware). The route needs a
     CurrentActor and a `session`, and no other parameter may depend on SessionDep (it would be solved with
     a session of its own): the Idempotency-Key's claim runs in the route's `session` (Idempotency.run).
     """
@@ -401,12 +403,9 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
         pending: dict[str, _Caller] = {name: kwargs[name] for name in callers}  # type: ignore[misc]  # solved as _Caller (the signature below)
         request: Request | None = kwargs.pop(_REQUEST, None) if owns_session else None  # type: ignore[assignment]  # FastAPI passes the Request
         may_stay = on_the_loop_when_it_can and all(caller_of.on_behalf_of is None for caller_of in pending.values())
-        # PostgreSQL: a page read of the caller's own runs on the event loop, its waits on the server awaited
-        page_reads: Engine | None = getattr(request.app.state, "page_reads", None) if may_stay and request else None
-        if page_reads is not None:
-            made: object = Session(page_reads, expire_on_commit=False)
-        else:
-            made = _request_session(request) if request is not None else kwargs["session"]
+        # PostgreSQL: the route runs on the event loop in a greenlet, its waits on the server awaited
+        on_the_loop: Engine | None = getattr(request.app.state, "loop_engine", None) if request else None
+        made: object = _request_session(request, on_the_loop) if request is not None else kwargs["session"]
         assert isinstance(made, Session), "a page_read or short_write route works through its `session`"
         session = made
         kwargs["session"] = session
@@ -414,7 +413,7 @@ def _with_caller_and_session(route: Callable[P, R], *, on_the_loop_when_it_can: 
         def run() -> R:
             return _with_its_caller(route, session, pending, claiming, args, kwargs)
 
-        if page_reads is not None and request is not None:
+        if on_the_loop is not None and request is not None:
             unit = functools.partial(_as_unit_of_work, run, session, request, asyncio.get_running_loop())
             with CancelScope(shield=True):  # as a worker thread's: the session is not left half-used
                 answer: R = await greenlet_spawn(unit)

@@ -450,12 +450,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--antenna", default="molenbeek")
-    # N: one process more than the cores. A process waits on PostgreSQL for part of every request (the server
-    # runs on the same cores), so as many processes as cores leave a core idle about a fifth of the time; on
-    # this 2-core machine 3 processes settled 20-25% more than 2, and 4 less than 3 (docs/performance.md).
+    # N: as many processes as cores, and one more. Since a confirmation runs on the event loop (its waits on
+    # PostgreSQL awaited, api.deps.short_write), a process no longer sits idle while its requests wait: on this
+    # 2-core machine 2 processes settled 15-45% more than 3 (docs/performance.md); with worker threads it was
+    # the other way round.
     cores = os.cpu_count() or 1
     parser.add_argument(
-        "--workers", default=f"1,{cores + 1}", help="API processes, e.g. 1,2,4 (default 1 and cores + 1)"
+        "--workers", default=f"1,{cores},{cores + 1}", help="API processes, e.g. 1,2,4 (default 1, cores, cores + 1)"
     )
     parser.add_argument("--pgbench-seconds", type=int, default=10, help="0: do not run pgbench")
     parser.add_argument("--pgbench-scale", type=int, help="pgbench's scale factor (default: the client count)")

@@ -43,40 +43,38 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
-# Connections of the page reads' engine (page_reads_engine): a page read holds one only while it runs, and one
-# process runs a few requests at once (api.middleware's turns); a page read beyond these waits for one on the
-# event loop, without holding up the others.
-PAGE_READS_POOL_SIZE = 8
-_PAGE_READS_ENGINE = "_buurtbank_page_reads_engine"
+# Connections of the event loop's engine (loop_engine): a request holds one only while it runs or commits, and
+# one process runs a few requests at once (api.middleware's turns); a request beyond these waits for one on
+# the event loop, without holding up the others.
+LOOP_POOL_SIZE = 12
+_LOOP_ENGINE = "_buurtbank_loop_engine"
 
 
-def page_reads_engine(engine: Engine) -> Engine | None:
-    """The engine the API's page reads use on PostgreSQL (psycopg): the same database through psycopg's
-    asyncio connections, made once per engine, its connections starting with READ_FIRST. None for SQLite
-    (its reads run on the event loop as they are) and for another driver.
+def loop_engine(engine: Engine) -> Engine | None:
+    """The engine of the API's page reads and short writes on PostgreSQL (psycopg), which run on the event
+    loop: the same database through psycopg's asyncio connections, made once per engine. None for SQLite
+    (its page reads run on the event loop as they are, its writes may wait for its lock) and another driver.
 
-    Its Session is the ordinary synchronous one and the services' code is unchanged: a page read runs it
-    on the event loop inside `sqlalchemy.util.greenlet_spawn` (what SQLAlchemy's AsyncSession does), and
-    every wait on the server suspends that greenlet and lets the loop serve other requests meanwhile. No
-    hand-over to a worker thread and back, and no worker threads taking the GIL from the event loop: under
-    load that cost as much CPU as the page read's own work (docs/performance.md). Only inside greenlet_spawn:
-    outside one, its first statement raises.
+    Its Session is the ordinary synchronous one and the services' code is unchanged: api.deps runs the route
+    inside `sqlalchemy.util.greenlet_spawn` (what SQLAlchemy's AsyncSession does), and every wait on the
+    server (a statement, a row lock, the commit) suspends that greenlet and lets the loop serve other
+    requests meanwhile. No hand-over to a worker thread and back, and no worker threads taking the GIL from
+    the event loop: under load those cost as much CPU as a page read's own work (docs/performance.md). The
+    same listeners as make_engine's (a dead pooled connection replaced at checkout; READ_FIRST, through
+    read_first(), reads without a transaction until the first write). Only inside greenlet_spawn: outside
+    one, its first statement raises.
     """
     url = engine.url
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
         return None
-    made: Engine | None = engine.__dict__.get(_PAGE_READS_ENGINE)
+    made: Engine | None = engine.__dict__.get(_LOOP_ENGINE)
     if made is None:
         asynchronous = create_async_engine(
-            url.set(drivername="postgresql+psycopg_async"),
-            echo=engine.echo,
-            pool_size=PAGE_READS_POOL_SIZE,
-            max_overflow=0,
+            url.set(drivername="postgresql+psycopg_async"), echo=engine.echo, pool_size=LOOP_POOL_SIZE, max_overflow=0
         )
-        base = asynchronous.sync_engine
-        _drop_closed_connections(base)
-        _read_first_without_a_transaction(base)
-        made = engine.__dict__[_PAGE_READS_ENGINE] = read_first(base)
+        made = engine.__dict__[_LOOP_ENGINE] = asynchronous.sync_engine
+        _drop_closed_connections(made)
+        _read_first_without_a_transaction(made)
     return made
 
 

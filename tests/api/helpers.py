@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from buurtbank.db import page_reads_engine
+from buurtbank.db import loop_engine
 from services.factories import DEFAULT_PASSWORD, Factory
 from store.base import row_id
 from store.members import Member
@@ -147,7 +147,7 @@ def statements_sent(engine: Engine) -> Iterator[list[str]]:
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:  # SQLAlchemy's listener signature
         seen.append(statement)
 
-    engines = [engine, *filter(None, [page_reads_engine(engine)])]  # (PostgreSQL: the page reads' own engine)
+    engines = [engine, *filter(None, [loop_engine(engine)])]  # (PostgreSQL: the page reads' own engine)
     for each in engines:
         event.listen(each, "before_cursor_execute", count)
     try:

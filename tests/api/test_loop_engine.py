@@ -1,4 +1,4 @@
-"""PostgreSQL's page reads on the event loop (buurtbank.db.page_reads_engine, api.deps.page_read): the route's
+"""PostgreSQL's page reads on the event loop (buurtbank.db.loop_engine, api.deps.page_read): the route's
 ordinary Session runs in a greenlet over psycopg's asyncio connections, its waits on the server awaited, so
 the loop serves other requests meanwhile; and it is still one unit of work."""
 
@@ -20,7 +20,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session
 
 from api.deps import SessionDep, page_read
-from buurtbank.db import PAGE_READS_POOL_SIZE, make_engine, page_reads_engine
+from buurtbank.db import LOOP_POOL_SIZE, loop_engine, make_engine
 from tests.databases import on_postgres
 from tests.event_loops import run_to_end
 
@@ -53,7 +53,7 @@ class _Seen:
 def _app(engine: Engine, seen: _Seen) -> FastAPI:
     app = FastAPI()
     app.state.engine = engine
-    app.state.page_reads = page_reads_engine(engine)
+    app.state.loop_engine = loop_engine(engine)
 
     @page_read
     def total(session: SessionDep, write: int = 0, fail: bool = False, wait: float = 0) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def test_a_page_read_that_writes_commits_its_write_and_one_that_fails_writes_not
 def test_more_page_reads_than_connections_wait_on_the_loop_and_all_answer(engine: Engine) -> None:
     seen = _Seen()
     app = _app(engine, seen)
-    many = PAGE_READS_POOL_SIZE + 4
+    many = LOOP_POOL_SIZE + 4
 
     async def read_all() -> list[int]:
         transport = httpx.ASGITransport(app=app)
@@ -114,7 +114,7 @@ def test_more_page_reads_than_connections_wait_on_the_loop_and_all_answer(engine
     assert run_to_end(read_all()) == [6] * many
     assert len(seen.threads) == 1  # all on the event loop's thread
     # Their waits on the server overlapped (the loop was not held), never more than the pool's connections.
-    assert 1 < seen.most_waiting <= PAGE_READS_POOL_SIZE
+    assert 1 < seen.most_waiting <= LOOP_POOL_SIZE
 
 
 def test_a_page_reads_connection_the_server_closed_is_replaced(engine: Engine) -> None:
@@ -124,7 +124,7 @@ def test_a_page_reads_connection_the_server_closed_is_replaced(engine: Engine) -
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
         while _alive(engine, pid):  # (once gone, its goodbye is on the socket: checkout sees it)
             sleep(0.01)
-        answers = [client.get("/total").json() for _ in range(PAGE_READS_POOL_SIZE + 1)]
+        answers = [client.get("/total").json() for _ in range(LOOP_POOL_SIZE + 1)]
     assert all(answer["total"] == 6 for answer in answers)
     assert pid not in {answer["pid"] for answer in answers}
 
