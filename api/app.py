@@ -110,7 +110,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    # PostgreSQL: the engine of the page reads that run on the event loop (api.deps.page_read)
+    # PostgreSQL: the engine of the page reads and short writes that run on the event loop (api.deps)
     app.state.loop_engine = loop_engine(app.state.engine)
     app.state.geocoder = geocoder or make_geocoder(settings)
     install_error_handlers(app)

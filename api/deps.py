@@ -461,7 +461,7 @@ def _with_its_caller(
 
 
 def _as_unit_of_work(run: Callable[[], R], session: Session, request: Request, loop: asyncio.AbstractEventLoop) -> R:
-    """get_session's unit of work, where the route runs (a worker thread, or a page read's greenlet): committed
+    """get_session's unit of work, where the route runs (a worker thread, or a greenlet on the event loop): committed
     when the route returns, if it wrote, rolled back if anything raised, closed either way. The commit waits
     on the database: the next request may run meanwhile (the turn is the event loop's, given back there)."""
     try:

@@ -91,7 +91,7 @@ def _drop_closed_connections(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:  # DB-API objects: untyped
-        # psycopg's own connection (for the page reads' engine, the AsyncConnection under SQLAlchemy's adapter)
+        # psycopg's own connection (for loop_engine's, the AsyncConnection under SQLAlchemy's adapter)
         if _closed_by_server(proxy.driver_connection):
             raise DisconnectionError("the server closed this pooled connection")
 

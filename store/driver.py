@@ -127,8 +127,8 @@ def send(
     statement = None if isinstance(compiled, str) else compiled.statement
     connection.dispatch.before_execute(connection, statement, (), values, {})
     fairy = connection.connection  # begun: the transaction this statement belongs to
-    # The DB-API connection: psycopg's own, or (the page reads' engine) SQLAlchemy's adapter of psycopg's
-    # asyncio connection, whose cursor waits on the server inside the page read's greenlet.
+    # The DB-API connection: psycopg's own, or (buurtbank.db.loop_engine) SQLAlchemy's adapter of psycopg's
+    # asyncio connection, whose cursor waits on the server inside the request's greenlet.
     cursor = fairy.dbapi_connection.cursor()  # type: ignore[union-attr]  # a live connection has one
     try:
         connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)

@@ -147,7 +147,7 @@ def statements_sent(engine: Engine) -> Iterator[list[str]]:
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:  # SQLAlchemy's listener signature
         seen.append(statement)
 
-    engines = [engine, *filter(None, [loop_engine(engine)])]  # (PostgreSQL: the page reads' own engine)
+    engines = [engine, *filter(None, [loop_engine(engine)])]  # (PostgreSQL: the event loop's engine too)
     for each in engines:
         event.listen(each, "before_cursor_execute", count)
     try:
