@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import re
 from functools import cache
@@ -128,19 +127,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, geocoder: ge
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one API process, configured from the environment (`uvicorn --factory`, `buurtbank serve`).
-
-    Everything made so far (the modules, the routes, the models and schemas: a few hundred thousand objects
-    that live as long as the process) is moved out of the garbage collector's sight with `gc.freeze()`.
-    Otherwise every full collection walks all of it again: one cost 138 M instructions (tens of milliseconds,
-    with every request on the event loop waiting) in the middle of a run of 40 reads (bench/instructions.py
-    --reads). Objects made later are collected as before.
-    """
+    """The app of one API process, configured from the environment (`uvicorn --factory`, `buurtbank serve`)."""
     settings = Settings()
-    app = create_app(settings)
-    gc.collect()  # what start-up left as garbage goes first, not into the frozen generation
-    gc.freeze()
-    return app
+    return create_app(settings)
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

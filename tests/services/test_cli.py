@@ -107,23 +107,3 @@ def test_development_makes_a_secret_once_and_keeps_it(tmp_path: Path) -> None:
     assert again.resolved_secret_key() == first
     other = Settings(environment=Environment.DEVELOPMENT, secret_key=None, secret_file=tmp_path / "other")
     assert other.resolved_secret_key() != first
-
-
-def test_an_api_process_app_freezes_what_start_up_made(cli_env: str) -> None:
-    """api.app.app_from_environment (what `buurtbank serve` runs in each API process) leaves the start-up's
-    objects out of later full collections (gc.freeze), and the app still answers."""
-    import gc
-
-    from fastapi.testclient import TestClient
-
-    from api.app import app_from_environment
-
-    assert main(["migrate"]) == 0
-    gc.unfreeze()
-    try:
-        app = app_from_environment()
-        assert gc.get_freeze_count() > 10_000  # the modules, routes and models (far more than this)
-        with TestClient(app) as client:
-            assert client.get("/v1/health").status_code == 200
-    finally:
-        gc.unfreeze()  # the rest of this test process collects as before
